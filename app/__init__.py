@@ -1,0 +1,58 @@
+"""kaosheng: exam-candidate information collection (考生信息采集)."""
+import logging
+import os
+
+from flask import Flask, session
+from flask_appbuilder import AppBuilder
+
+from .extensions import csrf, db, migrate
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _check_config(app):
+    if app.config.get("ENV") == "production" and app.config["SECRET_KEY"] in (
+        "",
+        app.config.get("DEV_SECRET_KEY"),
+    ):
+        raise ConfigError("SECRET_KEY must be set in production (KAOSHENG_ENV=production)")
+
+
+def create_app(overrides=None):
+    app = Flask(__name__)
+    app.config.from_object("config")
+    if overrides:
+        app.config.update(overrides)
+    _check_config(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][10:]), exist_ok=True)
+
+    # Models must be imported before Alembic or FAB inspect the metadata.
+    from . import models  # noqa: F401
+
+    db.init_app(app)
+    csrf.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    with app.app_context():
+        appbuilder = AppBuilder()
+        appbuilder.init_app(app, db.session)
+        from . import audit
+        from .menu import register_views
+
+        audit.install(db.session)
+        register_views(appbuilder)
+
+    @app.before_request
+    def _idle_timeout():
+        # A permanent session with SESSION_REFRESH_EACH_REQUEST expires after
+        # PERMANENT_SESSION_LIFETIME of inactivity.
+        session.permanent = True
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,152 @@
+"""The jurisdiction tree (辖区) and the one scoping mechanism every view and query uses.
+
+province → city (省辖市; 济源示范区 and 省直管县 are cities) → county (县区) → school (学校) or
+registration point (报名点). Schools directly under a city hang under the city.
+
+Subtree queries use a materialized path of node codes (``/410000/410100/410102/``): a
+subtree is the range ``[path, path + '~')`` on one B-tree index, which is exact because paths
+only hold digits, letters and '/'. PostgreSQL compares the column in the "C" collation so that
+range follows byte order rather than the locale's.
+"""
+from flask import abort, g
+from flask_appbuilder import Model
+from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+PROVINCE, CITY, COUNTY, SCHOOL, POINT = "province", "city", "county", "school", "point"
+#: depth of each kind in the hierarchy; lower is higher up.
+LEVELS = {PROVINCE: 1, CITY: 2, COUNTY: 3, SCHOOL: 4, POINT: 4}
+KIND_LABELS = {
+    PROVINCE: _l("Province"),
+    CITY: _l("City"),
+    COUNTY: _l("County"),
+    SCHOOL: _l("School"),
+    POINT: _l("Registration point"),
+}
+#: which kinds may hang under which parent kind.
+CHILD_KINDS = {
+    PROVINCE: (CITY,),
+    CITY: (COUNTY, SCHOOL, POINT),
+    COUNTY: (SCHOOL, POINT),
+    SCHOOL: (),
+    POINT: (),
+}
+
+
+class Node(Model):
+    """A node of the jurisdiction tree (行政区划 / 学校 / 报名点)."""
+
+    __tablename__ = "ks_node"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ks_node.id"), index=True)
+    # Unique, hence indexed: the subtree range scans this index.
+    path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, unique=True)
+    contact: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    parent: Mapped["Node | None"] = relationship(remote_side=[id], backref="children")
+
+    __audited__ = True
+
+    @property
+    def level(self):
+        return LEVELS[self.kind]
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def contains(self, other):
+        """True when ``other`` (a Node) is this node or below it."""
+        return other is not None and other.path.startswith(self.path)
+
+    def __repr__(self):
+        return self.name
+
+
+def make_path(parent, code):
+    return (parent.path if parent else "/") + code + "/"
+
+
+def subtree_range(column, path):
+    return (column >= path) & (column < path + "~")
+
+
+def subtree_ids(path):
+    """Select of node ids in the subtree rooted at ``path`` (for ``node_id IN (...)``)."""
+    return select(Node.id).where(subtree_range(Node.path, path))
+
+
+def current_node():
+    user = getattr(g, "user", None)
+    return getattr(user, "node", None) if user is not None and user.is_authenticated else None
+
+
+def scope_clause(model, node):
+    """The WHERE clause restricting ``model`` to ``node``'s subtree.
+
+    Models declare how they reach the tree: ``Node`` itself by path, anything else by a
+    ``node_id`` column, or by ``__scope_path__`` naming a column holding a node path.
+    A user bound to no node sees nothing.
+    """
+    if node is None:
+        return model.id.is_(None)
+    if model is Node:
+        return subtree_range(Node.path, node.path)
+    scope_path = getattr(model, "__scope_path__", None)
+    if scope_path is not None:
+        return subtree_range(getattr(model, scope_path), node.path)
+    return model.node_id.in_(subtree_ids(node.path))
+
+
+def scoped(query, model, node=None):
+    """Restrict a SQLAlchemy query or select to ``node``'s subtree (default: current user's)."""
+    node = current_node() if node is None else node
+    return query.filter(scope_clause(model, node))
+
+
+def in_scope(obj, node=None):
+    node = current_node() if node is None else node
+    if node is None or obj is None:
+        return False
+    if isinstance(obj, Node):
+        return node.contains(obj)
+    scope_path = getattr(type(obj), "__scope_path__", None)
+    if scope_path is not None:
+        value = getattr(obj, scope_path)
+        return value is not None and value.startswith(node.path)
+    return node.contains(obj.node)
+
+
+def get_scoped_or_404(model, pk, node=None):
+    """Load one object through the scope; anything outside answers 404, never 403."""
+    from .extensions import db
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        abort(404)
+    stmt = scoped(select(model).where(model.id == pk), model, node)
+    obj = db.session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+class JurisdictionFilter(BaseFilter):
+    """FAB base filter: keeps a view's rows inside the current user's subtree."""
+
+    name = "jurisdiction"
+
+    def apply(self, query, value):
+        return scoped(query, self.model)

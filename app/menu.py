@@ -1,0 +1,17 @@
+"""Every add_view / add_api of the application, in menu order."""
+from flask_babel import lazy_gettext as _l
+
+from .audit_views import AuditLogView
+from .exams.views import ExamView
+from .jurisdiction_views import NodeApi, NodeView
+
+
+def register_views(appbuilder):
+    appbuilder.add_view(NodeView, "Units", icon="fa-sitemap", label=_l("Units"),
+                        category="Jurisdiction", category_label=_l("Jurisdiction"),
+                        category_icon="fa-map")
+    appbuilder.add_view(ExamView, "Exams", icon="fa-calendar", label=_l("Exams"),
+                        category="Exams", category_label=_l("Exams"), category_icon="fa-book")
+    appbuilder.add_view(AuditLogView, "Audit log", icon="fa-history", label=_l("Audit log"),
+                        category="Audit", category_label=_l("Audit"), category_icon="fa-eye")
+    appbuilder.add_api(NodeApi)

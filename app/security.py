@@ -1,0 +1,220 @@
+"""Staff users, role definitions (as data) and delegated administration (分级负责、分级管理).
+
+Every staff user is bound to one jurisdiction node. A user manager may create and edit users
+only inside its own subtree, and may grant a role only where that role's node kind is at or
+below its own level; requests that try otherwise are refused with a message, also when forged.
+"""
+from dataclasses import dataclass, field
+
+from flask import abort, g
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .jurisdiction import CITY, COUNTY, LEVELS, POINT, PROVINCE, SCHOOL, Node
+
+# Permission sets per view: "r" reads, "rw" is every permission the view has.
+R, RW = "r", "rw"
+READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_download"}
+SELF_SERVICE_PERMS = {"can_userinfo", "resetmypassword", "userinfoedit"}
+#: views every staff user gets (own profile and password).
+COMMON_VIEWS = {"ResetMyPasswordView": RW, "UserInfoEditView": RW, "DashboardIndexView": R}
+
+
+@dataclass(frozen=True)
+class RoleDef:
+    name: str
+    label: object
+    kinds: tuple  # node kinds a holder of this role may be bound to
+    views: dict = field(default_factory=dict)
+    manages_users: bool = False
+
+    @property
+    def top_level(self):
+        return min(LEVELS[k] for k in self.kinds)
+
+    @property
+    def bottom_level(self):
+        return max(LEVELS[k] for k in self.kinds)
+
+
+_ADMIN_VIEWS = {
+    "NodeView": RW,
+    "NodeApi": R,
+    "KsUserView": RW,
+    "KsResetPasswordView": RW,
+    "ExamView": R,
+    "AuditLogView": R,
+}
+_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R}
+
+ROLES = [
+    RoleDef("province_admin", _l("Province administrator"), (PROVINCE,), manages_users=True),
+    RoleDef("city_admin", _l("City administrator"), (CITY,), _ADMIN_VIEWS, True),
+    RoleDef("county_admin", _l("County administrator"), (COUNTY,), _ADMIN_VIEWS, True),
+    RoleDef("school_staff", _l("School staff"), (SCHOOL,), _STAFF_VIEWS),
+    RoleDef("point_staff", _l("Registration point staff"), (POINT,), _STAFF_VIEWS),
+    RoleDef("school_reviewer", _l("School reviewer"), (SCHOOL,), _STAFF_VIEWS),
+    RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _STAFF_VIEWS),
+    RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _STAFF_VIEWS),
+    RoleDef("exam_clerk", _l("Physical-exam clerk"), (COUNTY,), _STAFF_VIEWS),
+    RoleDef(
+        "auditor",
+        _l("Auditor (read-only)"),
+        (PROVINCE, CITY, COUNTY),
+        {**_STAFF_VIEWS, "AuditLogView": R, "KsUserView": R},
+    ),
+]
+ROLES_BY_NAME = {r.name: r for r in ROLES}
+
+
+class KsUser(User):
+    """A staff user (工作人员), bound to one node of the jurisdiction tree."""
+
+    __tablename__ = "ab_user"
+    node_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("ks_node.id"), index=True)
+    node: Mapped[Node | None] = relationship(Node, foreign_keys=[node_id])
+
+    __audited__ = True
+    __audit_exclude__ = ("password", "last_login", "login_count", "fail_login_count", "changed_on")
+
+    def get_full_name(self):
+        # Chinese order: family name first, no space.
+        return f"{self.last_name}{self.first_name}"
+
+    def __repr__(self):
+        return self.get_full_name()
+
+
+class DelegationError(ValueError):
+    """A user-management request that exceeds the manager's authority."""
+
+
+def role_label(name):
+    spec = ROLES_BY_NAME.get(name)
+    return spec.label if spec else name
+
+
+def manager_level(manager):
+    if manager is None or manager.node is None:
+        return None
+    if not any(ROLES_BY_NAME.get(r.name, None) and ROLES_BY_NAME[r.name].manages_users for r in manager.roles):
+        return None
+    return manager.node.level
+
+
+def grantable_role_names(manager):
+    """Roles ``manager`` may hand out: an admin grants any role bindable at or below its level."""
+    level = manager_level(manager)
+    if level is None:
+        return []
+    return [r.name for r in ROLES if r.bottom_level >= level]
+
+
+def check_delegation(manager, node, roles):
+    """Raise DelegationError unless ``manager`` may bind a user to ``node`` with ``roles``."""
+    level = manager_level(manager)
+    if level is None:
+        raise DelegationError(_l("You are not allowed to manage users."))
+    if node is None:
+        raise DelegationError(_l("Choose the unit the user belongs to."))
+    if not manager.node.contains(node):
+        raise DelegationError(
+            _l("The unit %(unit)s is outside your jurisdiction.", unit=node.name)
+        )
+    if not roles:
+        raise DelegationError(_l("Grant the user at least one role."))
+    allowed = set(grantable_role_names(manager))
+    for role in roles:
+        spec = ROLES_BY_NAME.get(role.name)
+        if spec is None or spec.name not in allowed:
+            raise DelegationError(
+                _l("You may not grant the role %(role)s: it is above your level.",
+                   role=role_label(role.name))
+            )
+        if node.kind not in spec.kinds:
+            raise DelegationError(
+                _l("The role %(role)s cannot be held by a user of %(unit)s (%(kind)s).",
+                   role=spec.label, unit=node.name, kind=node.kind_label)
+            )
+
+
+def check_manageable(manager, target):
+    """A manager may only touch users it could have created itself."""
+    check_delegation(manager, target.node, list(target.roles))
+
+
+def permission_names(view, mode):
+    perms = set(view.base_permissions or [])
+    return perms if mode == RW else perms & (READ_PERMISSIONS | SELF_SERVICE_PERMS)
+
+
+class KsSecurityManager(SecurityManager):
+    user_model = KsUser
+    # FAB's chart view loads Google Charts from the internet; offices cannot reach it.
+    userstatschartview = None
+
+    def __init__(self, appbuilder):
+        from .security_views import KsResetPasswordView, KsUserView
+
+        self.userdbmodelview = KsUserView
+        self.resetpasswordview = KsResetPasswordView
+        super().__init__(appbuilder)
+
+    def sync_roles(self):
+        """Create every role of ROLES and set its permissions (run by ``flask kaosheng init``)."""
+        appbuilder = self.appbuilder
+        # Roles first: FAB hands every new permission to the admin role as it creates it.
+        roles = {spec.name: self.add_role(spec.name) for spec in ROLES}
+        self.add_role(self.auth_role_public)
+        appbuilder.add_permissions(update_perms=True)
+        views = {v.class_permission_name: v for v in appbuilder.baseviews}
+        for spec in ROLES:
+            role = roles[spec.name]
+            if spec.name == self.auth_role_admin:
+                continue  # FAB grants the admin role every permission itself
+            wanted = {**COMMON_VIEWS, **spec.views}
+            pvs = []
+            for view_name, mode in wanted.items():
+                view = views.get(view_name)
+                if view is None:
+                    continue
+                names = permission_names(view, mode)
+                if view_name == "KsUserView":
+                    names |= set(view.base_permissions) & SELF_SERVICE_PERMS
+                pvs += [self.add_permission_view_menu(p, view_name) for p in sorted(names)]
+            pvs += self._menu_permissions(set(wanted))
+            role.permissions = [pv for pv in pvs if pv is not None]
+        self.session.commit()
+
+    def _menu_permissions(self, view_names):
+        pvs = []
+        for category in self.appbuilder.menu.get_list():
+            items = [c for c in category.childs if c.baseview is not None
+                     and c.baseview.class_permission_name in view_names]
+            if category.baseview is not None and category.baseview.class_permission_name in view_names:
+                items.append(category)
+            for item in items:
+                pvs.append(self.add_permission_view_menu("menu_access", item.name))
+            if items and category.childs:
+                pvs.append(self.add_permission_view_menu("menu_access", category.name))
+        return pvs
+
+
+def get_user_or_404(pk):
+    from .jurisdiction import get_scoped_or_404
+
+    return get_scoped_or_404(KsUser, pk)
+
+
+def current_user_manages(pk):
+    """Load a user the current manager may manage, 404 outside the subtree."""
+    target = get_user_or_404(pk)
+    try:
+        check_manageable(g.user, target)
+    except DelegationError:
+        abort(404)
+    return target
+

@@ -1,0 +1,143 @@
+"""Test fixtures: one migrated, seeded database per run (SQLite, or a throwaway PostgreSQL
+database when KAOSHENG_TEST_PG is set) and HTTP clients logged in per role and node."""
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.demo import DEMO_PASSWORD
+from app.extensions import db
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _pg_database():
+    """Create a throwaway PostgreSQL database; return its URL and a function dropping it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(os.environ["KAOSHENG_TEST_PG"])
+    name = f"kaosheng_test_{uuid.uuid4().hex[:10]}"
+    params = dict(host=admin_url.host, port=admin_url.port or 5432, user=admin_url.username,
+                  dbname=admin_url.database or "postgres")
+
+    def run(sql):
+        conn = psycopg.connect(**params, autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute(sql)
+        conn.close()
+
+    run(f'CREATE DATABASE "{name}"')
+    return admin_url.set(database=name).render_as_string(hide_password=False), lambda: run(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_config(tmp_path, **extra):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "AUTH_RATE_LIMIT": "1000 per minute",
+        "UPLOAD_DIR": str(tmp_path / "files"),
+        "REDIS_URL": os.environ.get("KAOSHENG_TEST_REDIS", ""),
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if os.environ.get("KAOSHENG_TEST_PG"):
+        url, drop = _pg_database()
+        yield url
+        drop()
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from app.demo import seed_demo
+
+    app = create_app(make_config(tmp_path_factory.mktemp("instance"),
+                                 SQLALCHEMY_DATABASE_URI=database_url))
+    with app.app_context():
+        upgrade()
+        app.appbuilder.sm.sync_roles()
+        seed_demo()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+class Client:
+    """A test client that keeps its CSRF token and speaks in form posts."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+        self.token = None
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        return self.http.post(url, data=data, **kw)
+
+    def refresh_token(self, url="/login/"):
+        page = self.http.get(url).get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        if match:
+            self.token = match.group(1)
+        return page
+
+    def login(self, username, password=DEMO_PASSWORD):
+        self.refresh_token("/login/")
+        resp = self.post("/login/", {"username": username, "password": password})
+        return resp
+
+
+@pytest.fixture
+def client(app):
+    return Client(app)
+
+
+@pytest.fixture
+def login(app):
+    """login("zy_admin") → a Client logged in as that demo user."""
+
+    def make(username, password=DEMO_PASSWORD):
+        c = Client(app)
+        resp = c.login(username, password)
+        assert resp.status_code == 302 and "/login" not in resp.location, f"login of {username} failed"
+        return c
+
+    return make
+
+
+@pytest.fixture
+def ids(app):
+    """Look up ids of demo objects by code (nodes) or username (users)."""
+    from app.jurisdiction import Node
+    from app.security import KsUser
+
+    class Ids:
+        def node(self, code):
+            with app.app_context():
+                return db.session.execute(select(Node.id).where(Node.code == code)).scalar_one()
+
+        def user(self, username):
+            with app.app_context():
+                return db.session.execute(
+                    select(KsUser.id).where(KsUser.username == username)).scalar_one()
+
+    return Ids()

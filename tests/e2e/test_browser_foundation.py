@@ -1,0 +1,44 @@
+"""Main journey in a real browser: a county admin logs in, sees only its county, creates a
+school user; the user list of the sibling county does not show it."""
+import pytest
+
+from app.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live_url, username, password=DEMO_PASSWORD):
+    page.goto(f"{live_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_county_admin_journey(page, live_url):
+    page.goto(live_url + "/")
+    assert "/login" in page.url
+    sign_in(page, live_url, "zy_admin")
+    assert "中原区" in page.inner_text("body")
+
+    page.goto(f"{live_url}/nodeview/list/?psize_NodeView=100")
+    body = page.inner_text("body")
+    assert "郑州市第五十七中学" in body and "郑州市第五十六中学" not in body
+
+    page.goto(f"{live_url}/users/add")
+    page.fill("input[name=username]", "zy_browser_user")
+    page.fill("input[name=first_name]", "浏览器")
+    page.fill("input[name=last_name]", "测试")
+    page.fill("input[name=email]", "zy_browser_user@example.invalid")
+    # The unit and role dropdowns only list what this admin may grant.
+    node_options = page.eval_on_selector_all("select[name=node] option", "os => os.map(o => o.textContent)")
+    assert any("五十七中" in o for o in node_options)
+    assert not any("五十六中" in o for o in node_options)
+    page.select_option("select[name=node]", label="郑州市第五十七中学")
+    page.select_option("select[name=roles]", label="school_staff")
+    page.fill("input[name=password]", "Browser-pass-2026")
+    page.fill("input[name=conf_password]", "Browser-pass-2026")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_url}/users/list/?psize_UserDBModelView=100")
+    assert "zy_browser_user" in page.inner_text("body")
