@@ -1,0 +1,263 @@
+"""Pure validators for the candidate record (考生信息).
+
+Every ``validate_x(value)`` returns the normalised value or raises :class:`ValidationError`
+with a stable ``code`` (for tests, APIs and logs) and a lazily translated ``message``.
+Messages never echo a full ID number, so they are safe to log.
+"""
+import re
+import unicodedata
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from .codes import gender_mf
+
+#: First two digits of a GB/T 2260 division code: provinces, plus 71 台湾, 81 香港, 82 澳门.
+PROVINCE_CODES = frozenset(
+    [str(n) for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47))]
+    + [str(n) for n in (*range(50, 55), *range(61, 66), 71, 81, 82)]
+)
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+_MIN_BIRTH = date(1900, 1, 1)
+# Candidates and exam offices are in China; the server clock may be UTC.
+_TZ = ZoneInfo("Asia/Shanghai")
+
+_DIGITS6_RE = re.compile(r"[0-9]{6}")
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+
+NAME_DOT = "\u00b7"
+# IMEs and OCR produce these instead of U+00B7; U+2027/U+FF65 come from Taiwanese and
+# half-width Japanese input.
+_DOT_LOOKALIKES = str.maketrans(dict.fromkeys("\u2022\u30fb\uff0e\u2027\uff65", NAME_DOT))
+# Code points with Unicode's Unified_Ideograph property (blocks, so newly assigned rare
+# characters are accepted before Python's unicodedata knows them).
+_IDEOGRAPH_RANGES = (
+    (0x3400, 0x4DBF),  # Extension A
+    (0x4E00, 0x9FFF),  # URO
+    (0x20000, 0x2A6DF),  # Extension B
+    (0x2A700, 0x2EE5F),  # Extensions C, D, E, F, I
+    (0x30000, 0x323AF),  # Extensions G, H
+)
+# The twelve unified ideographs inside the compatibility block (e.g. 﨑 U+FA11).
+_IDEOGRAPH_EXTRA = frozenset(map(chr, (0xFA0E, 0xFA0F, 0xFA11, 0xFA13, 0xFA14, 0xFA1F,
+                                       0xFA21, 0xFA23, 0xFA24, 0xFA27, 0xFA28, 0xFA29)))
+NAME_MIN, NAME_MAX = 2, 20
+
+
+class ValidationError(ValueError):
+    """A field failed validation; ``code`` is stable, ``message`` is a lazy string."""
+
+    def __init__(self, code, message):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self):
+        return message_text(self.message)
+
+
+def message_text(message):
+    """``str(message)``, falling back to the English source inside an app context that has
+    no Flask-Babel (flask_babel raises KeyError there; outside any context it already
+    falls back)."""
+    try:
+        return str(message)
+    except KeyError:
+        text, params = message._args[0], message._kwargs
+        return text % params if params else text
+
+
+def _ascii(value):
+    """Full-width digits/letters (common from Chinese IMEs) → ASCII; None → ''."""
+    return unicodedata.normalize("NFKC", "" if value is None else str(value))
+
+
+def _today():
+    return datetime.now(_TZ).date()
+
+
+# --- resident ID number (GB 11643-1999) ---------------------------------------------
+
+
+def id_check_char(first17):
+    """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def make_id_number(region6, birth, seq3):
+    """A checksum-valid ID number, for demo data, tests and benchmarks.
+
+    Only the shape of the inputs is checked, so callers can build IDs with a bad region
+    on purpose; odd ``seq3`` gives a male, even a female.
+    """
+    if not _DIGITS6_RE.fullmatch(str(region6)):
+        raise ValueError(f"region6 must be 6 digits: {region6!r}")
+    if not 0 <= int(seq3) <= 999:
+        raise ValueError(f"seq3 must be 0..999: {seq3!r}")
+    body = f"{region6}{birth:%Y%m%d}{int(seq3):03d}"
+    return body + id_check_char(body)
+
+
+def validate_id_number(value, today=None):
+    """Normalise (strip spaces, upper-case x, full-width → ASCII) and check an ID number."""
+    s = re.sub(r"\s+", "", _ascii(value)).upper()
+    if len(s) != 18:
+        raise ValidationError("id_length", _l(
+            "ID number must be 18 characters long, not %(n)d.", n=len(s)))
+    if not _ID_RE.fullmatch(s):
+        raise ValidationError("id_format", _l(
+            "ID number must be 17 digits followed by a digit or X."))
+    if s[:2] not in PROVINCE_CODES:
+        raise ValidationError("id_region", _l(
+            "ID number starts with an unknown province code (%(code)s).", code=s[:2]))
+    try:
+        birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        birth = None
+    if birth is None or not _MIN_BIRTH <= birth <= (today or _today()):
+        raise ValidationError("id_birthdate", _l(
+            "The birth date in the ID number is not a valid date."))
+    if s[17] != id_check_char(s[:17]):
+        raise ValidationError("id_checksum", _l(
+            "ID number check digit is wrong; please check for a typing error."))
+    return s
+
+
+def id_birth_date(id_number):
+    s = validate_id_number(id_number)
+    return date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+
+
+def id_gender(id_number):
+    """'M' or 'F' from the sequence code's last digit (odd = male)."""
+    return "M" if int(validate_id_number(id_number)[16]) % 2 else "F"
+
+
+def check_id_consistency(id_number, birth_date=None, gender=None):
+    """Raise if the entered birth date / gender contradict the ID number.
+
+    ``gender`` may be 'M'/'F' or a GENDERS code '1'/'2'; None skips that check.
+    """
+    if birth_date is not None:
+        if isinstance(birth_date, datetime):
+            birth_date = birth_date.date()
+        if id_birth_date(id_number) != birth_date:
+            raise ValidationError("id_birth_mismatch", _l(
+                "The birth date does not match the ID number."))
+    if gender is not None and id_gender(id_number) != gender_mf(gender):
+        raise ValidationError("id_gender_mismatch", _l(
+            "The gender does not match the ID number."))
+
+
+def mask_id_number(value):
+    """'4101**********1234'; values too short to hide 7+ characters are masked entirely."""
+    s = re.sub(r"\s+", "", "" if value is None else str(value))
+    if len(s) < 15:
+        return "*" * len(s)
+    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+
+
+# --- administrative division code (GB/T 2260) ---------------------------------------
+
+
+def division_prefix(code):
+    """The significant prefix: '410000' → '41', '410100' → '4101', '410102' → '410102'."""
+    p = str(code).strip()
+    while len(p) > 2 and p.endswith("00"):
+        p = p[:-2]
+    return p
+
+
+def validate_division_code(code, parent_prefix=None):
+    """A 6-digit division code; with ``parent_prefix`` (a parent code such as '410100' or
+    its prefix '4101') it must lie strictly inside that parent."""
+    s = re.sub(r"\s+", "", _ascii(code))
+    if not _DIGITS6_RE.fullmatch(s):
+        raise ValidationError("division_format", _l(
+            "Division code must be 6 digits."))
+    if s[:2] not in PROVINCE_CODES:
+        raise ValidationError("division_region", _l(
+            "Division code starts with an unknown province code (%(code)s).", code=s[:2]))
+    if parent_prefix:
+        parent = re.sub(r"\s+", "", _ascii(parent_prefix))
+        if s == parent or not s.startswith(division_prefix(parent)):
+            raise ValidationError("division_outside", _l(
+                "Division code %(code)s is not inside %(parent)s.", code=s, parent=parent))
+    return s
+
+
+# --- contact details ----------------------------------------------------------------
+
+
+def validate_mobile(value):
+    """Mainland mobile number, returned as 11 bare digits."""
+    s = re.sub(r"[\s\-]+", "", _ascii(value))
+    for prefix in ("+86", "0086"):
+        if s.startswith(prefix):
+            s = s[len(prefix):]
+            break
+    else:
+        if len(s) == 13 and s.startswith("86"):
+            s = s[2:]
+    if not _MOBILE_RE.fullmatch(s):
+        raise ValidationError("mobile_format", _l(
+            "Enter an 11-digit mainland mobile number starting with 13–19."))
+    return s
+
+
+def validate_postcode(value):
+    s = re.sub(r"\s+", "", _ascii(value))
+    if not _DIGITS6_RE.fullmatch(s):
+        raise ValidationError("postcode_format", _l("Postcode must be 6 digits."))
+    return s
+
+
+# --- personal name ------------------------------------------------------------------
+
+
+def _is_ideograph(ch):
+    cp = ord(ch)
+    return ch in _IDEOGRAPH_EXTRA or any(lo <= cp <= hi for lo, hi in _IDEOGRAPH_RANGES)
+
+
+def validate_name(value):
+    """A Chinese name as on the ID card; minority names use '·' (e.g. 阿卜杜拉·买买提).
+
+    Deliberately no NFKC: it would rewrite some rare characters the ID card spells that way.
+    """
+    s = ("" if value is None else str(value)).strip().translate(_DOT_LOOKALIKES)
+    if not NAME_MIN <= len(s) <= NAME_MAX:
+        raise ValidationError("name_length", _l(
+            "Name must be %(min)d to %(max)d characters long.", min=NAME_MIN, max=NAME_MAX))
+    for ch in s:
+        if ch != NAME_DOT and not _is_ideograph(ch):
+            raise ValidationError("name_chars", _l(
+                "Name may only contain Chinese characters and the middle dot “·”; "
+                "“%(char)s” is not allowed.", char=ch))
+    if s[0] == NAME_DOT or s[-1] == NAME_DOT or NAME_DOT * 2 in s:
+        raise ValidationError("name_dot", _l(
+            "The middle dot “·” must sit between two parts of the name."))
+    return s
+
+
+# --- WTForms glue -------------------------------------------------------------------
+
+
+def form_validator(fn, **kwargs):
+    """Adapt ``fn`` for a WTForms field: empty values pass (leave that to DataRequired),
+    valid ones are written back normalised, errors become WTForms errors."""
+    from wtforms.validators import ValidationError as WTFormsValidationError
+
+    def _validate(form, field):
+        if field.data in (None, ""):
+            return
+        try:
+            field.data = fn(field.data, **kwargs)
+        except ValidationError as exc:
+            raise WTFormsValidationError(str(exc)) from exc
+
+    return _validate
