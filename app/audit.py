@@ -57,6 +57,9 @@ def _node_path(obj):
     node = getattr(obj, "node", None)
     if node is not None:
         return node.path
+    part_path = getattr(obj, "audit_node_path", None)
+    if part_path is not None:
+        return part_path()
     # Province-wide configuration (exams…) is filed under the acting user's unit.
     user = getattr(g, "user", None) if has_request_context() else None
     user_node = getattr(user, "node", None)

@@ -9,7 +9,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 
 from .extensions import db
-from .jurisdiction import JurisdictionFilter, Node, in_scope, scoped
+from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
 
 SCOPE = [["id", JurisdictionFilter, None]]
 
@@ -58,15 +58,15 @@ class ScopedModelView(GuardedMixin, ModelView):
     def __init__(self, **kwargs):
         # Relation dropdowns to the tree only offer nodes of the user's subtree.
         rels = {name: [["id", JurisdictionFilter, None]]
-                for name in self._node_relations()}
+                for name in self._scoped_relations()}
         self.add_form_query_rel_fields = {**rels, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rels, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rels, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
 
-    def _node_relations(self):
+    def _scoped_relations(self):
         model = self.datamodel.obj
-        return [rel.key for rel in model.__mapper__.relationships if rel.mapper.class_ is Node]
+        return [rel.key for rel in model.__mapper__.relationships if is_scoped_model(rel.mapper.class_)]
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):

@@ -99,10 +99,57 @@ def seed_exams():
     db.session.flush()
 
 
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "子涵浩然欣怡梓轩雨桐一诺宇轩思远佳怡俊杰梦琪家豪诗涵明轩若曦博文嘉怡天佑雅静志强晓燕"
+CANDIDATES_PER_SCHOOL = 25
+
+
+def seed_candidates(per_school=CANDIDATES_PER_SCHOOL):
+    """A reproducible class of 中招 candidates per school, each with a guardian and a study period."""
+    import datetime as dt
+    import random
+
+    from .candidates.models import Candidate, Guardian, StudyHistory
+    from .candidates.validators import make_id_number
+    from .exams.models import ZHONGZHAO, Exam
+
+    exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO)).scalars().first()
+    if db.session.execute(select(Candidate.id).where(Candidate.exam_id == exam.id)).first():
+        return 0
+    rng = random.Random(2026)
+    schools = db.session.execute(
+        select(Node).where(Node.kind == SCHOOL).order_by(Node.code)).scalars().all()
+    created = 0
+    for school in schools:
+        region = school.code[:6] if school.code[:6].isdigit() else "410102"
+        for i in range(per_school):
+            birth = dt.date(2011, 1, 1) + dt.timedelta(days=rng.randrange(365))
+            seq = rng.randrange(100, 999)
+            gender = "1" if seq % 2 else "2"
+            name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+            cand = Candidate(
+                exam=exam, node=school, name=name, gender=gender, birth_date=birth,
+                id_number=make_id_number(region, birth, seq), ethnicity="01",
+                political_status="03", category="01", phone=f"13{rng.randrange(10**9):09d}",
+                address=f"{school.name}附近{i + 1}号", postcode="450000", hukou=region,
+                student_number=f"{school.code}{i + 1:04d}")
+            cand.guardians.append(Guardian(name=rng.choice(SURNAMES) + "建国", relation="51",
+                                           phone=f"139{rng.randrange(10**8):08d}",
+                                           work_unit="郑州市某单位"))
+            cand.studies.append(StudyHistory(start=dt.date(2023, 9, 1), school=school.name,
+                                             role="学生"))
+            db.session.add(cand)
+            created += 1
+    db.session.flush()
+    return created
+
+
 def seed_demo():
     seed_tree()
     seed_exams()
     nodes = {n.code: n for n in db.session.execute(select(Node)).scalars()}
     for username, role, code, last, first in DEMO_USERS:
         ensure_user(username, DEMO_PASSWORD, nodes[code], role, last, first)
-    return {"units": len(nodes), "users": len(DEMO_USERS), "password": DEMO_PASSWORD}
+    created = seed_candidates()
+    return {"units": len(nodes), "users": len(DEMO_USERS), "candidates created": created,
+            "password": DEMO_PASSWORD}

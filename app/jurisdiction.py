@@ -106,7 +106,20 @@ def scope_clause(model, node):
     scope_path = getattr(model, "__scope_path__", None)
     if scope_path is not None:
         return subtree_range(getattr(model, scope_path), node.path)
+    parent = getattr(model, "__scope_parent__", None)
+    if parent is not None:
+        # Child rows (guardians, study history…) are scoped through the row they belong to.
+        fk, parent_name = parent
+        parent_model = model.registry._class_registry[parent_name]
+        return getattr(model, fk).in_(
+            select(parent_model.id).where(scope_clause(parent_model, node)))
     return model.node_id.in_(subtree_ids(node.path))
+
+
+def is_scoped_model(model):
+    """Whether rows of ``model`` live in the tree (and so must be filtered by it)."""
+    return model is Node or any(hasattr(model, a) for a in ("node_id", "__scope_path__",
+                                                            "__scope_parent__"))
 
 
 def scoped(query, model, node=None):
@@ -125,6 +138,9 @@ def in_scope(obj, node=None):
     if scope_path is not None:
         value = getattr(obj, scope_path)
         return value is not None and value.startswith(node.path)
+    parent = getattr(type(obj), "__scope_parent__", None)
+    if parent is not None:
+        return in_scope(getattr(obj, parent[0].removesuffix("_id")), node)
     return node.contains(obj.node)
 
 

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from .audit_views import AuditLogView
+from .candidates.views import CandidateView, GuardianView, StudyHistoryView
 from .exams.views import ExamView
 from .jurisdiction_views import NodeApi, NodeView
 
@@ -12,6 +13,11 @@ def register_views(appbuilder):
                         category_icon="fa-map")
     appbuilder.add_view(ExamView, "Exams", icon="fa-calendar", label=_l("Exams"),
                         category="Exams", category_label=_l("Exams"), category_icon="fa-book")
+    appbuilder.add_view(CandidateView, "Candidates", icon="fa-id-card", label=_l("Candidates"),
+                        category="Candidates", category_label=_l("Candidates"),
+                        category_icon="fa-users")
+    appbuilder.add_view_no_menu(GuardianView)
+    appbuilder.add_view_no_menu(StudyHistoryView)
     appbuilder.add_view(AuditLogView, "Audit log", icon="fa-history", label=_l("Audit log"),
                         category="Audit", category_label=_l("Audit"), category_icon="fa-eye")
     appbuilder.add_api(NodeApi)

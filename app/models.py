@@ -1,5 +1,6 @@
 """Imports every model module so the metadata is complete for Alembic and FAB."""
 from .audit import AuditLog  # noqa: F401
+from .candidates.models import Candidate, Guardian, QualityEvaluation, StudyHistory  # noqa: F401
 from .exams.models import Exam  # noqa: F401
 from .jurisdiction import Node  # noqa: F401
 from .security import KsUser  # noqa: F401

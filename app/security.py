@@ -40,7 +40,10 @@ class RoleDef:
         return max(LEVELS[k] for k in self.kinds)
 
 
+_READ_CANDIDATES = {"CandidateView": R, "GuardianView": R, "StudyHistoryView": R}
+_WRITE_CANDIDATES = {"CandidateView": RW, "GuardianView": RW, "StudyHistoryView": RW}
 _ADMIN_VIEWS = {
+    **_WRITE_CANDIDATES,
     "NodeView": RW,
     "NodeApi": R,
     "KsUserView": RW,
@@ -48,14 +51,15 @@ _ADMIN_VIEWS = {
     "ExamView": R,
     "AuditLogView": R,
 }
-_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R}
+_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, **_READ_CANDIDATES}
+_ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES}
 
 ROLES = [
     RoleDef("province_admin", _l("Province administrator"), (PROVINCE,), manages_users=True),
     RoleDef("city_admin", _l("City administrator"), (CITY,), _ADMIN_VIEWS, True),
     RoleDef("county_admin", _l("County administrator"), (COUNTY,), _ADMIN_VIEWS, True),
-    RoleDef("school_staff", _l("School staff"), (SCHOOL,), _STAFF_VIEWS),
-    RoleDef("point_staff", _l("Registration point staff"), (POINT,), _STAFF_VIEWS),
+    RoleDef("school_staff", _l("School staff"), (SCHOOL,), _ENTRY_VIEWS),
+    RoleDef("point_staff", _l("Registration point staff"), (POINT,), _ENTRY_VIEWS),
     RoleDef("school_reviewer", _l("School reviewer"), (SCHOOL,), _STAFF_VIEWS),
     RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _STAFF_VIEWS),
     RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _STAFF_VIEWS),

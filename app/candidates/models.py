@@ -1,0 +1,173 @@
+"""The candidate record (考生信息) with guardians (监护人), study history (学习简历) and the
+school's comprehensive quality evaluation (综合素质评定)."""
+import datetime as dt
+
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..exams.models import Exam
+from ..jurisdiction import Node
+from . import codes
+
+
+def _now():
+    return dt.datetime.now()
+
+
+class Candidate(Model):
+    """考生. Belongs to one exam and one unit (school or registration point) of the tree."""
+
+    __tablename__ = "ks_candidate"
+    __table_args__ = (
+        # One ID number at most once per exam across the province.
+        UniqueConstraint("exam_id", "id_number", name="uq_ks_candidate_exam_id_number"),
+        Index("ix_ks_candidate_node_exam", "node_id", "exam_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False)
+    node_id: Mapped[int] = mapped_column(ForeignKey("ks_node.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    gender: Mapped[str] = mapped_column(String(1), nullable=False)
+    id_number: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    birth_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ethnicity: Mapped[str | None] = mapped_column(String(2))
+    political_status: Mapped[str | None] = mapped_column(String(2))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    address: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(6))
+    hukou: Mapped[str | None] = mapped_column(String(6))  # 户籍所在地 division code
+    student_number: Mapped[str | None] = mapped_column(String(30))  # 学籍号
+    category: Mapped[str | None] = mapped_column(String(2))
+    # 高考
+    subject_track: Mapped[str | None] = mapped_column(String(2))
+    foreign_language: Mapped[str | None] = mapped_column(String(2))
+    graduation_school: Mapped[str | None] = mapped_column(String(100))
+    # 成人高考
+    education_level: Mapped[str | None] = mapped_column(String(2))
+    occupation: Mapped[str | None] = mapped_column(String(2))
+    work_start: Mapped[dt.date | None] = mapped_column(Date)
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    changed_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now,
+                                                    nullable=False)
+
+    exam: Mapped[Exam] = relationship(Exam)
+    node: Mapped[Node] = relationship(Node)
+    guardians: Mapped[list["Guardian"]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", order_by="Guardian.id")
+    studies: Mapped[list["StudyHistory"]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", order_by="StudyHistory.start")
+    evaluation: Mapped["QualityEvaluation | None"] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", uselist=False)
+
+    __audited__ = True
+    __audit_exclude__ = ("changed_on",)
+
+    @property
+    def gender_label(self):
+        return codes.label(codes.GENDERS, self.gender, lang=None)
+
+    @property
+    def ethnicity_label(self):
+        return codes.label(codes.ETHNICITIES, self.ethnicity, lang=None)
+
+    @property
+    def political_status_label(self):
+        return codes.label(codes.POLITICAL_STATUS, self.political_status, lang=None)
+
+    @property
+    def category_label(self):
+        table = codes.CANDIDATE_CATEGORIES.get(self.exam.kind if self.exam else None, ())
+        return codes.label(table, self.category, lang=None)
+
+    @property
+    def id_display(self):
+        from .privacy import display_id_number
+
+        return display_id_number(self.id_number)
+
+    def __repr__(self):
+        return self.name
+
+
+class _CandidatePart:
+    """Rows that belong to a candidate are scoped through it."""
+
+    __scope_parent__ = ("candidate_id", "Candidate")
+
+    def audit_node_path(self):
+        return self.candidate.node.path if self.candidate and self.candidate.node else None
+
+
+class Guardian(_CandidatePart, Model):
+    """监护人."""
+
+    __tablename__ = "ks_guardian"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    relation: Mapped[str] = mapped_column(String(2), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(11))
+    work_unit: Mapped[str | None] = mapped_column(String(100))
+    candidate: Mapped[Candidate] = relationship(back_populates="guardians")
+
+    __audited__ = True
+
+    @property
+    def relation_label(self):
+        return codes.label(codes.GUARDIAN_RELATIONS, self.relation, lang=None)
+
+    def __repr__(self):
+        return self.name
+
+
+class StudyHistory(_CandidatePart, Model):
+    """学习简历: one period at one school."""
+
+    __tablename__ = "ks_study_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, index=True)
+    start: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end: Mapped[dt.date | None] = mapped_column(Date)
+    school: Mapped[str] = mapped_column(String(100), nullable=False)
+    role: Mapped[str | None] = mapped_column(String(50))  # 担任职务
+    candidate: Mapped[Candidate] = relationship(back_populates="studies")
+
+    __audited__ = True
+
+    def __repr__(self):
+        return self.school
+
+
+GRADES = (("A", "A"), ("B", "B"), ("C", "C"), ("D", "D"))
+EVALUATION_DIMENSIONS = {
+    "morality": _l("Moral character"),
+    "citizenship": _l("Civic literacy"),
+    "learning": _l("Learning ability"),
+    "cooperation": _l("Communication and cooperation"),
+    "health": _l("Sport and health"),
+    "aesthetics": _l("Aesthetics and expression"),
+}
+
+
+class QualityEvaluation(_CandidatePart, Model):
+    """综合素质评定, entered by the school: a grade A–D per dimension."""
+
+    __tablename__ = "ks_quality_evaluation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, unique=True)
+    morality: Mapped[str | None] = mapped_column(String(1))
+    citizenship: Mapped[str | None] = mapped_column(String(1))
+    learning: Mapped[str | None] = mapped_column(String(1))
+    cooperation: Mapped[str | None] = mapped_column(String(1))
+    health: Mapped[str | None] = mapped_column(String(1))
+    aesthetics: Mapped[str | None] = mapped_column(String(1))
+    remark: Mapped[str | None] = mapped_column(String(500))
+    candidate: Mapped[Candidate] = relationship(back_populates="evaluation")
+
+    __audited__ = True

@@ -1,0 +1,320 @@
+"""Reading 学籍 (school registry) export files for candidate import: CSV or XLSX → a table
+of stripped strings, a header → field mapping, and per-value normalisers. Pure: no app,
+database or request needed (messages are lazy strings).
+"""
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from . import codes
+from .validators import ValidationError, message_text
+
+MAX_ROWS = 200_000
+_DELIMITERS = (",", ";", "\t")
+# Integers from 1e15 up have more digits than Excel (15) or a double reliably keeps: an
+# 18-digit ID number typed into a number-formatted cell has already lost its last digits.
+_IMPRECISE_FROM = 10**15
+
+
+class RegistryFileError(ValueError):
+    """The upload is not a usable table; ``code`` is stable, ``message`` is lazy."""
+
+    def __init__(self, code, message):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self):
+        return message_text(self.message)
+
+
+@dataclass
+class Table:
+    headers: list
+    rows: list  # list[list[str]], fully empty rows left out
+    row_numbers: list  # the 1-based row of each entry of ``rows`` as in the file
+    # (row_number, column_index) of numeric cells too long to be exact: an ID number
+    # there has lost digits, which deserves a clearer message than a bad check digit.
+    imprecise_cells: set = field(default_factory=set)
+
+    def numbered(self):
+        return zip(self.row_numbers, self.rows)
+
+
+# --- reading ------------------------------------------------------------------------
+
+_NOT_A_TABLE = _l("The file is not a table. Upload an Excel .xlsx file or a CSV file.")
+_XLS = _l("Old Excel .xls files are not supported: open the file in Excel or WPS and "
+          "save it as .xlsx (Excel workbook) or CSV, then upload it again.")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"Rar!",
+                 b"\x1f\x8b", b"7z\xbc\xaf", b"RIFF")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Control characters never appear in a real text export; they mean binary data that
+# happened to decode (GB18030 accepts most byte sequences).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def read_table(data, filename="", max_rows=MAX_ROWS):
+    """Parse an uploaded export; raise :class:`RegistryFileError` if it is unusable."""
+    name = (filename or "").lower()
+    if data.startswith(_OLE_MAGIC) or name.endswith(".xls"):
+        # .xls named files that are really text (some registry systems do this) still go
+        # through the CSV reader; real OLE2 binaries cannot be read.
+        if data.startswith(_OLE_MAGIC) or _looks_binary(data):
+            raise RegistryFileError("not_a_table", _XLS)
+    if data.startswith(b"PK\x03\x04"):
+        raw_rows = _xlsx_rows(data)
+    elif data.startswith(_BINARY_MAGIC) or _looks_binary(data):
+        raise RegistryFileError("not_a_table", _NOT_A_TABLE)
+    else:
+        raw_rows = _csv_rows(_decode(data))
+    return _build_table(raw_rows, max_rows)
+
+
+def _looks_binary(data):
+    return b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _decode(data):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated.
+        encodings = ("utf-16",)
+    else:
+        # Strict UTF-8 first: GBK bytes are almost never valid UTF-8, while the reverse
+        # decode would silently produce mojibake.
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL_RE.search(text):
+            break
+        return text
+    raise RegistryFileError("not_a_table", _NOT_A_TABLE)
+
+
+def _csv_rows(text):
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(_DELIMITERS, key=first.count)
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        yield row, ()
+
+
+def _xlsx_rows(data):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        # A ZIP that is not a workbook (docx, an archive of photos, ...).
+        raise RegistryFileError("not_a_table", _NOT_A_TABLE) from None
+    try:
+        sheet = workbook.worksheets[0]
+        # read_only iter_rows yields gap rows as empty, so positions are row numbers.
+        for values in sheet.iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in values]
+            imprecise = [i for i, v in enumerate(values)
+                         if isinstance(v, (int, float)) and not isinstance(v, bool)
+                         and abs(v) >= _IMPRECISE_FROM]
+            yield cells, imprecise
+    finally:
+        workbook.close()
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # repr → Decimal keeps the digits Excel shows and never uses an exponent, so a
+        # numeric ID number reads '110101200801011200', not '1.101012008010112e+17'.
+        number = Decimal(repr(value))
+        if value.is_integer():
+            number = number.to_integral_value()
+        return format(number, "f")
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _build_table(raw_rows, max_rows):
+    headers, rows, numbers, imprecise = None, [], [], set()
+    for number, (cells, numeric) in enumerate(raw_rows, start=1):
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            continue
+        if headers is None:
+            headers = _trim(cells)
+            if _looks_like_data(headers):
+                raise RegistryFileError("no_header", _l(
+                    "The first row must hold the column names (姓名, 身份证号, ...), "
+                    "but it looks like candidate data."))
+            continue
+        if len(rows) >= max_rows:
+            raise RegistryFileError("too_large", _l(
+                "The file has more than %(max)d data rows; split it into smaller files.",
+                max=max_rows))
+        rows.append(cells)
+        numbers.append(number)
+        imprecise.update((number, i) for i in numeric)
+    if not rows:
+        raise RegistryFileError("empty", _l("The file has no data rows."))
+    return Table(headers, rows, numbers, imprecise)
+
+
+def _trim(cells):
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    return cells
+
+
+_DATA_CELL_RE = re.compile(r"[0-9]{17}[0-9Xx]|[0-9.\-/: ]+")
+
+
+def _looks_like_data(headers):
+    # Column names are words; an ID number or a row of only numbers/dates is data.
+    filled = [h for h in headers if h]
+    return any(len(h) == 18 and _DATA_CELL_RE.fullmatch(h) for h in filled) or all(
+        _DATA_CELL_RE.fullmatch(h) for h in filled)
+
+
+# --- column mapping -----------------------------------------------------------------
+
+# field → (required, recognised header names). Order is the display order of a mapping
+# form; the upper-case names are the codes used by 学籍 system exports.
+FIELDS = {
+    "name": (True, ["姓名", "考生姓名", "XM", "name"]),
+    "id_number": (True, ["身份证号", "身份证件号", "证件号码", "身份证号码", "身份证件号码",
+                         "ZJHM", "SFZH", "id_number"]),
+    "gender": (False, ["性别", "XBDM", "XB", "gender"]),
+    "birth_date": (False, ["出生日期", "CSRQ", "birth_date"]),
+    "ethnicity": (False, ["民族", "MZDM", "MZ", "ethnicity"]),
+    "political_status": (False, ["政治面貌", "ZZMMDM", "ZZMM", "political_status"]),
+    "phone": (False, ["联系电话", "手机号", "手机号码", "LXSJ", "LXDH", "phone"]),
+    "address": (False, ["家庭住址", "通讯地址", "TXDZ", "address"]),
+    "postcode": (False, ["邮政编码", "YZBM", "postcode"]),
+    "hukou": (False, ["户籍所在地", "户口所在地", "HJDM", "hukou"]),
+    "student_number": (False, ["学籍号", "全国学籍号", "XJH", "student_number"]),
+    "school_code": (True, ["学校代码", "学校标识码", "BYXXDM", "school_code"]),
+    "category": (False, ["考生类别", "报考类别", "KSLBDM", "category"]),
+    "guardian1_name": (False, ["监护人1姓名", "监护人姓名", "父亲姓名", "guardian1_name"]),
+    "guardian1_relation": (False, ["监护人1关系", "与考生关系", "guardian1_relation"]),
+    "guardian1_phone": (False, ["监护人1电话", "监护人电话", "guardian1_phone"]),
+}
+
+
+def _header_key(text):
+    # Templates mark required columns with '*' and full-width input is common.
+    key = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"\s+", "", key).strip("*").lower()
+
+
+_HEADER_INDEX = {_header_key(n): f for f, (_, names) in FIELDS.items() for n in names}
+
+
+def auto_mapping(headers):
+    """{field: column index} for every recognised header (first column wins)."""
+    mapping = {}
+    for index, header in enumerate(headers):
+        field_key = _HEADER_INDEX.get(_header_key(header))
+        if field_key and field_key not in mapping:
+            mapping[field_key] = index
+    return mapping
+
+
+def missing_required(mapping):
+    return [f for f, (required, _) in FIELDS.items() if required and f not in mapping]
+
+
+def apply_mapping(table, mapping):
+    """Yield (row_number, {field: text}); columns missing from a short row read as ''."""
+    for number, cells in table.numbered():
+        yield number, {f: cells[i] if i < len(cells) else "" for f, i in mapping.items()}
+
+
+# --- value normalisers --------------------------------------------------------------
+
+_GENDER_VALUES = {"男": "1", "男性": "1", "1": "1", "M": "1", "MALE": "1",
+                  "女": "2", "女性": "2", "2": "2", "F": "2", "FEMALE": "2"}
+
+
+def normalise_gender(value):
+    """男/女, 1/2, M/F → the GENDERS code '1' or '2'."""
+    key = unicodedata.normalize("NFKC", str(value or "")).strip().upper()
+    try:
+        return _GENDER_VALUES[key]
+    except KeyError:
+        raise ValidationError("gender_value", _l(
+            "Gender must be 男 or 女 (or 1/2, M/F), not “%(value)s”.", value=key)) from None
+
+
+# Short forms people type for 政治面貌 that are not a label's prefix.
+_CODE_ALIASES = {id(codes.POLITICAL_STATUS): {
+    "党员": "01", "中共党员": "01", "预备党员": "02", "中共预备党员": "02",
+    "团员": "03", "共青团员": "03"}}
+
+
+def _without_zu(text):
+    return text[:-1] if text.endswith("族") else text
+
+
+def normalise_code(table, value, label=None):
+    """A code of ``table`` (codes.py) from its code or its Chinese/English name.
+
+    Excel drops leading zeros ('01' → 1), so short numbers are padded; '汉' matches '汉族'
+    ('土' is 土族, not 土家族: only a trailing 族 is optional). ``label`` names the field
+    in the error message.
+    """
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    for code, zh, en in table:
+        if text == code or (text.isdigit() and text.zfill(len(code)) == code):
+            return code
+        if text and (_without_zu(text) == _without_zu(zh) or text.lower() == en.lower()):
+            return code
+    alias = _CODE_ALIASES.get(id(table), {}).get(text)
+    if alias:
+        return alias
+    raise ValidationError("code_value", _l(
+        "“%(value)s” is not a valid value for %(field)s.", value=text,
+        field=message_text(label) if label is not None else _l("this field")))
+
+
+_DATE_RES = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
+)
+
+
+def normalise_date(value):
+    """YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or YYYY年M月D日 (or a date) → ``datetime.date``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    for pattern in _DATE_RES:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return date(*map(int, match.groups()))
+            except ValueError:
+                break
+    raise ValidationError("date_format", _l(
+        "“%(value)s” is not a date; use YYYY-MM-DD, for example 2008-03-15.", value=text))
