@@ -53,8 +53,8 @@ class Table:
 _NOT_A_TABLE = _l("The file is not a table. Upload an Excel .xlsx file or a CSV file.")
 _XLS = _l("Old Excel .xls files are not supported: open the file in Excel or WPS and "
           "save it as .xlsx (Excel workbook) or CSV, then upload it again.")
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"Rar!",
-                 b"\x1f\x8b", b"7z\xbc\xaf", b"RIFF")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"\x1f\x8b",
+                 b"7z\xbc\xaf")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Control characters never appear in a real text export; they mean binary data that
 # happened to decode (GB18030 accepts most byte sequences).
@@ -63,16 +63,14 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def read_table(data, filename="", max_rows=MAX_ROWS):
     """Parse an uploaded export; raise :class:`RegistryFileError` if it is unusable."""
-    name = (filename or "").lower()
-    if data.startswith(_OLE_MAGIC) or name.endswith(".xls"):
-        # .xls named files that are really text (some registry systems do this) still go
-        # through the CSV reader; real OLE2 binaries cannot be read.
-        if data.startswith(_OLE_MAGIC) or _looks_binary(data):
-            raise RegistryFileError("not_a_table", _XLS)
+    if data.startswith(_OLE_MAGIC):
+        raise RegistryFileError("not_a_table", _XLS)
     if data.startswith(b"PK\x03\x04"):
         raw_rows = _xlsx_rows(data)
     elif data.startswith(_BINARY_MAGIC) or _looks_binary(data):
-        raise RegistryFileError("not_a_table", _NOT_A_TABLE)
+        # Some registry systems name text exports .xls; those still reach the CSV reader.
+        xls = (filename or "").lower().endswith(".xls")
+        raise RegistryFileError("not_a_table", _XLS if xls else _NOT_A_TABLE)
     else:
         raw_rows = _csv_rows(_decode(data))
     return _build_table(raw_rows, max_rows)
@@ -104,8 +102,11 @@ def _decode(data):
 def _csv_rows(text):
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(_DELIMITERS, key=first.count)
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        yield row, ()
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            yield row, ()
+    except csv.Error:  # e.g. a "cell" beyond the csv module's 128 KiB field limit
+        raise RegistryFileError("not_a_table", _NOT_A_TABLE) from None
 
 
 def _xlsx_rows(data):
@@ -114,20 +115,19 @@ def _xlsx_rows(data):
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        # A ZIP that is not a workbook (docx, an archive of photos, ...).
+        try:
+            # read_only iter_rows yields gap rows as empty, so positions are row numbers.
+            for values in workbook.worksheets[0].iter_rows(values_only=True):
+                imprecise = [i for i, v in enumerate(values)
+                             if isinstance(v, (int, float)) and not isinstance(v, bool)
+                             and abs(v) >= _IMPRECISE_FROM]
+                yield [_cell_text(v) for v in values], imprecise
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, OSError,
+            ValueError, SyntaxError):  # SyntaxError: XML parse errors (stdlib and lxml)
+        # A ZIP that is not a workbook (docx, an archive of photos, ...) or a broken one.
         raise RegistryFileError("not_a_table", _NOT_A_TABLE) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # read_only iter_rows yields gap rows as empty, so positions are row numbers.
-        for values in sheet.iter_rows(values_only=True):
-            cells = [_cell_text(v) for v in values]
-            imprecise = [i for i, v in enumerate(values)
-                         if isinstance(v, (int, float)) and not isinstance(v, bool)
-                         and abs(v) >= _IMPRECISE_FROM]
-            yield cells, imprecise
-    finally:
-        workbook.close()
 
 
 def _cell_text(value):
@@ -290,9 +290,11 @@ def normalise_code(table, value, label=None):
     alias = _CODE_ALIASES.get(id(table), {}).get(text)
     if alias:
         return alias
-    raise ValidationError("code_value", _l(
-        "“%(value)s” is not a valid value for %(field)s.", value=text,
-        field=message_text(label) if label is not None else _l("this field")))
+    if label is None:
+        raise ValidationError("code_value", _l("“%(value)s” is not a valid value.",
+                                               value=text))
+    raise ValidationError("code_value", _l("“%(value)s” is not a valid value for %(field)s.",
+                                           value=text, field=message_text(label)))
 
 
 _DATE_RES = (

@@ -1,0 +1,190 @@
+"""Background jobs: rq when ``REDIS_URL`` is set, otherwise run in-process right away.
+
+Job functions are plain module-level functions taking ids and plain values (rq imports them
+by dotted path in the worker). They run inside a Flask app context in both modes, may call
+:func:`report_progress`, and must return something JSON-serialisable (views send it as
+JSON). Callers must commit before :func:`enqueue`: a worker only sees committed rows.
+
+In-process mode keeps job state in this process's memory, so it is for development, tests
+and single-process deployments; with several gunicorn workers a status request may land in
+a process that never saw the job. ``job_timeout`` is only enforced by rq.
+"""
+import contextvars
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+# rq keeps a finished job's result for result_ttl (default only 500 s); users come back to
+# an import report later, so keep it a day, and failures (for support) a week.
+RESULT_TTL = 24 * 3600
+FAILURE_TTL = 7 * 24 * 3600
+# Progress is written to Redis at most this often (a job may report once per row).
+_SAVE_INTERVAL = 0.25
+# In-process jobs kept in memory; the oldest are forgotten first.
+_LOCAL_MAX = 1000
+# Ids come from URLs; anything else is never a job of ours (and never reaches Redis).
+_JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+_STATES = {"queued": "queued", "deferred": "queued", "scheduled": "queued",
+           "created": "queued", "started": "started", "finished": "finished",
+           "failed": "failed", "stopped": "failed", "canceled": "failed"}
+
+_local_jobs = OrderedDict()
+_local_lock = threading.Lock()
+_current_local_id = contextvars.ContextVar("kaosheng_local_job_id", default=None)
+_redis_clients = {}
+
+
+def _redis(url):
+    # One client (and connection pool) per URL for the process.
+    client = _redis_clients.get(url)
+    if client is None:
+        from redis import Redis
+
+        client = _redis_clients[url] = Redis.from_url(url)
+    return client
+
+
+def _error_text(exc):
+    return str(exc) or type(exc).__name__
+
+
+# --- enqueue ------------------------------------------------------------------------
+
+
+def enqueue(func, *args, job_timeout, description, owner_id=None, **kwargs):
+    """Run ``func(*args, **kwargs)`` as a job; return its id."""
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        return _enqueue_rq(url, func, args, kwargs, job_timeout, description, owner_id)
+    return _run_local(func, args, kwargs, description, owner_id)
+
+
+def _enqueue_rq(url, func, args, kwargs, job_timeout, description, owner_id):
+    from rq import Callback, Queue
+
+    queue = Queue(current_app.config.get("RQ_QUEUE", "kaosheng"), connection=_redis(url))
+    # enqueue_call, not enqueue: the job's own kwargs may not collide with rq's options.
+    job = queue.enqueue_call(
+        func, args=args, kwargs=kwargs, timeout=job_timeout, description=description,
+        result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+        meta={"owner_id": owner_id, "done": 0, "total": 0, "message": ""},
+        on_failure=Callback(_record_failure),
+    )
+    return job.id
+
+
+def _record_failure(job, connection, exc_type, exc_value, traceback):
+    """rq failure callback: keep the bare message; rq itself only stores the traceback."""
+    job.meta["error"] = _error_text(exc_value)
+    job.save_meta()
+
+
+def _run_local(func, args, kwargs, description, owner_id):
+    job_id = uuid.uuid4().hex
+    entry = {"state": "queued", "done": 0, "total": 0, "message": "", "result": None,
+             "error": None, "owner_id": owner_id, "description": description}
+    with _local_lock:
+        _local_jobs[job_id] = entry
+        while len(_local_jobs) > _LOCAL_MAX:
+            _local_jobs.popitem(last=False)
+    token = _current_local_id.set(job_id)
+    entry["state"] = "started"
+    try:
+        result = func(*args, **kwargs)
+        # rq would pickle anything; fail here so a non-JSON result shows up in tests
+        # rather than as a broken status view in production.
+        json.dumps(result)
+    except Exception as exc:
+        log.exception("In-process job %s (%s) failed", job_id, description)
+        # The job shares the request's session; a failed transaction would otherwise
+        # break the rest of the request.
+        sqlalchemy = current_app.extensions.get("sqlalchemy")
+        if sqlalchemy is not None:
+            sqlalchemy.session.rollback()
+        entry.update(state="failed", error=_error_text(exc))
+    else:
+        entry.update(state="finished", result=result)
+    finally:
+        _current_local_id.reset(token)
+    return job_id
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+def report_progress(done, total, message=""):
+    """Record progress of the running job; a no-op when called outside a job."""
+    local_id = _current_local_id.get()
+    if local_id is not None:
+        entry = _local_jobs.get(local_id)
+        if entry is not None:
+            entry.update(done=done, total=total, message=message)
+        return
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return
+    job.meta.update(done=done, total=total, message=message)
+    now = time.monotonic()
+    last = getattr(job, "_kaosheng_saved_at", None)
+    if last is None or done >= total or now - last >= _SAVE_INTERVAL:
+        job.save_meta()
+        job._kaosheng_saved_at = now
+
+
+# --- status -------------------------------------------------------------------------
+
+
+def _status(job_id, state, meta, result=None, error=None):
+    done, total = meta.get("done") or 0, meta.get("total") or 0
+    if state == "finished":
+        percent = 100
+    else:
+        percent = min(100, int(done * 100 / total)) if total else 0
+    return {"id": job_id, "state": state, "done": done, "total": total, "percent": percent,
+            "message": meta.get("message") or "", "result": result,
+            "error": error if state == "failed" else None, "owner_id": meta.get("owner_id")}
+
+
+def job_status(job_id):
+    """The job's state and progress as a dict (see module doc), or None if unknown."""
+    if not isinstance(job_id, str) or not _JOB_ID_RE.fullmatch(job_id):
+        return None
+    entry = _local_jobs.get(job_id)
+    if entry is not None:
+        return _status(job_id, entry["state"], entry, entry["result"], entry["error"])
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=_redis(url))
+    except NoSuchJobError:
+        return None
+    raw = job.get_status(refresh=False)
+    state = _STATES.get(getattr(raw, "value", raw), "queued")
+    result = error = None
+    if state == "finished":
+        result = job.return_value()
+    elif state == "failed":
+        error = job.meta.get("error") or _last_line(job) or "Job failed"
+    return _status(job.id, state, job.meta, result, error)
+
+
+def _last_line(job):
+    # Fallback when the failure callback never ran (e.g. the worker was killed).
+    latest = job.latest_result()
+    text = (getattr(latest, "exc_string", None) or "").strip()
+    return text.splitlines()[-1] if text else ""
