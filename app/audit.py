@@ -139,3 +139,18 @@ def install(session):
     if not event.contains(target, "before_flush", _collect):
         event.listen(target, "before_flush", _collect)
         event.listen(target, "after_flush", _write)
+
+
+def log_event(action, table_name, details, row_id=None, session=None):
+    """Record a non-data event (export, print, unlock…) with the acting user and unit."""
+    from .extensions import db
+
+    session = session or db.session
+    (user_id, username), ip = _actor()
+    user = getattr(g, "user", None) if has_request_context() else None
+    node = getattr(user, "node", None)
+    session.execute(insert(AuditLog), [dict(
+        at=dt.datetime.now(), user_id=user_id, username=username, ip=ip, action=action,
+        table_name=table_name, row_id=row_id, node_path=node.path if node else None,
+        changes=details, reason=session.info.get("audit_reason"))])
+    session.commit()

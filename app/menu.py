@@ -2,9 +2,12 @@
 from flask_babel import lazy_gettext as _l
 
 from .audit_views import AuditLogView
+from .candidates.import_views import RegistryImportView
 from .candidates.views import CandidateView, GuardianView, StudyHistoryView
 from .exams.views import ExamView
 from .jurisdiction_views import NodeApi, NodeView
+from .photos.import_views import PhotoImportView
+from .photos.views import PhotoView
 
 
 def register_views(appbuilder):
@@ -16,8 +19,13 @@ def register_views(appbuilder):
     appbuilder.add_view(CandidateView, "Candidates", icon="fa-id-card", label=_l("Candidates"),
                         category="Candidates", category_label=_l("Candidates"),
                         category_icon="fa-users")
+    appbuilder.add_view(RegistryImportView, "Registry import", icon="fa-upload",
+                        label=_l("Registry import"), category="Candidates")
     appbuilder.add_view_no_menu(GuardianView)
     appbuilder.add_view_no_menu(StudyHistoryView)
+    appbuilder.add_view(PhotoImportView, "Photo import", icon="fa-camera",
+                        label=_l("Photo import"), category="Candidates")
+    appbuilder.add_view_no_menu(PhotoView)
     appbuilder.add_view(AuditLogView, "Audit log", icon="fa-history", label=_l("Audit log"),
                         category="Audit", category_label=_l("Audit"), category_icon="fa-eye")
     appbuilder.add_api(NodeApi)

@@ -1,6 +1,8 @@
 """Imports every model module so the metadata is complete for Alembic and FAB."""
 from .audit import AuditLog  # noqa: F401
-from .candidates.models import Candidate, Guardian, QualityEvaluation, StudyHistory  # noqa: F401
+from .candidates.models import (Candidate, Guardian, ImportBatch, ImportRowError,  # noqa: F401
+                                QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
 from .jurisdiction import Node  # noqa: F401
+from .photos.models import CandidatePhoto, PhotoImport, StoredFile  # noqa: F401
 from .security import KsUser  # noqa: F401

@@ -17,7 +17,7 @@ from .jurisdiction import CITY, COUNTY, LEVELS, POINT, PROVINCE, SCHOOL, Node
 
 # Permission sets per view: "r" reads, "rw" is every permission the view has.
 R, RW = "r", "rw"
-READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_download"}
+READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_download", "can_view"}
 SELF_SERVICE_PERMS = {"can_userinfo", "resetmypassword", "userinfoedit"}
 #: views every staff user gets (own profile and password).
 COMMON_VIEWS = {"ResetMyPasswordView": RW, "UserInfoEditView": RW, "DashboardIndexView": R}
@@ -41,9 +41,12 @@ class RoleDef:
 
 
 _READ_CANDIDATES = {"CandidateView": R, "GuardianView": R, "StudyHistoryView": R}
-_WRITE_CANDIDATES = {"CandidateView": RW, "GuardianView": RW, "StudyHistoryView": RW}
+_WRITE_CANDIDATES = {"CandidateView": RW, "GuardianView": RW, "StudyHistoryView": RW,
+                     "RegistryImportView": RW}
 _ADMIN_VIEWS = {
     **_WRITE_CANDIDATES,
+    "PhotoView": RW,
+    "PhotoImportView": RW,
     "NodeView": RW,
     "NodeApi": R,
     "KsUserView": RW,
@@ -51,8 +54,8 @@ _ADMIN_VIEWS = {
     "ExamView": R,
     "AuditLogView": R,
 }
-_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, **_READ_CANDIDATES}
-_ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES}
+_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, **_READ_CANDIDATES}
+_ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES, "PhotoView": RW, "PhotoImportView": RW}
 
 ROLES = [
     RoleDef("province_admin", _l("Province administrator"), (PROVINCE,), manages_users=True),

@@ -139,3 +139,30 @@ def test_duplicate_id_in_other_county_names_only_the_unit(login, app, ids):
     page = text(resp)
     assert _count(app, other.id_number) == 1
     assert "郑州市第五十六中学" in page and "41010301" not in page
+
+
+def test_export_is_scoped_filtered_and_logged(login, app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from app.audit import AuditLog
+
+    c = login("zy_admin")
+    own, other = first_candidate(app, "41010201"), first_candidate(app, "41010301")
+    csv_text = c.get("/candidateview/export/csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeff姓名,身份证号")
+    assert own.id_number in csv_text and other.id_number not in csv_text
+    resp = c.get(f"/candidateview/export/xlsx?_flt_0_id_number={own.id_number}")
+    sheet = load_workbook(BytesIO(resp.data)).active
+    values = list(sheet.values)
+    assert len(values) == 2 and values[1][1] == own.id_number
+    with app.app_context():
+        row = db.session.execute(select(AuditLog).where(AuditLog.action == "export")
+                                 .order_by(AuditLog.id.desc())).scalars().first()
+        assert row.username == "zy_admin" and row.changes["rows"] == 1
+        assert row.changes["format"] == "xlsx"
+
+
+def test_reviewer_cannot_export(login):
+    assert login("zy_reviewer").get("/candidateview/export/csv").status_code == 403

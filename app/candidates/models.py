@@ -4,11 +4,11 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..exams.models import Exam
-from ..jurisdiction import Node
+from ..jurisdiction import PATH_TYPE, Node
 from . import codes
 
 
@@ -87,6 +87,12 @@ class Candidate(Model):
         from .privacy import display_id_number
 
         return display_id_number(self.id_number)
+
+    @property
+    def photo_thumb(self):
+        from ..photos.thumbs import thumbnail
+
+        return thumbnail(self)
 
     def __repr__(self):
         return self.name
@@ -171,3 +177,42 @@ class QualityEvaluation(_CandidatePart, Model):
     candidate: Mapped[Candidate] = relationship(back_populates="evaluation")
 
     __audited__ = True
+
+
+class ImportBatch(Model):
+    """One registry import (学籍同步): the uploaded file, its column mapping and the outcome."""
+
+    __tablename__ = "ks_import_batch"
+    # Scoped by the importing user's unit: the rows may only land inside that subtree.
+    __scope_path__ = "node_path"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    node_path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, index=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    stored_path: Mapped[str] = mapped_column(String(500), nullable=False)
+    mapping: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="uploaded")
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    message: Mapped[str | None] = mapped_column(String(500))
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    exam: Mapped[Exam] = relationship(Exam)
+
+
+class ImportRowError(Model):
+    """One rejected row (or cell) of an import, for the downloadable error report."""
+
+    __tablename__ = "ks_import_row_error"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_import_batch.id", ondelete="CASCADE"), nullable=False, index=True)
+    row: Mapped[int] = mapped_column(Integer, nullable=False)
+    column: Mapped[str | None] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)

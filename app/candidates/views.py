@@ -1,7 +1,10 @@
 """Candidate screens (考生信息): list with filters and masked ID numbers, detail with guardians
 and study history, edit forms running the validators of validators.py."""
-from flask import g
+from flask import Response, abort, g, request
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import get_filter_args
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField
@@ -10,7 +13,9 @@ from wtforms.validators import DataRequired, Optional
 from ..base_views import ScopedModelView
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, in_scope
+from ..audit import log_event
 from . import codes
+from .export import to_csv, to_xlsx
 from .models import Candidate, Guardian, StudyHistory
 from .validators import (ValidationError, check_id_consistency, form_validator,
                          validate_division_code, validate_id_number, validate_mobile,
@@ -29,7 +34,7 @@ LABELS = {
     "occupation": _l("Occupation"), "work_start": _l("Started work"),
     "relation": _l("Relation"), "relation_label": _l("Relation"), "work_unit": _l("Work unit"),
     "candidate": _l("Candidate"), "start": _l("From"), "end": _l("To"), "school": _l("School"),
-    "role": _l("Position held"),
+    "role": _l("Position held"), "photo_thumb": _l("Photo"),
 }
 
 
@@ -77,6 +82,10 @@ def check_candidate(item, user_node):
                             unit=unit))
 
 
+def log_export(count, fmt, args):
+    log_event("export", Candidate.__tablename__, {"format": fmt, "rows": count, "filters": args})
+
+
 class GuardianView(ScopedModelView):
     datamodel = SQLAInterface(Guardian)
     list_columns = ["name", "relation_label", "phone", "work_unit"]
@@ -105,16 +114,18 @@ class StudyHistoryView(ScopedModelView):
 class CandidateView(ScopedModelView):
     datamodel = SQLAInterface(Candidate)
     related_views = [GuardianView, StudyHistoryView]
-    list_columns = ["name", "gender_label", "id_display", "node", "category_label", "exam"]
+    list_columns = ["photo_thumb", "name", "gender_label", "id_display", "node", "category_label",
+                    "exam"]
     search_columns = ["name", "id_number", "exam", "node", "category", "gender", "student_number"]
     order_columns = ["name"]
     base_order = ("id", "asc")
     page_size = 50
+    list_template = "candidates/list.html"
     label_columns = LABELS
     show_fieldsets = [
         (_l("Basic information"), {"fields": [
-            "exam", "node", "name", "gender_label", "id_display", "birth_date", "ethnicity_label",
-            "political_status_label", "category_label", "student_number"]}),
+            "photo_thumb", "exam", "node", "name", "gender_label", "id_display", "birth_date",
+            "ethnicity_label", "political_status_label", "category_label", "student_number"]}),
         (_l("Contact"), {"fields": ["phone", "address", "postcode", "hukou"]}),
         (_l("Exam-specific"), {"fields": [
             "subject_track", "foreign_language", "graduation_school", "education_level",
@@ -143,6 +154,24 @@ class CandidateView(ScopedModelView):
         "postcode": [form_validator(validate_postcode)],
         "hukou": [form_validator(validate_division_code)],
     }
+
+    @expose("/export/<fmt>")
+    @has_access
+    def export(self, fmt):
+        """The list as filtered on screen, inside the user's subtree, as XLSX or CSV; logged."""
+        if fmt not in ("xlsx", "csv"):
+            abort(404)
+        get_filter_args(self._filters)
+        filters = self._filters.get_joined_filters(self._base_filters)
+        query = self.datamodel.apply_all(self.datamodel.session.query(Candidate), filters,
+                                         order_column="id", order_direction="asc")
+        candidates = query.yield_per(2000)
+        data, count = (to_xlsx if fmt == "xlsx" else to_csv)(candidates)
+        log_export(count, fmt, dict(request.args))
+        mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                    if fmt == "xlsx" else "text/csv; charset=utf-8")
+        return Response(data, mimetype=mimetype, headers={
+            "Content-Disposition": f"attachment; filename=candidates.{fmt}"})
 
     def guard(self, item, is_add):
         for key in ("ethnicity", "political_status", "category", "subject_track",

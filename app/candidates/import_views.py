@@ -1,0 +1,148 @@
+"""Registry import screens: upload → column mapping → background job with a progress bar →
+summary and a downloadable row-by-row error report."""
+import csv
+import io
+import os
+import uuid
+
+from flask import Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..exams.models import Exam
+from ..extensions import db
+from ..jobs import enqueue, job_status
+from ..jurisdiction import get_scoped_or_404
+from .models import ImportBatch, ImportRowError
+from .registry_file import FIELDS, RegistryFileError, auto_mapping, missing_required, read_table
+from .tasks import run_import, summary
+
+MAX_UPLOAD = 50 * 1024 * 1024
+FIELD_LABELS = {
+    "name": _l("Name"), "id_number": _l("ID number"), "gender": _l("Gender"),
+    "birth_date": _l("Birth date"), "ethnicity": _l("Ethnicity"),
+    "political_status": _l("Political status"), "phone": _l("Mobile phone"),
+    "address": _l("Address"), "postcode": _l("Postcode"), "hukou": _l("Hukou location code"),
+    "student_number": _l("Student registry number"), "school_code": _l("School / point code"),
+    "category": _l("Candidate category"), "guardian1_name": _l("Guardian name"),
+    "guardian1_relation": _l("Guardian relation"), "guardian1_phone": _l("Guardian phone"),
+}
+
+
+class RegistryImportView(BaseView):
+    route_base = "/registry-import"
+    class_permission_name = "RegistryImportView"
+    method_permission_name = {m: "import" for m in
+                              ("upload", "mapping", "progress", "status", "errors")}
+    default_view = "upload"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        exams = db.session.execute(select(Exam).where(Exam.active.is_(True))
+                                   .order_by(Exam.year.desc())).scalars().all()
+        if request.method == "POST":
+            batch = self._store_upload(exams)
+            if batch is not None:
+                return redirect(url_for(".mapping", batch_id=batch.id))
+        return self.render_template("candidates/import_upload.html", exams=exams,
+                                    max_mb=MAX_UPLOAD // (1024 * 1024))
+
+    def _store_upload(self, exams):
+        file = request.files.get("file")
+        exam = next((e for e in exams if str(e.id) == request.form.get("exam")), None)
+        if exam is None:
+            flash(_l("Choose an exam."), "danger")
+            return None
+        data = file.read(MAX_UPLOAD + 1) if file else b""
+        if not data:
+            flash(_l("Choose a CSV or XLSX file to upload."), "danger")
+            return None
+        if len(data) > MAX_UPLOAD:
+            flash(_l("The file is larger than %(n)d MB.", n=MAX_UPLOAD // (1024 * 1024)), "danger")
+            return None
+        try:
+            table = read_table(data, file.filename)
+        except RegistryFileError as exc:
+            flash(str(exc), "danger")
+            return None
+        folder = os.path.join(current_app.config["UPLOAD_DIR"], "imports")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{uuid.uuid4().hex}.upload")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
+                            filename=os.path.basename(file.filename or "upload")[:255],
+                            stored_path=path, status="uploaded",
+                            mapping={k: v for k, v in auto_mapping(table.headers).items()})
+        db.session.add(batch)
+        db.session.commit()
+        return batch
+
+    @expose("/<int:batch_id>/mapping", methods=["GET", "POST"])
+    @has_access
+    def mapping(self, batch_id):
+        batch = self._batch(batch_id)
+        with open(batch.stored_path, "rb") as fh:
+            table = read_table(fh.read(), batch.filename)
+        if request.method == "POST" and batch.status == "uploaded":
+            chosen = {}
+            for field in FIELDS:
+                value = request.form.get(f"col_{field}", "")
+                if value.isdigit() and int(value) < len(table.headers):
+                    chosen[field] = int(value)
+            missing = missing_required(chosen)
+            if missing:
+                flash(_l("Map the required columns: %(cols)s",
+                         cols="、".join(str(FIELD_LABELS[f]) for f in missing)), "danger")
+            else:
+                batch.mapping, batch.status = chosen, "queued"
+                db.session.commit()
+                batch.job_id = enqueue(run_import, batch.id, str(get_locale() or "zh"),
+                                       job_timeout=3600, owner_id=g.user.id,
+                                       description=f"registry import #{batch.id}")
+                db.session.commit()
+                return redirect(url_for(".progress", batch_id=batch.id))
+        preview = table.rows[:5]
+        return self.render_template("candidates/import_mapping.html", batch=batch, table=table,
+                                    preview=preview, fields=FIELDS, labels=FIELD_LABELS,
+                                    mapping=batch.mapping or {})
+
+    @expose("/<int:batch_id>")
+    @has_access
+    def progress(self, batch_id):
+        return self.render_template("candidates/import_progress.html", batch=self._batch(batch_id))
+
+    @expose("/<int:batch_id>/status")
+    @has_access
+    def status(self, batch_id):
+        batch = self._batch(batch_id)
+        job = job_status(batch.job_id) if batch.job_id else None
+        data = summary(batch)
+        data["percent"] = 100 if batch.status in ("done", "failed") else (job or {}).get("percent", 0)
+        if job and job["state"] == "failed" and batch.status != "done":
+            data["status"], data["message"] = "failed", job.get("error")
+        return jsonify(data)
+
+    @expose("/<int:batch_id>/errors.csv")
+    @has_access
+    def errors(self, batch_id):
+        batch = self._batch(batch_id)
+        rows = db.session.execute(select(ImportRowError).where(ImportRowError.batch_id == batch.id)
+                                  .order_by(ImportRowError.row, ImportRowError.id)).scalars()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([str(_l("Row")), str(_l("Column")), str(_l("Reason"))])
+        for err in rows:
+            writer.writerow([err.row, err.column or "", err.reason])
+        # A BOM makes Excel on Chinese Windows open UTF-8 correctly.
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename=import-{batch.id}-errors.csv"})
+
+    @staticmethod
+    def _batch(batch_id):
+        # Visible to the importing unit and the levels above it; 404 for anyone else.
+        return get_scoped_or_404(ImportBatch, batch_id)

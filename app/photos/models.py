@@ -1,0 +1,80 @@
+"""Stored picture files (文件) and the candidate photos / ID-document scans (照片、证件) that use them."""
+import datetime as dt
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..candidates.models import Candidate
+from ..exams.models import Exam
+from ..jurisdiction import PATH_TYPE
+
+PHOTO, ID_DOCUMENT = "photo", "id_document"
+KINDS = (PHOTO, ID_DOCUMENT)
+
+
+def _now():
+    return dt.datetime.now()
+
+
+class StoredFile(Model):
+    """A file on disk, named by the SHA-256 of its bytes: identical uploads share one file."""
+
+    __tablename__ = "ks_stored_file"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+
+
+class CandidatePhoto(Model):
+    """One accepted picture of a candidate; older ones stay (current=False) for the audit trail."""
+
+    __tablename__ = "ks_candidate_photo"
+    __table_args__ = (Index("ix_ks_candidate_photo_current", "candidate_id", "kind", "current"),)
+    __scope_parent__ = ("candidate_id", "Candidate")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    # The compliant, normalised file that is served and printed.
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("ks_stored_file.sha256"), nullable=False)
+    # What was uploaded, kept so a dispute can be settled against the source.
+    original_sha256: Mapped[str] = mapped_column(ForeignKey("ks_stored_file.sha256"),
+                                                 nullable=False)
+    uploaded_by: Mapped[int | None] = mapped_column(Integer)
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    current: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    candidate: Mapped[Candidate] = relationship(Candidate)
+
+    __audited__ = True
+
+    def audit_node_path(self):
+        return self.candidate.node.path if self.candidate and self.candidate.node else None
+
+
+class PhotoImport(Model):
+    """One bulk ZIP import (照片批量导入) and its report."""
+
+    __tablename__ = "ks_photo_import"
+    # Scoped by the importing user's unit: pictures only land on candidates inside it.
+    __scope_path__ = "node_path"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    node_path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, index=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    stored_path: Mapped[str] = mapped_column(String(500), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="uploaded")
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    # {"matched": [name…], "unmatched": [name…], "rejected": [[name, reason]…], "error": str}
+    report: Mapped[dict | None] = mapped_column(JSON)
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    exam: Mapped[Exam] = relationship(Exam)

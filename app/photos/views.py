@@ -1,0 +1,147 @@
+"""Capture page (拍照/上传) of a candidate's photo and ID document, and the scoped file endpoint."""
+import os
+
+from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..candidates.models import Candidate
+from ..extensions import db
+from ..jurisdiction import get_scoped_or_404
+from . import storage
+from .checks import Failure
+from .models import ID_DOCUMENT, KINDS, PHOTO, StoredFile
+from .service import accept_photo, can_change, current_photo
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+KIND_LABELS = {PHOTO: _l("Candidate photo"), ID_DOCUMENT: _l("ID document")}
+PERMISSIONS = ["can_capture", "can_view"]
+
+
+def _too_big(limit):
+    return Failure("upload_too_large", _l("The upload is larger than %(max)d MB",
+                                          max=limit // (1024 * 1024))), 413
+
+
+def _no_file():
+    return Failure("no_file", _l("Choose a file to upload")), 400
+
+
+def _upload(field, limit):
+    # CSRFProtect has parsed the form already; this still refuses the oversized body early.
+    if (request.content_length or 0) > limit + 64 * 1024:  # room for the other form fields
+        return None, _too_big(limit)
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return None, _no_file()
+    return upload, None
+
+
+def read_upload(field, limit):
+    """``(bytes, None)`` or ``(None, (Failure, status))`` for the uploaded file ``field``."""
+    upload, error = _upload(field, limit)
+    if error is not None:
+        return None, error
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        return None, _too_big(limit)
+    return (data, None) if data else (None, _no_file())
+
+
+def save_upload(field, limit, path):
+    """Copy the uploaded file to ``path`` in chunks; ``None`` or ``(Failure, status)``."""
+    upload, error = _upload(field, limit)
+    if error is not None:
+        return error
+    size = 0
+    with open(path, "wb") as fh:
+        while chunk := upload.stream.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                break
+            fh.write(chunk)
+    if 0 < size <= limit:
+        return None
+    os.unlink(path)
+    return _too_big(limit) if size else _no_file()
+
+
+def wants_json():
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
+        "application/json"
+
+
+class PhotoView(BaseView):
+    route_base = "/photos"
+    class_permission_name = "PhotoView"
+    base_permissions = PERMISSIONS
+    # Readers (reviewers, auditors) see the page with the pictures but no controls.
+    method_permission_name = {"capture": "view", "upload": "capture", "file": "view"}
+    default_view = "capture"
+
+    def _page(self, candidate, failures=None, status=200):
+        pictures = {k: current_photo(candidate.id, k) for k in KINDS}
+        return self.render_template(
+            "photos/capture.html", candidate=candidate, kinds=KINDS, labels=KIND_LABELS,
+            pictures=pictures, failures=failures or {}, locked=not can_change(candidate),
+            writable=self.appbuilder.sm.has_access("can_capture", self.class_permission_name),
+            max_mb=MAX_UPLOAD_BYTES // (1024 * 1024)), status
+
+    @expose("/candidate/<int:pk>")
+    @has_access
+    def capture(self, pk):
+        return self._page(get_scoped_or_404(Candidate, pk))
+
+    @expose("/candidate/<int:pk>/upload", methods=["POST"])
+    @has_access
+    def upload(self, pk):
+        candidate = get_scoped_or_404(Candidate, pk)
+        kind = request.args.get("kind", PHOTO)
+        if kind not in KINDS:
+            abort(404)
+        data, error = read_upload("file", MAX_UPLOAD_BYTES)
+        if error is not None:
+            failures, status = [error[0]], error[1]
+        else:
+            photo, failures = accept_photo(candidate, data, kind, g.user)
+            status = 422 if failures else 200
+            if failures:
+                db.session.rollback()
+            else:
+                db.session.commit()
+        if wants_json():
+            return jsonify(ok=not failures, kind=kind,
+                           failures=[{"code": f.code, "message": str(f.message)}
+                                     for f in failures],
+                           url=url_for(".file", candidate_id=pk, kind=kind)), status
+        if not failures:
+            flash(_("%(kind)s saved", kind=KIND_LABELS[kind]), "success")
+            return redirect(url_for(".capture", pk=pk))
+        return self._page(candidate, {kind: failures}, status)
+
+    @expose("/file/<int:candidate_id>/<kind>")
+    @has_access
+    def file(self, candidate_id, kind):
+        candidate = get_scoped_or_404(Candidate, candidate_id)
+        photo = current_photo(candidate.id, kind) if kind in KINDS else None
+        if photo is None:
+            abort(404)
+        original = request.args.get("original") == "1"
+        if original and not self.appbuilder.sm.has_access("can_capture", self.class_permission_name):
+            abort(404)
+        sha = photo.original_sha256 if original else photo.file_sha256
+        stored = db.session.get(StoredFile, sha)
+        try:
+            data = storage.open_bytes(sha)
+        except FileNotFoundError:
+            abort(404)
+        resp = Response(data, mimetype=stored.content_type if stored else "image/jpeg")
+        # Same URL for a newer picture: always revalidate, answered cheaply by the ETag.
+        resp.headers["Cache-Control"] = "private, no-cache"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        if original:
+            resp.headers["Content-Disposition"] = f"attachment; filename={candidate.id}-{kind}"
+        resp.set_etag(sha)
+        return resp.make_conditional(request)
