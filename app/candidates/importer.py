@@ -236,7 +236,7 @@ class Importer:
     def _audit(self, action, row_id, changes, node_id):
         return {"at": dt.datetime.now(), "user_id": self.user.id, "username": self.user.username,
                 "action": action, "table_name": Candidate.__tablename__, "row_id": row_id,
-                "node_path": self._paths().get(node_id), "changes": changes,
+                "node_path": self._paths().get(node_id, self.batch.node_path), "changes": changes,
                 "reason": f"import #{self.batch.id}"}
 
     def _paths(self):
@@ -258,13 +258,17 @@ class Importer:
                 select(Candidate.id_number, Candidate.id).where(
                     Candidate.exam_id == self.exam.id,
                     Candidate.id_number.in_([c["id_number"] for c, _g in inserts]))).all())
+            created = []
             for cand, guardian in inserts:
                 cid = ids[cand["id_number"]]
-                # The created values are the row itself and the kept upload file; the audit
-                # row records who created it, when and from which batch.
-                audits.append(self._audit("insert", cid, None, cand["node_id"]))
+                created.append(cid)
                 if guardian:
                     new_guardians.append({**guardian, "candidate_id": cid})
+            # One audit row per chunk names every created record: the created values are the
+            # rows themselves and the kept upload file (updates get before/after per row).
+            audits.append(self._audit("import", None, {"created": created},
+                                      inserts[0][0]["node_id"] if len(
+                                          {c["node_id"] for c, _g in inserts}) == 1 else None))
         if updates:
             for row in updates:
                 row["changed_on"] = now
