@@ -75,3 +75,17 @@ def _staff_password_validator(password):
 
 
 FAB_PASSWORD_COMPLEXITY_VALIDATOR = _staff_password_validator
+
+# Who may unlock a signed (locked) candidate record; county level and above by default.
+UNLOCK_ROLES = tuple(
+    r.strip() for r in os.environ.get("UNLOCK_ROLES", "county_admin,city_admin,province_admin").split(",")
+    if r.strip())
+
+# Candidate self-service (/me/, app/selfservice): activation codes printed by the school expire
+# after this many days; per-address limit on login/activation/recovery posts (empty: the same
+# as AUTH_RATE_LIMIT); per-account lock after repeated failures; idle timeout.
+SELF_SERVICE_CODE_DAYS = int(os.environ.get("SELF_SERVICE_CODE_DAYS", "14"))
+SELF_SERVICE_RATE_LIMIT = os.environ.get("SELF_SERVICE_RATE_LIMIT", "")
+SELF_SERVICE_MAX_FAILURES = int(os.environ.get("SELF_SERVICE_MAX_FAILURES", "5"))
+SELF_SERVICE_LOCK_MINUTES = int(os.environ.get("SELF_SERVICE_LOCK_MINUTES", "15"))
+SESSION_MINUTES = int(os.environ.get("SESSION_MINUTES", "30"))

@@ -121,7 +121,7 @@ def _write(session, flush_context):
         return
     (user_id, username), ip = _actor()
     now = dt.datetime.now()
-    reason = session.info.get("audit_reason")
+    reason = session.info.pop("audit_reason", None)
     rows = [
         dict(at=now, user_id=user_id, username=username, ip=ip, action=action,
              table_name=obj.__tablename__, row_id=inspect(obj).identity[0] if inspect(obj).identity else None,

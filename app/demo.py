@@ -113,7 +113,7 @@ def seed_candidates(per_school=CANDIDATES_PER_SCHOOL):
     from .candidates.validators import make_id_number
     from .exams.models import ZHONGZHAO, Exam
 
-    exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO)).scalars().first()
+    exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalars().first()
     if db.session.execute(select(Candidate.id).where(Candidate.exam_id == exam.id)).first():
         return 0
     rng = random.Random(2026)
@@ -151,5 +151,68 @@ def seed_demo():
     for username, role, code, last, first in DEMO_USERS:
         ensure_user(username, DEMO_PASSWORD, nodes[code], role, last, first)
     created = seed_candidates()
+    phases = seed_phases()
     return {"units": len(nodes), "users": len(DEMO_USERS), "candidates created": created,
+            "phases created": phases,
             "password": DEMO_PASSWORD}
+
+
+def seed_phases():
+    """Windows of the active 2026 exams (open now for the demo) plus the real published
+    calendars: Henan 2022 中招 collection (seed 001) and Hunan 2019 成人高考 (seed 004)."""
+    import datetime as dt
+
+    from .exams.models import ADULT, ZHONGZHAO, Exam
+    from .phases.models import Phase
+
+    def exam(kind, year, name):
+        found = db.session.execute(select(Exam).where(Exam.kind == kind, Exam.year == year)).scalar_one_or_none()
+        if found is None:
+            found = Exam(kind=kind, year=year, name=name, active=year >= 2026)
+            db.session.add(found)
+            db.session.flush()
+        return found
+
+    def d(y, m, day, h=0, mi=0):
+        return dt.datetime(y, m, day, h, mi)
+
+    henan22 = exam(ZHONGZHAO, 2022, "2022年河南省初中学业水平考试")
+    hunan19 = exam(ADULT, 2019, "2019年湖南省成人高等学校招生考试")
+    zk26 = exam(ZHONGZHAO, 2026, "2026年河南省初中学业水平考试")
+    calendars = {
+        henan22.id: [
+            ("staff_entry", "01", "九年级学籍户籍一致学生信息采集", d(2022, 3, 1, 9), d(2022, 3, 25, 17)),
+            ("self_registration", "01", "九年级考生完善并确认信息", d(2022, 3, 1, 9), d(2022, 3, 25, 17)),
+            ("staff_entry", "02", "回户籍地报考学生在指定报名点采集", d(2022, 3, 26, 9), d(2022, 3, 31, 17)),
+            ("staff_entry", "04", "八年级学生信息采集", d(2022, 4, 1, 9), d(2022, 4, 20, 17)),
+        ],
+        hunan19.id: [
+            ("user_setup", None, "注册用户、绑定组别、分配角色", d(2019, 8, 1), d(2019, 8, 27, 23, 59)),
+            ("point_setup", None, "确定报名确认点（含医卫类、低龄审核点）", d(2019, 8, 28), d(2019, 8, 30, 23, 59)),
+            ("self_registration", None, "考生网上报名", d(2019, 9, 2), d(2019, 9, 11, 23, 59)),
+            ("confirmation", None, "现场确认报名信息", d(2019, 9, 2, 8), d(2019, 9, 11, 18)),
+            ("payment", None, "网上支付报名考试考务费", d(2019, 9, 2), d(2019, 9, 11, 23, 59)),
+            ("unpaid_check", None, "核实已确认未缴费考生情况", d(2019, 9, 19), d(2019, 9, 20, 23, 59)),
+            ("exemption_review", None, "审核免试入学考生资格", d(2019, 9, 12), d(2019, 9, 28, 23, 59)),
+            ("bonus_entry", None, "审核录入照顾加分及报名数据上报", d(2019, 9, 12), d(2019, 9, 30, 23, 59)),
+            ("ticket_numbering", None, "编排考生准考证号码", d(2019, 10, 1), d(2019, 10, 15, 23, 59)),
+            ("ticket_print", None, "打印考务资料、考生打印准考证", d(2019, 10, 17), d(2019, 10, 27, 23, 59)),
+        ],
+        zk26.id: [
+            (activity, None, label, d(2026, 3, 1, 9), d(2026, 12, 31, 17))
+            for activity, label in (("staff_entry", "学校信息采集"), ("self_registration", "考生完善并确认信息"),
+                                    ("photo_capture", "照片采集"), ("confirmation", "签字确认"),
+                                    ("school_review", "学校初审"), ("county_review", "县区审核"),
+                                    ("city_review", "市级确认"))
+        ],
+    }
+    created = 0
+    for exam_id, rows in calendars.items():
+        if db.session.execute(select(Phase.id).where(Phase.exam_id == exam_id)).first():
+            continue
+        for activity, category, name, start, end in rows:
+            db.session.add(Phase(exam_id=exam_id, activity=activity, category=category, name=name,
+                                 start=start, end=end))
+            created += 1
+    db.session.flush()
+    return created

@@ -5,9 +5,12 @@ from .audit_views import AuditLogView
 from .candidates.import_views import RegistryImportView
 from .candidates.views import CandidateView, GuardianView, StudyHistoryView
 from .exams.views import ExamView
+from .forms.views import PrintView
 from .jurisdiction_views import NodeApi, NodeView
 from .photos.import_views import PhotoImportView
+from .phases.views import PhaseExtensionView, PhaseView, TimelineView
 from .photos.views import PhotoView
+from .review.views import QualificationView, ReviewView
 
 
 def register_views(appbuilder):
@@ -16,6 +19,12 @@ def register_views(appbuilder):
                         category_icon="fa-map")
     appbuilder.add_view(ExamView, "Exams", icon="fa-calendar", label=_l("Exams"),
                         category="Exams", category_label=_l("Exams"), category_icon="fa-book")
+    appbuilder.add_view(PhaseView, "Phases", icon="fa-clock-o", label=_l("Phases"),
+                        category="Exams")
+    appbuilder.add_view(PhaseExtensionView, "Extensions", icon="fa-hourglass",
+                        label=_l("Extensions"), category="Exams")
+    appbuilder.add_view(TimelineView, "Calendar", icon="fa-calendar", label=_l("Calendar"),
+                        category="Exams")
     appbuilder.add_view(CandidateView, "Candidates", icon="fa-id-card", label=_l("Candidates"),
                         category="Candidates", category_label=_l("Candidates"),
                         category_icon="fa-users")
@@ -26,6 +35,12 @@ def register_views(appbuilder):
     appbuilder.add_view(PhotoImportView, "Photo import", icon="fa-camera",
                         label=_l("Photo import"), category="Candidates")
     appbuilder.add_view_no_menu(PhotoView)
+    appbuilder.add_view(PrintView, "Batch print", icon="fa-print", label=_l("Batch print"),
+                        category="Candidates")
+    appbuilder.add_view(ReviewView, "Review", icon="fa-check-square-o", label=_l("Review"),
+                        category="Candidates")
+    appbuilder.add_view(QualificationView, "Qualifications", icon="fa-certificate",
+                        label=_l("Qualifications"), category="Candidates")
     appbuilder.add_view(AuditLogView, "Audit log", icon="fa-history", label=_l("Audit log"),
                         category="Audit", category_label=_l("Audit"), category_icon="fa-eye")
     appbuilder.add_api(NodeApi)

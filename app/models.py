@@ -3,6 +3,9 @@ from .audit import AuditLog  # noqa: F401
 from .candidates.models import (Candidate, Guardian, ImportBatch, ImportRowError,  # noqa: F401
                                 QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
+from .forms.models import AdmissionTicket, PrintBatch, PrintBatchPart  # noqa: F401
 from .jurisdiction import Node  # noqa: F401
 from .photos.models import CandidatePhoto, PhotoImport, StoredFile  # noqa: F401
 from .security import KsUser  # noqa: F401
+from .phases.models import Phase, PhaseExtension  # noqa: F401
+from .review.models import Qualification, ReviewEvent  # noqa: F401

@@ -17,7 +17,8 @@ from .jurisdiction import CITY, COUNTY, LEVELS, POINT, PROVINCE, SCHOOL, Node
 
 # Permission sets per view: "r" reads, "rw" is every permission the view has.
 R, RW = "r", "rw"
-READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_download", "can_view"}
+READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_download",
+                    "can_timeline", "can_view"}
 SELF_SERVICE_PERMS = {"can_userinfo", "resetmypassword", "userinfoedit"}
 #: views every staff user gets (own profile and password).
 COMMON_VIEWS = {"ResetMyPasswordView": RW, "UserInfoEditView": RW, "DashboardIndexView": R}
@@ -53,19 +54,32 @@ _ADMIN_VIEWS = {
     "KsResetPasswordView": RW,
     "ExamView": R,
     "AuditLogView": R,
+    "PrintView": RW,
+    "PhaseView": R,
+    "PhaseExtensionView": R,
+    "TimelineView": R,
+    "ReviewView": RW,
+    "QualificationView": R,
 }
-_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, **_READ_CANDIDATES}
-_ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES, "PhotoView": RW, "PhotoImportView": RW}
+_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, "PhaseView": R,
+                "PhaseExtensionView": R, "TimelineView": R, "ReviewView": R,
+                "QualificationView": R, **_READ_CANDIDATES}
+# Review actions: the workflow table decides which role may run which transition.
+_REVIEWER_VIEWS = {**_STAFF_VIEWS, "ReviewView": RW, "QualificationView": RW}
+_ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES, "PhotoView": RW, "PhotoImportView": RW,
+                "ReviewView": RW, "QualificationView": RW, "PrintView": RW,
+                "ActivationView": RW}
 
 ROLES = [
     RoleDef("province_admin", _l("Province administrator"), (PROVINCE,), manages_users=True),
-    RoleDef("city_admin", _l("City administrator"), (CITY,), _ADMIN_VIEWS, True),
+    RoleDef("city_admin", _l("City administrator"), (CITY,),
+            {**_ADMIN_VIEWS, "PhaseExtensionView": RW}, True),
     RoleDef("county_admin", _l("County administrator"), (COUNTY,), _ADMIN_VIEWS, True),
     RoleDef("school_staff", _l("School staff"), (SCHOOL,), _ENTRY_VIEWS),
     RoleDef("point_staff", _l("Registration point staff"), (POINT,), _ENTRY_VIEWS),
-    RoleDef("school_reviewer", _l("School reviewer"), (SCHOOL,), _STAFF_VIEWS),
-    RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _STAFF_VIEWS),
-    RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _STAFF_VIEWS),
+    RoleDef("school_reviewer", _l("School reviewer"), (SCHOOL,), _REVIEWER_VIEWS),
+    RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _REVIEWER_VIEWS),
+    RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _REVIEWER_VIEWS),
     RoleDef("exam_clerk", _l("Physical-exam clerk"), (COUNTY,), _STAFF_VIEWS),
     RoleDef(
         "auditor",

@@ -97,7 +97,7 @@ def main():
             from app.demo import ensure_user
             user = ensure_user("bench_admin", "Bench-pass-2026", root, "province_admin", "压测", "管理员")
             db.session.commit()
-            exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO)).scalar_one()
+            exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
             schools = db.session.execute(select(Node.code, Node.id).where(Node.kind == SCHOOL)).all()
             data, raw = make_rows(args.rows, schools)
             path = os.path.join(uploads, "bench.csv")

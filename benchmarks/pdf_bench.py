@@ -1,17 +1,34 @@
-"""Cost of the project's render_pdf over bare xhtml2pdf on the same sample form.
+"""Cost of the project's render_pdf over bare xhtml2pdf on the same sample form, and the
+throughput of batch printing (pages/s) through the project's batch path.
 
-    python benchmarks/pdf_bench.py --n 50
+    python benchmarks/pdf_bench.py --n 50 --batch 1000     # defaults
+    python benchmarks/pdf_bench.py --batch 200            # quicker (< 10 minutes)
+    python benchmarks/pdf_bench.py --batch 0              # renderer vs pisa only
 
-Both paths get identical HTML (photo inlined as a data: URI) and the same
+Part 1: both paths get identical HTML (photo inlined as a data: URI) and the same
 registered font, so the ratio is the overhead of our link_callback, resource
 policy and error handling alone. Target: ratio <= 1.3.
+
+Part 2: a temporary SQLite database is migrated and seeded with the demo data plus enough
+candidates (each with a guardian, a study period and a photo) for one 报名登记表 batch of
+``--batch`` forms, requested by henan_admin. The batch runs ``app.forms.tasks.run_batch``
+(scoping, parts of PART_SIZE forms, merge of the parts) first in-process, then, when Redis
+answers on 127.0.0.1:6379, with 1 and then 2 ``python -m app.worker --burst`` processes
+(the parts are queued before the workers start; their wall time includes each worker's
+start-up: app creation and font registration, ~2 s).
 """
 import argparse
 import base64
 import io
+import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,11 +47,7 @@ def bare(html: str) -> bytes:
     return out.getvalue()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=50, help="forms per path (default 50)")
-    n = parser.parse_args().n
-
+def renderer_vs_pisa(n):
     t0 = time.perf_counter()
     font = register_cjk_font()
     print(f"font: {font.reportlab_name} ({'TTF ' + font.path if font.is_ttf else 'CID fallback'})"
@@ -72,6 +85,177 @@ def main():
     total_s = sum(ours) + merge_s
     print(f"batch: {pages} pages, {len(merged) / 1024:.0f} KiB; merge {1000 * merge_s:.0f} ms;"
           f" render+merge {pages / total_s:.1f} pages/s")
+
+
+# --- batch printing through the project's path ------------------------------------------
+
+REDIS_BENCH_URL = "redis://127.0.0.1:6379/14"
+
+
+def redis_reachable():
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def seed_batch_db(app, n):
+    """Demo data plus candidates up to ``n`` for the 中招 exam; returns their ids."""
+    import datetime as dt
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from app.candidates.models import Candidate, Guardian, StudyHistory
+    from app.candidates.validators import make_id_number
+    from app.demo import seed_demo
+    from app.exams.models import ZHONGZHAO, Exam
+    from app.extensions import db
+    from app.jurisdiction import Node
+    from app.photos.service import accept_photo
+    from tests.test_photo_checks import encode, portrait
+
+    with app.app_context():
+        upgrade()
+        app.appbuilder.sm.sync_roles()
+        seed_demo()
+        db.session.commit()
+        exam = db.session.get(Exam, db.session.execute(
+            select(Candidate.exam_id).join(Exam, Candidate.exam_id == Exam.id)
+            .where(Exam.kind == ZHONGZHAO).order_by(Candidate.id).limit(1)).scalar_one())
+        have = db.session.execute(select(Candidate.id).where(Candidate.exam_id == exam.id)
+                                  ).scalars().all()
+        school = db.session.execute(select(Node).where(Node.code == "41010201")).scalar_one()
+        for i in range(max(0, n - len(have))):
+            birth = dt.date(2010, 1, 1) + dt.timedelta(days=i // 800)
+            cand = Candidate(exam=exam, node=school, name="批量" + "甲乙丙丁戊己庚辛"[i % 8],
+                             gender="1" if i % 2 else "2", birth_date=birth,
+                             id_number=make_id_number("410102", birth, 100 + i % 800),
+                             ethnicity="01", political_status="03", category="01",
+                             phone="13800000000", address="郑州市中原区", postcode="450000",
+                             hukou="410102", student_number=f"B{i:06d}")
+            cand.guardians.append(Guardian(name="张建国", relation="51", phone="13900000000"))
+            cand.studies.append(StudyHistory(start=dt.date(2022, 9, 1), school=school.name))
+            db.session.add(cand)
+        db.session.commit()
+        ids = db.session.execute(select(Candidate.id).where(Candidate.exam_id == exam.id)
+                                 .order_by(Candidate.id).limit(n)).scalars().all()
+        photo = encode(portrait())
+        for cand in db.session.execute(select(Candidate).where(Candidate.id.in_(ids))).scalars():
+            accept_photo(cand, photo, "photo", None)
+        db.session.commit()
+        return ids, exam.id
+
+
+def new_batch(app, ids, exam_id):
+    from app.extensions import db
+    from app.forms.models import PrintBatch
+    from app.security import KsUser
+
+    with app.app_context():
+        user = db.session.execute(db.select(KsUser).where(KsUser.username == "henan_admin")
+                                  ).scalar_one()
+        batch = PrintBatch(user_id=user.id, node_path=user.node.path, kind="registration",
+                           exam_id=exam_id, selection={"ids": list(ids)}, status="queued")
+        db.session.add(batch)
+        db.session.commit()
+        return batch.id
+
+
+def batch_result(app, batch_id):
+    from app.extensions import db
+    from app.forms.models import PrintBatch
+
+    with app.app_context():
+        batch = db.session.get(PrintBatch, batch_id)
+        size = os.path.getsize(batch.path) if batch.path else 0
+        with open(batch.path, "rb") as fh:
+            pages = page_count(fh.read())
+        return batch.status, batch.done, batch.pages, pages, size
+
+
+def report(label, seconds, result, n):
+    status, done, pages, real_pages, size = result
+    ok = status == "done" and done == n and real_pages == pages
+    print(f"{label:<26}: {pages} pages in {seconds:6.1f} s = {pages / seconds:5.1f} pages/s"
+          f"  ({size / 2**20:.1f} MiB){'' if ok else f'  [CHECK: status={status} done={done} pdf pages={real_pages}]'}")
+
+
+def batch_bench(n):
+    from app import create_app
+
+    folder = tempfile.mkdtemp(prefix="kaosheng-pdf-bench-")
+    db_url = "sqlite:///" + os.path.join(folder, "bench.db")
+    uploads = os.path.join(folder, "files")
+    config = {"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_DIR": uploads, "SECRET_KEY": "bench",
+              "REDIS_URL": "", "RQ_QUEUE": f"kaosheng-pdf-bench-{uuid.uuid4().hex[:8]}"}
+    app = create_app(config)
+    try:
+        _batch_runs(app, config, folder, db_url, uploads, n)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _batch_runs(app, config, folder, db_url, uploads, n):
+    from app.forms.tasks import PART_SIZE, run_batch
+
+    t0 = time.perf_counter()
+    ids, exam_id = seed_batch_db(app, n)
+    n = len(ids)
+    print(f"\nbatch printing: {n} 报名登记表 forms with photos, parts of {PART_SIZE};"
+          f" seeded in {time.perf_counter() - t0:.1f} s")
+
+    batch_id = new_batch(app, ids, exam_id)
+    t0 = time.perf_counter()
+    with app.app_context():
+        run_batch(batch_id)
+    report("in-process (no Redis)", time.perf_counter() - t0, batch_result(app, batch_id), n)
+
+    if not redis_reachable():
+        print("rq workers: skipped (no Redis on 127.0.0.1:6379)")
+        return
+    from redis import Redis
+
+    app.config["REDIS_URL"] = REDIS_BENCH_URL
+    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=REDIS_BENCH_URL,
+               RQ_QUEUE=config["RQ_QUEUE"], KAOSHENG_UPLOADS=uploads, SECRET_KEY="bench",
+               PYTHONPATH=str(ROOT))
+    try:
+        for workers in (1, 2):
+            batch_id = new_batch(app, ids, exam_id)
+            with app.app_context():
+                run_batch(batch_id)  # plans the batch and queues its parts in Redis
+            t0 = time.perf_counter()
+            procs = [subprocess.Popen([sys.executable, "-m", "app.worker", "--burst"], cwd=ROOT,
+                                      env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL) for _ in range(workers)]
+            for proc in procs:
+                proc.wait()
+            report(f"rq, {workers} worker{'s' if workers > 1 else ''}",
+                   time.perf_counter() - t0, batch_result(app, batch_id), n)
+    finally:
+        from rq import Queue
+
+        connection = Redis.from_url(REDIS_BENCH_URL)
+        queue = Queue(config["RQ_QUEUE"], connection=connection)
+        for registry in (queue.finished_job_registry, queue.failed_job_registry):
+            for job_id in registry.get_job_ids():
+                connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
+        queue.delete(delete_jobs=True)
+        for key in connection.scan_iter(f"rq:*:{config['RQ_QUEUE']}"):
+            connection.delete(key)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50, help="forms per path (default 50)")
+    parser.add_argument("--batch", type=int, default=1000,
+                        help="forms in the batch-printing run (default 1000; 0 skips it)")
+    args = parser.parse_args()
+    renderer_vs_pisa(args.n)
+    if args.batch > 0:
+        batch_bench(args.batch)
 
 
 if __name__ == "__main__":

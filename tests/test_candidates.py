@@ -24,7 +24,7 @@ def first_candidate(app, school_code):
 
 def exam_id(app):
     with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO)).scalar_one()
+        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
 
 
 def form(app, ids, school="41010201", **over):

@@ -176,7 +176,7 @@ def test_reviewer_may_view_but_not_capture(app, login):
 
 def exam_id(app):
     with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO)).scalar_one()
+        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def idn(day, seq, region="410102"):
 
 def exam_id(app):
     with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO)).scalar_one()
+        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
 
 
 def csv_bytes(rows, encoding="utf-8"):

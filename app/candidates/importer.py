@@ -8,11 +8,12 @@ same rows again instead of duplicating them, and nothing is left half-written.
 import datetime as dt
 import functools
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..audit import AuditLog
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, subtree_range
+from ..phases.rules import PhaseClosed, check_open
 from . import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import normalise_code, normalise_date, normalise_gender
@@ -141,6 +142,7 @@ def _unit_messages():
         "outside": _l("The unit %(code)s is outside your jurisdiction."),
         "held": _l("This ID number is already registered for this exam by %(unit)s."),
         "duplicate": _l("The same ID number already appears in row %(row)d of this file."),
+        "locked": _l("This candidate's record is signed and locked; it was not changed."),
     }
 
 
@@ -157,6 +159,7 @@ class Importer:
         self.units = {code: nid for code, nid, kind in units if kind in (SCHOOL, POINT)}
         self.subtree_ids = {nid for _code, nid, _kind in units}
         self.seen = {}
+        self._windows = {}
 
     def run(self, numbered_rows, progress=None):
         rows = list(numbered_rows)
@@ -191,6 +194,10 @@ class Importer:
                 self._reject(errors, number, "id_number",
                              message_text(self.msgs["duplicate"]) % {"row": first})
                 continue
+            closed = self._closed(cand.get("category"), node_id)
+            if closed:
+                self._reject(errors, number, "id_number", closed)
+                continue
             cand["node_id"] = node_id
             good.append((number, cand, guardian))
         existing = self._existing([c["id_number"] for _n, c, _g in good])
@@ -204,6 +211,9 @@ class Importer:
                 self._reject(errors, number, "id_number",
                              message_text(self.msgs["held"]) % {"unit": old["unit"]})
                 continue
+            if old["locked"]:
+                self._reject(errors, number, "id_number", message_text(self.msgs["locked"]))
+                continue
             changes = {k: [_plain(old[k]), _plain(cand[k])] for k in UPDATABLE if old[k] != cand[k]}
             if changes:
                 updates.append({"id": old["id"], **{k: cand[k] for k in UPDATABLE}})
@@ -211,6 +221,17 @@ class Importer:
             if guardian and not old["has_guardian"]:
                 new_guardians.append({**guardian, "candidate_id": old["id"]})
         self._write(inserts, updates, audits, new_guardians, errors)
+
+    def _closed(self, category, node_id):
+        """The staff-entry window for this category and unit (cached: few distinct pairs)."""
+        key = (category, node_id)
+        if key not in self._windows:
+            try:
+                check_open("staff_entry", self.exam.id, category, db.session.get(Node, node_id))
+                self._windows[key] = None
+            except PhaseClosed as exc:
+                self._windows[key] = str(exc)
+        return self._windows[key]
 
     def _unit_exists(self, code):
         return db.session.execute(select(Node.id).where(Node.code == code)).first() is not None
@@ -220,7 +241,7 @@ class Importer:
             return {}
         cols = [getattr(Candidate, k) for k in UPDATABLE]
         rows = db.session.execute(
-            select(Candidate.id, Candidate.id_number, Node.name, *cols,
+            select(Candidate.id, Candidate.id_number, Node.name, Candidate.locked, *cols,
                    select(Guardian.id).where(Guardian.candidate_id == Candidate.id)
                    .limit(1).scalar_subquery())
             .join(Node, Node.id == Candidate.node_id)
@@ -228,8 +249,8 @@ class Importer:
         ).all()
         out = {}
         for row in rows:
-            record = dict(zip(UPDATABLE, row[3:3 + len(UPDATABLE)]))
-            record.update(id=row[0], unit=row[2], has_guardian=row[-1] is not None)
+            record = dict(zip(UPDATABLE, row[4:4 + len(UPDATABLE)]))
+            record.update(id=row[0], unit=row[2], locked=row[3], has_guardian=row[-1] is not None)
             out[row[1]] = record
         return out
 
@@ -270,9 +291,12 @@ class Importer:
                                       inserts[0][0]["node_id"] if len(
                                           {c["node_id"] for c, _g in inserts}) == 1 else None))
         if updates:
-            for row in updates:
-                row["changed_on"] = now
-            db.session.execute(update(Candidate), updates)
+            table = Candidate.__table__
+            stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+                {**{k: bindparam(k) for k in UPDATABLE}, "changed_on": now,
+                 "version": table.c.version + 1})
+            conn.execute(stmt, [{**{k: v for k, v in row.items() if k != "id"}, "b_id": row["id"]}
+                                for row in updates])
         for model, rows in ((Guardian, new_guardians), (AuditLog, audits),
                             (ImportRowError, errors)):
             if rows:

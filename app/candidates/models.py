@@ -4,7 +4,8 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..exams.models import Exam
@@ -52,6 +53,18 @@ class Candidate(Model):
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     changed_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now,
                                                     nullable=False)
+    # Review and lock (review/workflow.py owns the transitions).
+    state: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft",
+                                       nullable=False, index=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                         nullable=False)
+    # Optimistic locking: concurrent reviewers never overwrite each other silently.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
     exam: Mapped[Exam] = relationship(Exam)
     node: Mapped[Node] = relationship(Node)
@@ -63,7 +76,7 @@ class Candidate(Model):
         back_populates="candidate", cascade="all, delete-orphan", uselist=False)
 
     __audited__ = True
-    __audit_exclude__ = ("changed_on",)
+    __audit_exclude__ = ("changed_on", "version")
 
     @property
     def gender_label(self):
@@ -81,6 +94,12 @@ class Candidate(Model):
     def category_label(self):
         table = codes.CANDIDATE_CATEGORIES.get(self.exam.kind if self.exam else None, ())
         return codes.label(table, self.category, lang=None)
+
+    @property
+    def state_label(self):
+        from ..review.workflow import STATE_LABELS
+
+        return STATE_LABELS.get(self.state, self.state)
 
     @property
     def id_display(self):

@@ -54,6 +54,16 @@ def _select(label, table, required=False):
     return SelectField(label, choices=[("", "")] + codes.choices(table), validators=[Optional()])
 
 
+def check_change_allowed(candidate):
+    """Lock and staff-entry window: every staff write to a candidate's data goes through here."""
+    from ..phases.rules import check_open
+    from ..review.workflow import check_editable
+
+    check_editable(candidate)
+    exam_id = candidate.exam.id if candidate.exam is not None else candidate.exam_id
+    check_open("staff_entry", exam_id, candidate.category, candidate.node)
+
+
 def check_candidate(item, user_node):
     """Raise ValueError with a translated message unless ``item`` may be stored."""
     if item.node is None or item.node.kind not in (SCHOOL, POINT):
@@ -86,7 +96,18 @@ def log_export(count, fmt, args):
     log_event("export", Candidate.__tablename__, {"format": fmt, "rows": count, "filters": args})
 
 
-class GuardianView(ScopedModelView):
+class _CandidatePartView(ScopedModelView):
+    """Guardians and study history change only while their candidate may change."""
+
+    def guard(self, item, is_add):
+        super().guard(item, is_add)
+        check_change_allowed(item.candidate)
+
+    def pre_delete(self, item):
+        check_change_allowed(item.candidate)
+
+
+class GuardianView(_CandidatePartView):
     datamodel = SQLAInterface(Guardian)
     list_columns = ["name", "relation_label", "phone", "work_unit"]
     add_columns = edit_columns = ["candidate", "name", "relation", "phone", "work_unit"]
@@ -98,7 +119,7 @@ class GuardianView(ScopedModelView):
                           "phone": [form_validator(validate_mobile)]}
 
 
-class StudyHistoryView(ScopedModelView):
+class StudyHistoryView(_CandidatePartView):
     datamodel = SQLAInterface(StudyHistory)
     list_columns = ["start", "end", "school", "role"]
     add_columns = edit_columns = show_columns = ["candidate", "start", "end", "school", "role"]
@@ -121,6 +142,7 @@ class CandidateView(ScopedModelView):
     base_order = ("id", "asc")
     page_size = 50
     list_template = "candidates/list.html"
+    show_template = "candidates/show.html"
     label_columns = LABELS
     show_fieldsets = [
         (_l("Basic information"), {"fields": [
@@ -179,3 +201,8 @@ class CandidateView(ScopedModelView):
             if getattr(item, key) == "":
                 setattr(item, key, None)
         check_candidate(item, g.user.node)
+        # ``locked`` is not on the form, so it still holds the stored value here.
+        check_change_allowed(item)
+
+    def pre_delete(self, item):
+        check_change_allowed(item)

@@ -15,12 +15,22 @@ _CONTENT_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image
                   (b"RIFF", "image/webp"))
 
 
-def can_change(candidate):
-    """Whether the candidate's pictures may still be replaced.
+def change_refusal(candidate):
+    """None when the pictures may change, else the translated reason: a signed (locked)
+    record, or the photo-capture window being closed."""
+    from ..phases.rules import PhaseClosed, check_open_for
+    from ..review.workflow import Locked, check_editable
 
-    One function on purpose: the review/lock feature swaps it for the real rule.
-    """
-    return True
+    try:
+        check_editable(candidate)
+        check_open_for("photo_capture", candidate)
+    except (Locked, PhaseClosed) as exc:
+        return exc.args[0]
+    return None
+
+
+def can_change(candidate):
+    return change_refusal(candidate) is None
 
 
 def content_type(data):
@@ -63,8 +73,9 @@ def accept_photo(candidate, data, kind, user):
     """
     if kind not in KINDS:
         raise ValueError(kind)
-    if not can_change(candidate):
-        return None, [Failure("locked", _l("This record is locked; its pictures cannot be changed"))]
+    refusal = change_refusal(candidate)
+    if refusal is not None:
+        return None, [Failure("locked", refusal)]
     final, failures = compliant_bytes(data, kind)
     if failures:
         return None, failures

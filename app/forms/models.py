@@ -1,0 +1,89 @@
+"""Admission tickets (准考证) and batch print jobs (批量打印)."""
+import datetime as dt
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..candidates.models import Candidate
+from ..jurisdiction import PATH_TYPE
+
+
+def _now():
+    return dt.datetime.now()
+
+
+class AdmissionTicket(Model):
+    """准考证: where and when one candidate sits the exam. One per candidate."""
+
+    __tablename__ = "ks_admission_ticket"
+    __scope_parent__ = ("candidate_id", "Candidate")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, unique=True)
+    ticket_number: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
+    site: Mapped[str] = mapped_column(String(200), nullable=False)  # 考点
+    room: Mapped[str | None] = mapped_column(String(20))  # 考场
+    seat: Mapped[str | None] = mapped_column(String(10))  # 座位号
+    # [{"subject": "语文", "start": "2026-06-07 09:00", "end": "2026-06-07 11:30"}, …]
+    timetable: Mapped[list | None] = mapped_column(JSON)
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+
+    candidate: Mapped[Candidate] = relationship(Candidate)
+
+    __audited__ = True
+
+    def audit_node_path(self):
+        return self.candidate.node.path if self.candidate and self.candidate.node else None
+
+    def __repr__(self):
+        return self.ticket_number
+
+
+class PrintBatch(Model):
+    """One batch print: the forms of many candidates merged into one PDF by a background job.
+
+    Scoped by the requesting user's unit (like imports): the unit and the levels above it see
+    the batch, anyone else gets 404; the job only prints candidates inside that subtree.
+    """
+
+    __tablename__ = "ks_print_batch"
+    __scope_path__ = "node_path"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    node_path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    exam_id: Mapped[int | None] = mapped_column(ForeignKey("ks_exam.id"))
+    # What was asked for: {"node_id": …} or {"ids": […]}; the job re-scopes it.
+    selection: Mapped[dict | None] = mapped_column(JSON)
+    # The candidates actually printed, in print order (set by the job, inside the scope).
+    candidate_ids: Mapped[list | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # forms to print
+    done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # forms rendered
+    skipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    parts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    pages: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    path: Mapped[str | None] = mapped_column(String(500))
+    message: Mapped[str | None] = mapped_column(String(500))
+    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PrintBatchPart(Model):
+    """One rendered slice of a batch. The unique key makes a retried part count once, and
+    the part that completes the set merges them (several workers render one batch)."""
+
+    __tablename__ = "ks_print_batch_part"
+    __table_args__ = (UniqueConstraint("batch_id", "part", name="uq_ks_print_batch_part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_print_batch.id", ondelete="CASCADE"), nullable=False)
+    part: Mapped[int] = mapped_column(Integer, nullable=False)
+    path: Mapped[str] = mapped_column(String(500), nullable=False)
+    forms: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    pages: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

@@ -1,0 +1,248 @@
+"""Printable forms: the registry of kinds and one ``render_form`` through ``render_pdf``.
+
+Printed forms are official Chinese documents, so their wording (templates, code labels) is
+Chinese whatever the UI language; the UI names of the kinds are translated (``label``).
+Each PDF carries a verification code binding the kind, the record and its version (see
+:func:`record_version`), signed with the app's SECRET_KEY, and the generation time.
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..candidates import codes
+from ..candidates.models import EVALUATION_DIMENSIONS
+from ..candidates.validators import mask_id_number
+from ..extensions import db
+from .pdf import render_pdf, verification_code, verify_code
+
+
+@dataclass(frozen=True)
+class FormKind:
+    template: str
+    title: str  # printed (Chinese)
+    label: object  # UI (translated)
+    needs_candidate: bool = True
+    batch: bool = True  # one form per candidate, so it can be batch printed
+
+
+FORMS = {
+    "registration": FormKind("forms/registration.html", "报名登记表", _l("Registration form")),
+    "process": FormKind("forms/process.html", "报名流程表", _l("Registration procedure sheet")),
+    "physical": FormKind("forms/physical.html", "考生体格检查表", _l("Physical examination form")),
+    "preferences": FormKind("forms/preferences.html", "志愿表", _l("Preference form")),
+    "ticket": FormKind("forms/ticket.html", "准考证", _l("Admission ticket")),
+    "admitted": FormKind("forms/admitted.html", "考生登记表", _l("Admitted candidate form")),
+    "publicity": FormKind("forms/publicity.html", "考生信息公示名单", _l("Publicity list"),
+                          needs_candidate=False, batch=False),
+    "draft": FormKind("forms/draft.html", "考生信息采集草表", _l("Blank collection draft form"),
+                      needs_candidate=False, batch=False),
+}
+CANDIDATE_KINDS = tuple(k for k, f in FORMS.items() if f.needs_candidate)
+BATCH_KINDS = tuple(k for k, f in FORMS.items() if f.batch)
+PUBLICITY_ROWS_PER_PAGE = 30
+PREFERENCE_ROWS = 6
+DRAFT_VERSION = 1  # bump when the blank form's layout changes
+
+# 成人高考 registration, step by step (报名流程表).
+ADULT_STEPS = (
+    ("网上报名", "登录省招生考试信息网，如实填写报名信息，选择报考层次、科类及报名点。"),
+    ("现场确认", "持本人有效居民身份证、毕业证书到所选报名点核验信息，采集照片和指纹。"),
+    ("资格审核", "报名点审核报考资格；免试、照顾加分考生提交相关证明材料。"),
+    ("网上缴费", "审核通过后按规定标准在网上缴纳报名考试费。"),
+    ("打印准考证", "考前一周登录报名系统打印准考证，核对考点、考场和考试时间。"),
+    ("参加考试", "持准考证和有效居民身份证按时参加考试，遵守考场规则。"),
+    ("成绩查询与录取", "考后按公布时间查询成绩，关注录取结果并按时报到。"),
+)
+
+# 考生体格检查表: (科别, [项目…]), per the 普通高等学校招生体检工作指导意见.
+EXAM_ITEMS = (
+    ("眼科", ["裸眼视力（右/左）", "矫正视力（右/左）", "色觉", "眼病"]),
+    ("内科", ["血压", "心脏及血管", "呼吸系统", "腹部器官", "神经系统"]),
+    ("外科", ["身高（cm）", "体重（kg）", "皮肤", "脊柱", "四肢及关节"]),
+    ("耳鼻喉科", ["听力（右/左）", "嗅觉", "耳鼻咽喉"]),
+    ("口腔科", ["唇腭", "牙齿"]),
+    ("辅助检查", ["胸部X线", "肝功能", "其他"]),
+)
+
+
+class NoTicket(LookupError):
+    """The candidate has no admission ticket yet."""
+
+    message = _l("No admission ticket has been issued to this candidate yet.")
+
+
+def secret():
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
+def record_version(candidate):
+    """The version a printout is bound to: ``Candidate.version`` once it exists, else the
+    last change time in whole seconds."""
+    version = getattr(candidate, "version", None)
+    if version:
+        return int(version)
+    return int(candidate.changed_on.timestamp()) if candidate.changed_on else 0
+
+
+def code_for(kind, record_id, version):
+    return verification_code(kind, record_id, version, secret())
+
+
+def check_code(code, kind, candidate):
+    """Whether ``code`` (typed from paper) matches the candidate's current version."""
+    return verify_code(code, kind, candidate.id, record_version(candidate), secret())
+
+
+def candidate_code(kind, candidate):
+    return code_for(kind, candidate.id, record_version(candidate))
+
+
+def _date(value, fmt="%Y年%m月%d日"):
+    return value.strftime(fmt) if value else ""
+
+
+def _labels(c):
+    kind = c.exam.kind if c.exam else None
+    return {
+        "gender": codes.label(codes.GENDERS, c.gender),
+        "ethnicity": codes.label(codes.ETHNICITIES, c.ethnicity),
+        "political_status": codes.label(codes.POLITICAL_STATUS, c.political_status),
+        "category": codes.label(codes.CANDIDATE_CATEGORIES.get(kind, ()), c.category),
+        "subject_track": codes.label(codes.SUBJECT_TRACKS, c.subject_track),
+        "foreign_language": codes.label(codes.FOREIGN_LANGUAGES, c.foreign_language),
+        "education_level": codes.label(codes.EDUCATION_LEVELS, c.education_level),
+        "occupation": codes.label(codes.OCCUPATIONS, c.occupation),
+    }
+
+
+def photo_bytes(candidate):
+    """The candidate's current compliant photo (JPEG bytes), or None."""
+    from ..photos import storage
+    from ..photos.models import PHOTO
+    from ..photos.service import current_photo
+
+    photo = current_photo(candidate.id, PHOTO)
+    if photo is None:
+        return None
+    try:
+        return storage.open_bytes(photo.file_sha256)
+    except FileNotFoundError:
+        return None
+
+
+def ticket_for(candidate):
+    from .models import AdmissionTicket
+
+    return db.session.execute(select(AdmissionTicket).where(
+        AdmissionTicket.candidate_id == candidate.id)).scalar_one_or_none()
+
+
+def _candidate_context(kind, c, extra):
+    guardians = [{"name": g.name, "relation": codes.label(codes.GUARDIAN_RELATIONS, g.relation),
+                  "phone": g.phone, "work_unit": g.work_unit} for g in c.guardians]
+    studies = [{"period": f"{_date(s.start, '%Y.%m')}—{_date(s.end, '%Y.%m') or '至今'}",
+                "school": s.school, "role": s.role} for s in c.studies]
+    ev = c.evaluation
+    evaluation = [(str(_zh(name)), getattr(ev, key, None) if ev else None)
+                  for key, name in EVALUATION_DIMENSIONS.items()]
+    ctx = {"c": c, "exam": c.exam, "labels": _labels(c), "guardians": guardians,
+           "studies": studies, "evaluation": evaluation}
+    if kind == "ticket":
+        ticket = extra.pop("ticket", None) or ticket_for(c)
+        if ticket is None:
+            raise NoTicket(c.id)
+        ctx["ticket"] = ticket
+        ctx["timetable"] = ticket.timetable or []
+    elif kind == "preferences":
+        given = list(extra.pop("preferences", None) or [])
+        ordinals = "一二三四五六七八九十"
+        rows = []
+        for i in range(max(PREFERENCE_ROWS, len(given))):
+            row = dict(given[i]) if i < len(given) else {}
+            row.setdefault("label", f"第{ordinals[i] if i < 10 else i + 1}志愿")
+            rows.append(row)
+        ctx["preferences"] = rows
+    elif kind == "process":
+        ctx["steps"] = ADULT_STEPS
+    elif kind == "physical":
+        ctx["exam_items"] = EXAM_ITEMS
+    return ctx
+
+
+def _zh(lazy):
+    """A lazy label rendered in Chinese, whatever the request's language."""
+    with force_locale("zh"):
+        return str(lazy)
+
+
+def publicity_rows(candidates):
+    rows = []
+    for i, c in enumerate(candidates, 1):
+        rows.append({"no": i, "name": c.name, "gender": codes.label(codes.GENDERS, c.gender) or "",
+                     "id_masked": mask_id_number(c.id_number),
+                     "school": c.node.name if c.node else "",
+                     "result": str(getattr(c, "state_label", "") or "")})
+    return rows
+
+
+def publicity_version(candidates):
+    return max((record_version(c) for c in candidates), default=0)
+
+
+def render_form_html(kind, candidate=None, **extra):
+    """The form's HTML and its verification code: ``(html, code)``.
+
+    Rendered in Chinese whatever the UI language: these are the official paper forms.
+    """
+    with force_locale("zh"):
+        return _render_form_html(kind, candidate, extra)
+
+
+def _render_form_html(kind, candidate, extra):
+    spec = FORMS[kind]
+    ctx = {"title": spec.title, "kind": kind, "date": _date, "photo_src": None}
+    if spec.needs_candidate:
+        if candidate is None:
+            raise ValueError(f"form {kind!r} needs a candidate")
+        ctx.update(_candidate_context(kind, candidate, extra))
+        code = candidate_code(kind, candidate)
+    elif kind == "publicity":
+        node, exam = extra.pop("node"), extra.pop("exam", None)
+        candidates = list(extra.pop("candidates"))
+        rows = publicity_rows(candidates)
+        per = PUBLICITY_ROWS_PER_PAGE
+        ctx.update(node=node, exam=exam, total=len(rows), show_page_count=True,
+                   pages=[rows[i:i + per] for i in range(0, len(rows), per)])
+        code = code_for(kind, node.id, publicity_version(candidates))
+    else:
+        code = code_for(kind, 0, DRAFT_VERSION)
+    ctx.update(extra)
+    ctx["verification_code"] = code
+    ctx["generated_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return render_template(spec.template, **ctx), code
+
+
+def render_form(kind, candidate=None, photo=None, **extra):
+    """Render one form to PDF bytes.
+
+    ``photo``: the JPEG to embed (default: the candidate's current photo, if any).
+    Raises :class:`NoTicket` for a 准考证 without a ticket.
+    """
+    pdf, _code = render_form_with_code(kind, candidate, photo=photo, **extra)
+    return pdf
+
+
+def render_form_with_code(kind, candidate=None, photo=None, **extra):
+    """``(pdf bytes, verification code)``."""
+    images = {}
+    if candidate is not None and FORMS[kind].needs_candidate:
+        data = photo if photo is not None else photo_bytes(candidate)
+        if data:
+            images["photo"] = data
+            extra["photo_src"] = "mem:photo"
+    html, code = render_form_html(kind, candidate, **extra)
+    return render_pdf(html, images=images), code

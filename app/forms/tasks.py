@@ -1,0 +1,240 @@
+"""Batch printing (批量打印): one merged PDF of many candidates' forms, as background jobs.
+
+``run_batch(batch_id)`` resolves the selection *inside the requesting user's subtree* (again,
+whatever the request said), then splits it into parts of ``PART_SIZE`` forms, each its own
+job (``run_batch_part``), so several rq workers render one batch together. Each part writes
+its PDF under ``UPLOAD_DIR/prints/`` and records itself in ``ks_print_batch_part`` (unique
+per batch and part: a retried part counts once); the part that completes the set claims the
+merge with a conditional UPDATE, so exactly one job merges. Without Redis the parts run
+in-process one after the other.
+"""
+import datetime as dt
+import os
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import AuditLog
+from ..candidates.models import Candidate
+from ..extensions import db
+from ..jobs import enqueue, report_progress
+from ..jurisdiction import Node, scoped
+from . import hooks
+from .models import PrintBatch, PrintBatchPart
+from .pdf import merge_pdfs, page_count
+from .render import FORMS, NoTicket, render_form
+
+PART_SIZE = 25
+PART_TIMEOUT = 1800
+PROGRESS_EVERY = 5
+
+
+def prints_dir():
+    folder = os.path.join(current_app.config["UPLOAD_DIR"], "prints")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _write(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _node_of(batch):
+    return db.session.execute(select(Node).where(Node.path == batch.node_path)).scalar_one()
+
+
+def resolve_candidates(batch, node):
+    """Ids of the candidates to print, in print order, restricted to ``node``'s subtree."""
+    selection = batch.selection or {}
+    stmt = select(Candidate.id)
+    if batch.exam_id:
+        stmt = stmt.where(Candidate.exam_id == batch.exam_id)
+    if selection.get("ids") is not None:
+        wanted = [int(i) for i in selection["ids"]]
+        found = set(db.session.execute(scoped(stmt.where(Candidate.id.in_(wanted)), Candidate,
+                                              node)).scalars())
+        seen, ordered = set(), []
+        for i in wanted:  # keep the order the user gave, once each
+            if i in found and i not in seen:
+                seen.add(i)
+                ordered.append(i)
+        return ordered
+    unit = db.session.get(Node, int(selection.get("node_id") or 0))
+    if unit is None or not node.contains(unit):
+        return []
+    stmt = stmt.join(Node, Candidate.node_id == Node.id).where(
+        Node.path >= unit.path, Node.path < unit.path + "~")
+    stmt = stmt.order_by(Node.path, Candidate.student_number, Candidate.id)
+    return list(db.session.execute(scoped(stmt, Candidate, node)).scalars())
+
+
+def run_batch(batch_id):
+    """Plan a batch and enqueue its parts. Safe to run twice (a rerun starts over)."""
+    batch = db.session.get(PrintBatch, batch_id)
+    if batch is None:
+        return {"batch_id": batch_id, "status": "missing"}
+    node = _node_of(batch)
+    ids = resolve_candidates(batch, node)
+    for part in db.session.execute(select(PrintBatchPart).where(
+            PrintBatchPart.batch_id == batch.id)).scalars():
+        db.session.delete(part)
+    parts = [ids[i:i + PART_SIZE] for i in range(0, len(ids), PART_SIZE)]
+    batch.candidate_ids, batch.total, batch.parts = ids, len(ids), len(parts)
+    batch.done = batch.skipped = batch.pages = 0
+    batch.status, batch.path, batch.message, batch.finished_on = "running", None, None, None
+    db.session.commit()
+    if not parts:
+        batch.status, batch.finished_on = "done", dt.datetime.now()
+        db.session.commit()
+        _log_done(batch)
+        return _summary(batch)
+    report_progress(0, len(ids))
+    description = f"print batch {batch.id}"
+    for index in range(len(parts)):
+        enqueue(run_batch_part, batch.id, index, job_timeout=PART_TIMEOUT,
+                description=f"{description} part {index + 1}/{len(parts)}",
+                owner_id=batch.user_id)
+    db.session.expire_all()
+    return _summary(db.session.get(PrintBatch, batch_id))
+
+
+def run_batch_part(batch_id, index):
+    """Render one part; the job completing the set merges the whole batch."""
+    batch = db.session.get(PrintBatch, batch_id)
+    if batch is None or batch.status not in ("running",):
+        return {"batch_id": batch_id, "part": index, "status": "skipped"}
+    try:
+        return _render_part(batch, index)
+    except Exception as exc:
+        db.session.rollback()
+        db.session.execute(update(PrintBatch).where(PrintBatch.id == batch_id).values(
+            status="failed", message=str(exc)[:500], finished_on=dt.datetime.now()))
+        db.session.commit()
+        raise
+
+
+def _render_part(batch, index):
+    node = _node_of(batch)
+    ids = (batch.candidate_ids or [])[index * PART_SIZE:(index + 1) * PART_SIZE]
+    # Re-scoped here too: a part only ever prints candidates of the requester's subtree.
+    rows = db.session.execute(scoped(select(Candidate).where(Candidate.id.in_(ids)),
+                                     Candidate, node)).scalars().all()
+    by_id = {c.id: c for c in rows}
+    kind, batch_id, total = batch.kind, batch.id, batch.total
+    pdfs, skipped, pending = [], 0, 0
+    for cid in ids:
+        candidate = by_id.get(cid)
+        if candidate is None:
+            skipped += 1
+            continue
+        if kind == "registration":
+            # Before rendering, so the printed code matches the version after the hook.
+            hooks.registration_printed(candidate)
+            db.session.flush()
+        try:
+            pdfs.append(render_form(kind, candidate))
+        except NoTicket:
+            skipped += 1
+            continue
+        pending += 1
+        if pending >= PROGRESS_EVERY:
+            _advance(batch_id, pending, total)
+            pending = 0
+    path = os.path.join(prints_dir(), f"batch-{batch_id}-part-{index:04d}.pdf")
+    merged = merge_pdfs(pdfs) if pdfs else b""
+    pages = page_count(merged) if pdfs else 0
+    _write(path, merged)
+    try:
+        db.session.add(PrintBatchPart(batch_id=batch_id, part=index, path=path,
+                                      forms=len(pdfs), pages=pages))
+        db.session.commit()
+        counted = True
+    except IntegrityError:  # a retried part: already counted
+        db.session.rollback()
+        counted = False
+    if counted:
+        db.session.execute(update(PrintBatch).where(PrintBatch.id == batch_id).values(
+            done=PrintBatch.done + pending, skipped=PrintBatch.skipped + skipped))
+        db.session.commit()
+    finished = db.session.execute(select(func.count()).select_from(PrintBatchPart).where(
+        PrintBatchPart.batch_id == batch_id)).scalar()
+    parts = db.session.execute(select(PrintBatch.parts).where(PrintBatch.id == batch_id)).scalar()
+    if finished >= parts and _claim_merge(batch_id):
+        return _merge(batch_id)
+    return {"batch_id": batch_id, "part": index, "forms": len(pdfs), "pages": pages}
+
+
+def _advance(batch_id, n, total):
+    db.session.execute(update(PrintBatch).where(PrintBatch.id == batch_id).values(
+        done=PrintBatch.done + n))
+    db.session.commit()
+    done = db.session.execute(select(PrintBatch.done).where(PrintBatch.id == batch_id)).scalar()
+    report_progress(min(done, total), total)
+
+
+def _claim_merge(batch_id):
+    result = db.session.execute(update(PrintBatch).where(
+        PrintBatch.id == batch_id, PrintBatch.status == "running").values(status="merging"))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _merge(batch_id):
+    batch = db.session.get(PrintBatch, batch_id)
+    db.session.refresh(batch)
+    parts = db.session.execute(select(PrintBatchPart).where(PrintBatchPart.batch_id == batch_id)
+                               .order_by(PrintBatchPart.part)).scalars().all()
+    chunks = []
+    for part in parts:
+        if part.forms:
+            with open(part.path, "rb") as fh:
+                chunks.append(fh.read())
+    path = os.path.join(prints_dir(), f"batch-{batch_id}.pdf")
+    merged = merge_pdfs(chunks) if chunks else b""
+    _write(path, merged)
+    batch.pages = sum(p.pages for p in parts)
+    batch.done = sum(p.forms for p in parts)
+    batch.skipped = batch.total - batch.done
+    batch.path, batch.status, batch.finished_on = path, "done", dt.datetime.now()
+    db.session.commit()
+    for part in parts:
+        if os.path.exists(part.path):
+            os.unlink(part.path)
+    _log_done(batch)
+    report_progress(batch.total, batch.total)
+    return _summary(batch)
+
+
+def _log_done(batch):
+    """The print itself, logged under the requesting user (jobs have no request to ask)."""
+    from ..security import KsUser
+
+    user = db.session.get(KsUser, batch.user_id)
+    db.session.execute(insert(AuditLog), [dict(
+        at=dt.datetime.now(), user_id=batch.user_id, username=user.username if user else None,
+        ip=None, action="print", table_name="ks_candidate", row_id=None,
+        node_path=batch.node_path,
+        changes={"kind": batch.kind, "batch_id": batch.id, "exam_id": batch.exam_id,
+                 "candidates": [i for i in (batch.candidate_ids or [])], "forms": batch.done,
+                 "pages": batch.pages})])
+    db.session.commit()
+
+
+def _summary(batch):
+    return summary(batch)
+
+
+def summary(batch):
+    percent = 100 if batch.status in ("done", "failed") else (
+        min(99, int(batch.done * 100 / batch.total)) if batch.total else 0)
+    return {"batch_id": batch.id, "status": batch.status, "kind": batch.kind,
+            "total": batch.total, "done": batch.done, "skipped": batch.skipped,
+            "pages": batch.pages, "percent": percent, "message": batch.message}
+
+
+def batch_title(batch):
+    return FORMS[batch.kind].label

@@ -1,0 +1,206 @@
+"""Printing screens: single forms, the blank draft, publicity lists and batch printing.
+
+Every candidate is loaded through the jurisdiction scope (another county: 404), every print
+is written to the audit log, and batches are scoped by the requesting user's unit.
+"""
+import os
+import re
+
+from flask import Response, abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..audit import log_event
+from ..candidates.models import Candidate
+from ..exams.models import Exam
+from ..extensions import db
+from ..jobs import enqueue
+from ..jurisdiction import POINT, SCHOOL, Node, get_scoped_or_404, scoped
+from ..review.workflow import STATE_LABELS
+from . import hooks
+from .models import PrintBatch
+from .render import BATCH_KINDS, CANDIDATE_KINDS, FORMS, NoTicket, render_form_with_code
+from .tasks import prints_dir, run_batch, summary
+
+BATCH_TIMEOUT = 600
+MAX_BATCH_IDS = 20000
+STATUS_LABELS = {"queued": _l("Waiting for a worker…"), "running": _l("Printing…"),
+                 "merging": _l("Merging…"), "done": _l("Finished."), "failed": _l("Failed")}
+_IDS_SPLIT = re.compile(r"[\s,，;；]+")
+
+
+def pdf_response(data, filename):
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+class PrintView(BaseView):
+    route_base = "/print"
+    class_permission_name = "PrintView"
+    method_permission_name = {m: "print" for m in (
+        "single", "draft", "publicity", "publicity_pick", "batch_form", "batch_start", "batch_progress",
+        "batch_status", "batch_download")}
+    default_view = "batch_form"
+
+    # --- single forms -------------------------------------------------------------------
+
+    @expose("/<kind>/<int:candidate_id>.pdf")
+    @has_access
+    def single(self, kind, candidate_id):
+        if kind not in CANDIDATE_KINDS:
+            abort(404)
+        candidate = get_scoped_or_404(Candidate, candidate_id)
+        if kind == "registration":
+            # Before rendering: if the hook changes the record (and so its version), the
+            # code on the paper is that of the record as it stands after printing.
+            hooks.registration_printed(candidate)
+            db.session.flush()
+        try:
+            pdf, code = render_form_with_code(kind, candidate)
+        except NoTicket as exc:
+            return self._message(exc.message, 404)
+        log_event("print", "ks_candidate", {"kind": kind, "candidate_id": candidate.id,
+                                            "code": code}, row_id=candidate.id)
+        return pdf_response(pdf, f"{kind}-{candidate.id}.pdf")
+
+    @expose("/draft.pdf")
+    @has_access
+    def draft(self):
+        pdf, code = render_form_with_code("draft")
+        log_event("print", "ks_candidate", {"kind": "draft", "code": code})
+        return pdf_response(pdf, "draft.pdf")
+
+    @expose("/publicity/<int:node_id>.pdf")
+    @has_access
+    def publicity(self, node_id):
+        unit = get_scoped_or_404(Node, node_id)
+        if unit.kind not in (SCHOOL, POINT):
+            abort(404)
+        exam = db.session.get(Exam, request.args.get("exam", type=int) or 0)
+        if exam is None:
+            return self._message(_l("Choose an exam."), 400)
+        stmt = select(Candidate).where(Candidate.node_id == unit.id, Candidate.exam_id == exam.id)
+        # 公示 is posted per review result: ?state=school_approved lists that state only.
+        state = request.args.get("state") or None
+        if state is not None:
+            if state not in STATE_LABELS:
+                abort(404)
+            stmt = stmt.where(Candidate.state == state)
+        candidates = db.session.execute(scoped(
+            stmt.order_by(Candidate.student_number, Candidate.id), Candidate)).scalars().all()
+        pdf, code = render_form_with_code("publicity", node=unit, exam=exam,
+                                          candidates=candidates)
+        log_event("print", "ks_candidate", {"kind": "publicity", "node_id": unit.id,
+                                            "exam_id": exam.id, "count": len(candidates),
+                                            "state": state, "code": code})
+        return pdf_response(pdf, f"publicity-{unit.code}-{exam.id}.pdf")
+
+    @expose("/publicity")
+    @has_access
+    def publicity_pick(self):
+        node_id = request.args.get("node", type=int)
+        if not node_id:
+            abort(404)
+        return redirect(url_for(".publicity", node_id=node_id, exam=request.args.get("exam", ""),
+                                state=request.args.get("state", "")))
+
+    def _message(self, message, status):
+        flash(str(message), "warning")
+        return self.render_template("forms/message.html", message=message), status
+
+    # --- batch printing -----------------------------------------------------------------
+
+    def _units(self):
+        return db.session.execute(scoped(
+            select(Node).where(Node.kind.in_((SCHOOL, POINT)), Node.active.is_(True))
+            .order_by(Node.path), Node)).scalars().all()
+
+    def _exams(self):
+        return db.session.execute(select(Exam).where(Exam.active.is_(True))
+                                  .order_by(Exam.year.desc(), Exam.kind)).scalars().all()
+
+    def _batch_page(self, error=None, status=200):
+        recent = db.session.execute(scoped(
+            select(PrintBatch).order_by(PrintBatch.id.desc()).limit(20), PrintBatch)).scalars().all()
+        return self.render_template(
+            "forms/batch.html", kinds=[(k, FORMS[k].label) for k in BATCH_KINDS],
+            exams=self._exams(), units=self._units(), recent=recent, forms=FORMS,
+            statuses=STATUS_LABELS, error=error, review_states=STATE_LABELS,
+            draft_url=url_for(".draft")), status
+
+    @expose("/batch")
+    @has_access
+    def batch_form(self):
+        return self._batch_page()
+
+    @expose("/batch", methods=["POST"])
+    @has_access
+    def batch_start(self):
+        kind = request.form.get("kind")
+        exam = db.session.get(Exam, request.form.get("exam", type=int) or 0)
+        if kind not in BATCH_KINDS or g.user.node is None:
+            return self._batch_page(_("Choose the form to print."), 400)
+        ids = [int(x) for v in request.form.getlist("ids") for x in _IDS_SPLIT.split(v)
+               if x.isdigit()]
+        unit_id = request.form.get("node", type=int)
+        if ids:
+            if len(ids) > MAX_BATCH_IDS:
+                return self._batch_page(_("Too many candidates in one batch."), 400)
+            selection = {"ids": ids}
+        elif unit_id:
+            # Only units the user may see; the job re-checks against the user's subtree.
+            unit = get_scoped_or_404(Node, unit_id)
+            if exam is None:
+                return self._batch_page(_("Choose an exam."), 400)
+            selection = {"node_id": unit.id}
+        else:
+            return self._batch_page(_("Choose a school or registration point, or list candidate ids."), 400)
+        batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind=kind,
+                           exam_id=exam.id if exam else None, selection=selection,
+                           status="queued")
+        db.session.add(batch)
+        db.session.commit()
+        log_event("print", "ks_candidate", {"kind": kind, "batch_id": batch.id,
+                                            "exam_id": batch.exam_id, **selection})
+        job_id = enqueue(run_batch, batch.id, job_timeout=BATCH_TIMEOUT, owner_id=g.user.id,
+                         description=f"print batch {batch.id}")
+        batch = db.session.get(PrintBatch, batch.id)
+        batch.job_id = job_id
+        db.session.commit()
+        return redirect(url_for(".batch_progress", batch_id=batch.id))
+
+    @expose("/batch/<int:batch_id>")
+    @has_access
+    def batch_progress(self, batch_id):
+        batch = get_scoped_or_404(PrintBatch, batch_id)
+        return self.render_template("forms/batch_progress.html", batch=batch,
+                                    title=FORMS[batch.kind].label, statuses=STATUS_LABELS)
+
+    @expose("/batch/<int:batch_id>/status")
+    @has_access
+    def batch_status(self, batch_id):
+        batch = get_scoped_or_404(PrintBatch, batch_id)
+        data = summary(batch)
+        data["label"] = str(STATUS_LABELS.get(batch.status, batch.status))
+        data["download"] = (url_for(".batch_download", batch_id=batch.id)
+                            if batch.status == "done" and batch.path else None)
+        return jsonify(data)
+
+    @expose("/batch/<int:batch_id>/download")
+    @has_access
+    def batch_download(self, batch_id):
+        batch = get_scoped_or_404(PrintBatch, batch_id)
+        if batch.status != "done" or not batch.path:
+            abort(404)
+        folder = os.path.realpath(prints_dir())
+        path = os.path.realpath(batch.path)
+        if os.path.dirname(path) != folder or not os.path.isfile(path):
+            abort(404)
+        log_event("print", "ks_candidate", {"kind": batch.kind, "batch_id": batch.id,
+                                            "download": True, "pages": batch.pages})
+        return send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"print-{batch.kind}-{batch.id}.pdf")

@@ -1,0 +1,86 @@
+"""The one question every write path asks: is activity A open now for this candidate/unit?
+
+An exam with no phase configured for an activity leaves that activity unrestricted (an exam
+office switches time limits on by configuring the window). A phase restricted to a candidate
+category applies to candidates of that category only; regions granted an extension (延时) use
+the latest end granted to them or to any region above them.
+"""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .models import ACTIVITIES, Phase, PhaseExtension
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class PhaseClosed(PermissionError):
+    """Raised with a translated message naming the window."""
+
+
+def now_local():
+    # Stored windows are naive Asia/Shanghai wall-clock times, whatever the server's zone.
+    return dt.datetime.now(TZ).replace(tzinfo=None)
+
+
+def _ancestor_paths(node):
+    parts = [p for p in node.path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def windows(exam_id, activity, category=None, node=None):
+    """[(phase, effective_end)] that apply; empty when the activity is not time-limited."""
+    from ..jurisdiction import Node
+
+    stmt = select(Phase).where(Phase.exam_id == exam_id, Phase.activity == activity)
+    phases = db.session.execute(stmt).scalars().all()
+    specific = [p for p in phases if p.category is not None and p.category == category]
+    general = [p for p in phases if p.category is None]
+    chosen = specific or general
+    if not chosen and phases:
+        return [(p, p.end) for p in phases]  # only other categories' windows: closed for this one
+    out = []
+    for phase in chosen:
+        end = phase.end
+        if node is not None:
+            extended = db.session.execute(
+                select(func.max(PhaseExtension.new_end)).join(Node, Node.id == PhaseExtension.node_id)
+                .where(PhaseExtension.phase_id == phase.id, Node.path.in_(_ancestor_paths(node)))
+            ).scalar()
+            if extended is not None and extended > end:
+                end = extended
+        out.append((phase, end))
+    return out
+
+
+def check_open(activity, exam_id, category=None, node=None, now=None):
+    """Raise PhaseClosed unless ``activity`` is open now; return None when open."""
+    found = windows(exam_id, activity, category, node)
+    if not found:
+        return None
+    now = now or now_local()
+    applicable = [(p, end) for p, end in found if p.category in (None, category)]
+    if any(p.start <= now <= end for p, end in applicable):
+        return None
+    phase, end = (applicable or found)[0]
+    raise PhaseClosed(_l(
+        "%(activity)s is not open now: the window is %(start)s – %(end)s (Beijing time).",
+        activity=ACTIVITIES.get(activity, activity),
+        start=phase.start.strftime("%Y-%m-%d %H:%M"), end=end.strftime("%Y-%m-%d %H:%M")))
+
+
+def check_open_for(activity, candidate, now=None):
+    """The window check for one candidate (its exam, category and unit)."""
+    return check_open(activity, candidate.exam_id or candidate.exam.id, candidate.category,
+                      candidate.node, now)
+
+
+def is_open(activity, exam_id, category=None, node=None, now=None):
+    try:
+        check_open(activity, exam_id, category, node, now)
+    except PhaseClosed:
+        return False
+    return True

@@ -1,0 +1,89 @@
+"""Phase configuration (时间安排), regional extensions (延时) and an exam's calendar timeline."""
+from flask import g
+from flask_appbuilder import BaseView, ModelView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectField
+from wtforms.validators import DataRequired, Optional
+
+from ..base_views import GuardedMixin, ScopedModelView
+from ..exams.models import Exam
+from ..extensions import db
+from ..jurisdiction import CITY, PROVINCE
+from .models import ACTIVITIES, Phase, PhaseExtension
+from .rules import now_local
+
+LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("Activity"),
+          "category": _l("Candidate category (empty: all)"), "name": _l("Name"),
+          "start": _l("Start (Beijing time)"), "end": _l("End (Beijing time)"),
+          "phase": _l("Phase"), "node": _l("Region"), "new_end": _l("Extended end"),
+          "reason": _l("Reason"), "created_on": _l("Granted at")}
+
+
+class PhaseView(GuardedMixin, ModelView):
+    datamodel = SQLAInterface(Phase)
+    list_columns = ["exam", "activity_label", "category", "name", "start", "end"]
+    add_columns = edit_columns = ["exam", "activity", "category", "name", "start", "end"]
+    search_columns = ["exam", "activity", "category"]
+    base_order = ("start", "asc")
+    label_columns = LABELS
+    add_form_extra_fields = edit_form_extra_fields = {
+        "activity": SelectField(_l("Activity"), choices=list(ACTIVITIES.items()),
+                                validators=[DataRequired()]),
+        "category": SelectField(_l("Candidate category (empty: all)"), validators=[Optional()],
+                                choices=[("", "")] + [(f"{i:02d}", f"{i:02d}") for i in range(1, 10)]),
+    }
+
+    def guard(self, item, is_add):
+        item.category = item.category or None
+        if item.start and item.end and item.end <= item.start:
+            raise ValueError(_l("The end must be after the start."))
+
+
+class PhaseExtensionView(ScopedModelView):
+    """A city or province admin grants a region of its subtree a later end, with a reason."""
+
+    datamodel = SQLAInterface(PhaseExtension)
+    list_columns = ["phase", "node", "new_end", "reason", "created_on"]
+    add_columns = ["phase", "node", "new_end", "reason"]
+    edit_columns = ["new_end", "reason"]
+    base_order = ("id", "desc")
+    label_columns = LABELS
+
+    def guard(self, item, is_add):
+        super().guard(item, is_add)
+        if g.user.node.kind not in (PROVINCE, CITY):
+            raise PermissionError(_l("Only a city or province administrator grants extensions."))
+        if not (item.reason or "").strip():
+            raise ValueError(_l("A reason is required."))
+        if item.phase is not None and item.new_end <= item.phase.end:
+            raise ValueError(_l("The extended end must be later than the phase's end."))
+        item.granted_by = g.user.id
+
+
+class TimelineView(BaseView):
+    route_base = "/phases"
+    default_view = "timeline"
+
+    @expose("/timeline/")
+    @expose("/timeline/<int:exam_id>")
+    @has_access
+    def timeline(self, exam_id=None):
+        exams = db.session.execute(select(Exam).order_by(Exam.year.desc(), Exam.kind)).scalars().all()
+        exam = next((e for e in exams if e.id == exam_id), exams[0] if exams else None)
+        phases = []
+        if exam is not None:
+            phases = db.session.execute(select(Phase).where(Phase.exam_id == exam.id)
+                                        .order_by(Phase.start)).scalars().all()
+        bars, now = [], now_local()
+        if phases:
+            first, last = min(p.start for p in phases), max(p.end for p in phases)
+            span = max((last - first).total_seconds(), 1)
+            for p in phases:
+                left = (p.start - first).total_seconds() / span * 100
+                width = max((p.end - p.start).total_seconds() / span * 100, 0.8)
+                bars.append((p, round(left, 2), round(width, 2), p.start <= now <= p.end))
+        return self.render_template("phases/timeline.html", exams=exams, exam=exam, bars=bars,
+                                    now=now)

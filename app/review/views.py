@@ -1,0 +1,181 @@
+"""Review in list views (审核): filter by state, select rows, run a transition.
+
+Every action goes through a confirmation page that carries the version of each row as the
+reviewer saw it, so a concurrent change is reported instead of silently overwritten; the same
+service answers a JSON API for programs.
+"""
+import datetime as dt
+
+from flask import flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectField
+from wtforms.validators import DataRequired
+
+from ..base_views import ScopedModelView, scoped_items
+from ..candidates.models import Candidate
+from ..extensions import db
+from ..jurisdiction import get_scoped_or_404
+from ..phases.rules import PhaseClosed
+from .models import Qualification
+from .workflow import (QUALIFICATION_KINDS, QUALIFICATION_TRANSITIONS, STAFF, TRANSITIONS,
+                       Conflict, Locked, TransitionRefused, apply, apply_qualification)
+
+REFUSALS = (TransitionRefused, PhaseClosed, Locked)
+
+
+def run_transition(candidate, name, form_version, apply_fn=apply, **kw):
+    """Apply and commit one transition; return None on success or (error, translated reason)."""
+    try:
+        apply_fn(candidate, name, g.user, expected_version=form_version, **kw)
+        db.session.commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        return exc, str(exc.args[0])
+    except StaleDataError:
+        db.session.rollback()
+        return Conflict(), str(_l("%(name)s was changed by someone else at the same moment; "
+                                  "reload and check again.", name=candidate.name))
+    return None
+
+
+def _parse_date(text):
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+class TransitionListView(ScopedModelView):
+    """List view whose actions run the transitions of ``transitions`` through ``apply_fn``."""
+
+    transitions = TRANSITIONS
+    apply_fn = staticmethod(apply)
+    page_size = 50
+
+    @expose("/confirm/<name>", methods=["GET", "POST"])
+    @has_access
+    def confirm(self, name):
+        transition = self.transitions.get(name)
+        if transition is None or name == "confirm":
+            return redirect(url_for(".list"))
+        ids = request.values.get("ids", "").split(",")
+        items = scoped_items(self.datamodel.obj, ids)
+        if request.method == "POST":
+            return self._apply_all(transition, items)
+        return self.render_template("review/confirm.html", transition=transition, items=items,
+                                    ids=",".join(str(i.id) for i in items),
+                                    today=dt.date.today().isoformat())
+
+    def _apply_all(self, transition, items):
+        done, skipped = 0, []
+        kw = {"reason": request.form.get("reason"),
+              "principal_name": request.form.get("principal_name"),
+              "signed_on": _parse_date(request.form.get("signed_on"))}
+        for item in items:
+            refusal = run_transition(item, transition.action, request.form.get(f"v_{item.id}"),
+                                     self.apply_fn, **kw)
+            if refusal is None:
+                done += 1
+            else:
+                skipped.append(refusal[1])
+        flash(_l("%(action)s: %(done)d done, %(skipped)d skipped.", action=transition.label,
+                 done=done, skipped=len(skipped)), "success" if done else "warning")
+        for reason in skipped[:20]:
+            flash(reason, "danger")
+        return redirect(url_for(".list"))
+
+    @expose("/api/transition", methods=["POST"])
+    @has_access
+    def api_transition(self):
+        """JSON: {"id", "action", "version", "reason", "principal_name", "signed_on"}."""
+        data = request.get_json(silent=True) or {}
+        item = get_scoped_or_404(self.datamodel.obj, data.get("id"))
+        if data.get("action") not in self.transitions:
+            return jsonify(error=str(_l("Unknown action."))), 422
+        refusal = run_transition(item, data["action"], data.get("version"), self.apply_fn,
+                                 reason=data.get("reason"),
+                                 principal_name=data.get("principal_name"),
+                                 signed_on=_parse_date(data.get("signed_on")))
+        if refusal is None:
+            return jsonify(id=item.id, state=item.state, version=item.version,
+                           locked=getattr(item, "locked", None))
+        exc, message = refusal
+        status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, REFUSALS[1:]) else 422
+        return jsonify(error=message), status
+
+    @classmethod
+    def install_actions(cls):
+        """One FAB action per transition, each leading to the confirmation page."""
+        names = [t.action for t in cls.transitions.values() if t.action != "confirm"]
+        for transition in cls.transitions.values():
+            if transition.action != "confirm":
+                setattr(cls, f"act_{transition.action}", _make_action(transition))
+        cls.base_permissions = ["can_list", "can_show", "can_confirm", "can_api_transition",
+                                *cls.extra_permissions, *names]
+
+    extra_permissions = ()
+
+
+class ReviewView(TransitionListView):
+    route_base = "/review"
+    datamodel = SQLAInterface(Candidate)
+    list_columns = ["name", "id_display", "node", "category_label", "state_label", "locked",
+                    "reject_reason"]
+    show_columns = ["exam", "node", "name", "id_display", "state_label", "reject_reason",
+                    "printed_at", "signed_at", "locked"]
+    search_columns = ["state", "exam", "node", "name", "locked"]
+    base_order = ("id", "asc")
+    page_size = 50
+    label_columns = {"id_display": _l("ID number"), "node": _l("School / point"),
+                     "category_label": _l("Candidate category"), "state_label": _l("Review state"),
+                     "state": _l("Review state"), "locked": _l("Locked"),
+                     "reject_reason": _l("Rejection reason"), "printed_at": _l("Printed at"),
+                     "signed_at": _l("Signed at"), "exam": _l("Exam"), "name": _l("Name")}
+
+
+def _make_action(transition):
+    def run(self, items):
+        items = items if isinstance(items, list) else [items]
+        return redirect(url_for(".confirm", name=transition.action,
+                                ids=",".join(str(i.id) for i in items)))
+
+    run.__name__ = f"act_{transition.action}"
+    return action(transition.action, transition.label, "", "fa-check")(run)
+
+
+class QualificationView(TransitionListView):
+    """Qualification applications (资格申报): staff file them, reviewers run their chain."""
+
+    route_base = "/qualifications"
+    datamodel = SQLAInterface(Qualification)
+    transitions = QUALIFICATION_TRANSITIONS
+    apply_fn = staticmethod(apply_qualification)
+    extra_permissions = ("can_add",)
+    list_columns = ["candidate", "kind_label", "state_label", "reject_reason", "created_on"]
+    show_columns = ["candidate", "kind_label", "note", "state_label", "reject_reason"]
+    add_columns = ["candidate", "kind", "note"]
+    search_columns = ["state", "kind", "candidate"]
+    base_order = ("id", "desc")
+    label_columns = {"candidate": _l("Candidate"), "kind": _l("Qualification"),
+                     "kind_label": _l("Qualification"), "state": _l("Review state"),
+                     "state_label": _l("Review state"), "reject_reason": _l("Rejection reason"),
+                     "note": _l("Note"), "created_on": _l("Filed at")}
+    add_form_extra_fields = {"kind": SelectField(_l("Qualification"), validators=[DataRequired()],
+                                                 choices=list(QUALIFICATION_KINDS.items()))}
+
+    def guard(self, item, is_add):
+        from ..candidates.views import check_change_allowed
+
+        super().guard(item, is_add)
+        if not set(STAFF) & {r.name for r in g.user.roles}:
+            raise PermissionError(_l("Only school or registration point staff file applications."))
+        check_change_allowed(item.candidate)
+
+
+ReviewView.install_actions()
+QualificationView.install_actions()

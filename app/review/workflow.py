@@ -1,0 +1,231 @@
+"""Review states and transitions, defined once (审核流程), plus the lock (签字确认后锁定).
+
+draft → confirmed (by the candidate, or staff on paper) → school_approved (principal signs)
+→ county_approved → city_approved; each level may reject with a reason back to the candidate,
+who corrects and confirms again. Printing the registration form marks the record printed;
+staff then mark it signed, which locks it: nothing may change it until an upper level unlocks
+it with a reason.
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..phases.rules import check_open_for
+
+DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
+SCHOOL_OK, COUNTY_OK, CITY_OK = "school_approved", "county_approved", "city_approved"
+STATE_LABELS = {
+    DRAFT: _l("Draft"), CONFIRMED: _l("Confirmed by candidate"), REJECTED: _l("Rejected"),
+    SCHOOL_OK: _l("Approved by school"), COUNTY_OK: _l("Approved by county"),
+    CITY_OK: _l("Approved by city"),
+}
+CANDIDATE = "candidate"  # the actor name of the self-service page
+STAFF = ("school_staff", "point_staff")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: object
+    from_states: tuple
+    to_state: str | None  # None: the state stays (lock operations)
+    roles: tuple
+    activity: str | None
+    needs_reason: bool = False
+    needs_signoff: bool = False
+
+
+TRANSITIONS = {t.action: t for t in (
+    Transition("confirm", _l("Confirm my information"), (DRAFT, REJECTED), CONFIRMED,
+               (CANDIDATE,), "self_registration"),
+    Transition("confirm_on_behalf", _l("Confirm (paper form signed)"), (DRAFT, REJECTED),
+               CONFIRMED, STAFF, "staff_entry"),
+    Transition("school_approve", _l("Approve (school)"), (CONFIRMED,), SCHOOL_OK,
+               ("school_reviewer",), "school_review", needs_signoff=True),
+    Transition("school_reject", _l("Reject (school)"), (CONFIRMED,), REJECTED,
+               ("school_reviewer",), "school_review", needs_reason=True),
+    Transition("county_approve", _l("Approve (county)"), (SCHOOL_OK,), COUNTY_OK,
+               ("county_reviewer",), "county_review"),
+    Transition("county_reject", _l("Reject (county)"), (SCHOOL_OK,), REJECTED,
+               ("county_reviewer",), "county_review", needs_reason=True),
+    Transition("city_approve", _l("Approve (city)"), (COUNTY_OK,), CITY_OK,
+               ("city_reviewer",), "city_review"),
+    Transition("city_reject", _l("Reject (city)"), (COUNTY_OK,), REJECTED,
+               ("city_reviewer",), "city_review", needs_reason=True),
+    Transition("mark_signed", _l("Mark signed and lock"), (CONFIRMED, SCHOOL_OK, COUNTY_OK, CITY_OK),
+               None, STAFF, "confirmation"),
+    Transition("unlock", _l("Unlock"), tuple(STATE_LABELS), None, (), None, needs_reason=True),
+    Transition("relock", _l("Lock again"), tuple(STATE_LABELS), None, (), None),
+)}
+
+
+class TransitionRefused(Exception):
+    """A transition that does not apply to this record (skipped, with a translated reason)."""
+
+
+class Conflict(TransitionRefused):
+    """Someone else changed the record since it was loaded."""
+
+
+class Locked(PermissionError):
+    pass
+
+
+def unlock_roles():
+    """Who may unlock a signed record: county level and above unless configured otherwise."""
+    return tuple(current_app.config.get("UNLOCK_ROLES",
+                                        ("county_admin", "city_admin", "province_admin")))
+
+
+def allowed_roles(transition):
+    return unlock_roles() if transition.action in ("unlock", "relock") else transition.roles
+
+
+def check_editable(candidate):
+    """Every write path calls this: a signed (locked) record may not change."""
+    if candidate is not None and candidate.locked:
+        raise Locked(_l("%(name)s's record is signed and locked; an upper level must unlock it "
+                        "with a reason before it can change.", name=candidate.name))
+
+
+def actor_roles(user):
+    return {CANDIDATE} if user is None else {r.name for r in user.roles}
+
+
+def check_transition(subject, transitions, labels, action, user, reason=None,
+                     principal_name=None, signed_on=None, expected_version=None):
+    """The checks every workflow shares: action, role, version seen, state, reason, sign-off.
+
+    ``subject`` has ``state``, ``version`` and ``name``; returns (transition, cleaned reason).
+    """
+    transition = transitions.get(action)
+    if transition is None:
+        raise TransitionRefused(_l("Unknown action."))
+    if not actor_roles(user) & set(allowed_roles(transition)):
+        raise TransitionRefused(_l("Your role may not do “%(action)s”.", action=transition.label))
+    if expected_version not in (None, "") and int(expected_version) != subject.version:
+        raise Conflict(_l("%(name)s was changed by someone else after you loaded the page; "
+                          "reload and check again.", name=subject.name))
+    if subject.state not in transition.from_states:
+        raise TransitionRefused(_l("%(name)s is “%(state)s”: “%(action)s” does not apply.",
+                                   name=subject.name, state=labels[subject.state],
+                                   action=transition.label))
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise TransitionRefused(_l("A reason is required."))
+    if transition.needs_signoff and not ((principal_name or "").strip() and signed_on):
+        raise TransitionRefused(_l("The principal's name and the sign-off date are required."))
+    return transition, reason
+
+
+def apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
+          expected_version=None, now=None):
+    """Perform ``action`` on one candidate loaded through the caller's scope.
+
+    Raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message;
+    on success adds the ReviewEvent (the caller commits, and a concurrent commit surfaces as
+    StaleDataError thanks to the version column).
+    """
+    from .models import ReviewEvent
+
+    transition, reason = check_transition(candidate, TRANSITIONS, STATE_LABELS, action, user,
+                                          reason, principal_name, signed_on, expected_version)
+    if transition.to_state == REJECTED or action == "confirm_on_behalf":
+        check_editable(candidate)
+    if action == "confirm":
+        check_editable(candidate)
+    if action == "mark_signed":
+        if candidate.locked:
+            raise TransitionRefused(_l("%(name)s is already locked.", name=candidate.name))
+        if candidate.printed_at is None:
+            raise TransitionRefused(_l("Print the registration form of %(name)s first.",
+                                       name=candidate.name))
+    if action == "unlock" and not candidate.locked:
+        raise TransitionRefused(_l("%(name)s is not locked.", name=candidate.name))
+    if action == "relock" and (candidate.locked or candidate.signed_at is None):
+        raise TransitionRefused(_l("%(name)s cannot be locked again now.", name=candidate.name))
+    if transition.activity:
+        check_open_for(transition.activity, candidate, now)
+
+    before = candidate.state
+    now = now or dt.datetime.now()
+    if transition.to_state is not None:
+        candidate.state = transition.to_state
+        candidate.reject_reason = reason if transition.to_state == REJECTED else None
+    if action == "mark_signed":
+        candidate.signed_at, candidate.locked = now, True
+    elif action == "unlock":
+        candidate.locked = False
+    elif action == "relock":
+        candidate.locked = True
+    from ..extensions import db
+
+    db.session.add(ReviewEvent(
+        candidate=candidate, action=action, from_state=before, to_state=candidate.state,
+        reason=reason or None, principal_name=(principal_name or "").strip() or None,
+        signed_on=signed_on, user_id=getattr(user, "id", None),
+        actor=getattr(user, "username", None) or CANDIDATE, at=now))
+    if action in ("unlock", "relock"):
+        # The session's audit rows of this flush carry the reason too.
+        db.session.info["audit_reason"] = reason or None
+
+
+def mark_printed(candidate):
+    """The registration form was printed (forms hook); only confirmed records count."""
+    if candidate.state not in (DRAFT, REJECTED) and candidate.printed_at is None:
+        candidate.printed_at = dt.datetime.now()
+
+
+
+# --- qualification types (资格审核: 分配生, 少数民族照顾, 农村专项…), their own chain ----------
+
+PENDING = "pending"
+QUALIFICATION_KINDS = {
+    "allocation": _l("Allocated place (分配生)"),
+    "ethnic_bonus": _l("Ethnic minority bonus points (少数民族照顾)"),
+    "rural_special": _l("Rural special enrolment (农村专项)"),
+}
+QUALIFICATION_STATES = {
+    PENDING: _l("Pending"), SCHOOL_OK: _l("Approved by school"),
+    COUNTY_OK: _l("Approved by county"), CITY_OK: _l("Approved by city"),
+    REJECTED: _l("Rejected"),
+}
+QUALIFICATION_TRANSITIONS = {t.action: t for t in (
+    Transition("q_school_approve", _l("Approve qualification (school)"), (PENDING,), SCHOOL_OK,
+               ("school_reviewer",), "school_review", needs_signoff=True),
+    Transition("q_school_reject", _l("Reject qualification (school)"), (PENDING,), REJECTED,
+               ("school_reviewer",), "school_review", needs_reason=True),
+    Transition("q_county_approve", _l("Approve qualification (county)"), (SCHOOL_OK,), COUNTY_OK,
+               ("county_reviewer",), "county_review"),
+    Transition("q_county_reject", _l("Reject qualification (county)"), (SCHOOL_OK,), REJECTED,
+               ("county_reviewer",), "county_review", needs_reason=True),
+    Transition("q_city_approve", _l("Approve qualification (city)"), (COUNTY_OK,), CITY_OK,
+               ("city_reviewer",), "city_review"),
+    Transition("q_city_reject", _l("Reject qualification (city)"), (COUNTY_OK,), REJECTED,
+               ("city_reviewer",), "city_review", needs_reason=True),
+    Transition("q_resubmit", _l("Resubmit qualification"), (REJECTED,), PENDING, STAFF,
+               "staff_entry"),
+)}
+
+
+def apply_qualification(qualification, action, user, reason=None, principal_name=None,
+                        signed_on=None, expected_version=None, now=None):
+    """Same contract as :func:`apply`, for one qualification application."""
+    from ..extensions import db
+    from .models import ReviewEvent
+
+    transition, reason = check_transition(
+        qualification, QUALIFICATION_TRANSITIONS, QUALIFICATION_STATES, action, user, reason,
+        principal_name, signed_on, expected_version)
+    check_open_for(transition.activity, qualification.candidate, now)
+    before = qualification.state
+    qualification.state = transition.to_state
+    qualification.reject_reason = reason if transition.to_state == REJECTED else None
+    db.session.add(ReviewEvent(
+        candidate=qualification.candidate, qualification=qualification, action=action,
+        from_state=before, to_state=qualification.state, reason=reason or None,
+        principal_name=(principal_name or "").strip() or None, signed_on=signed_on,
+        user_id=getattr(user, "id", None), actor=getattr(user, "username", None) or CANDIDATE,
+        at=now or dt.datetime.now()))
