@@ -80,10 +80,12 @@ def app(database_url, tmp_path_factory):
 class Client:
     """A test client that keeps its CSRF token and speaks in form posts."""
 
-    def __init__(self, app):
+    def __init__(self, app, run_jobs=None):
         self.app = app
         self.http = app.test_client()
         self.token = None
+        # Runs the jobs this client queued (no-op when jobs run in-process).
+        self.run_jobs = run_jobs or (lambda: None)
 
     def get(self, url, **kw):
         return self.http.get(url, **kw)
@@ -107,16 +109,16 @@ class Client:
 
 
 @pytest.fixture
-def client(app):
-    return Client(app)
+def client(app, run_jobs):
+    return Client(app, run_jobs)
 
 
 @pytest.fixture
-def login(app):
+def login(app, run_jobs):
     """login("zy_admin") → a Client logged in as that demo user."""
 
     def make(username, password=DEMO_PASSWORD):
-        c = Client(app)
+        c = Client(app, run_jobs)
         resp = c.login(username, password)
         assert resp.status_code == 302 and "/login" not in resp.location, f"login of {username} failed"
         return c
@@ -141,3 +143,36 @@ def ids(app):
                     select(KsUser.id).where(KsUser.username == username)).scalar_one()
 
     return Ids()
+
+
+@pytest.fixture
+def run_jobs(app, monkeypatch):
+    """Run queued jobs: with Redis configured, jobs go to rq, so run them in a burst worker
+    (as ``python -m app.worker --burst`` would) on a queue of this test's own; without Redis
+    they already ran in-process and this does nothing."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        yield lambda: None
+        return
+    from redis import Redis
+    from rq import Queue
+
+    from app.worker import AppWorker
+
+    name = f"kaosheng-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.config, "RQ_QUEUE", name)
+    connection = Redis.from_url(url)
+
+    def run():
+        worker = AppWorker([name], connection=connection)
+        worker.flask_app = app
+        worker.work(burst=True)
+
+    yield run
+    queue = Queue(name, connection=connection)
+    for registry in (queue.finished_job_registry, queue.failed_job_registry):
+        for job_id in registry.get_job_ids():
+            connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
+    queue.delete(delete_jobs=True)
+    for key in connection.scan_iter(f"rq:*:{name}"):
+        connection.delete(key)

@@ -4,7 +4,6 @@ through the job path (in-process, or rq with KAOSHENG_TEST_REDIS), and the print
 import io
 import shutil
 import subprocess
-import uuid
 
 import pytest
 from pypdf import PdfReader
@@ -62,7 +61,8 @@ def school_candidates(app, code):
     with app.app_context():
         return db.session.execute(
             select(Candidate.id, Candidate.name, Candidate.id_number).join(Node)
-            .where(Node.code == code, Candidate.exam_id == zhongzhao(app))
+            .where(Node.code == code, Candidate.exam_id == zhongzhao(app),
+                   Candidate.locked.is_(False))  # locked ones belong to the review tests
             .order_by(Candidate.id)).all()
 
 
@@ -236,36 +236,6 @@ def test_reviewers_do_not_print(app, login):
 # --- batch printing -------------------------------------------------------------------
 
 
-@pytest.fixture
-def run_jobs(app, monkeypatch):
-    """With Redis configured, batches are queued: run them in a burst worker, as
-    ``python -m app.worker --burst`` would, on a queue of this test's own."""
-    url = app.config.get("REDIS_URL")
-    if not url:
-        yield lambda: None
-        return
-    from redis import Redis
-    from rq import Queue
-
-    from app.worker import AppWorker
-
-    name = f"kaosheng-test-print-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(app.config, "RQ_QUEUE", name)
-    connection = Redis.from_url(url)
-
-    def run():
-        worker = AppWorker([name], connection=connection)
-        worker.flask_app = app
-        worker.work(burst=True)
-
-    yield run
-    queue = Queue(name, connection=connection)
-    for registry in (queue.finished_job_registry, queue.failed_job_registry):
-        for job_id in registry.get_job_ids():
-            connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
-    queue.delete(delete_jobs=True)
-    for key in connection.scan_iter(f"rq:*:{name}"):
-        connection.delete(key)
 
 
 def start_batch(client, **form):

@@ -1,7 +1,6 @@
 """Foundation: jurisdiction scoping, delegated administration, audit, security basics.
 
 Two sibling counties of 郑州市: 中原区 (410102, zy_*) and 二七区 (410103, eq_*)."""
-import re
 
 import pytest
 from sqlalchemy import select

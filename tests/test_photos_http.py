@@ -2,7 +2,6 @@
 import io
 import json
 import os
-import uuid
 import zipfile
 
 import pytest
@@ -23,7 +22,10 @@ def candidates(app, school_code):
     with app.app_context():
         return db.session.execute(
             select(Candidate.id, Candidate.id_number).join(Node)
-            .where(Node.code == school_code).order_by(Candidate.id)).all()
+            # Other test files lock some records of the same school; pictures of those
+            # may not change, which is theirs to test.
+            .where(Node.code == school_code, Candidate.locked.is_(False))
+            .order_by(Candidate.id)).all()
 
 
 def current(app, candidate_id, kind="photo"):
@@ -179,36 +181,6 @@ def exam_id(app):
         return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
 
 
-@pytest.fixture
-def run_jobs(app, monkeypatch):
-    """With Redis configured the import is queued: run it in a burst worker, as
-    ``python -m app.worker --burst`` would, on a queue of this test's own."""
-    url = app.config.get("REDIS_URL")
-    if not url:
-        yield lambda: None
-        return
-    from redis import Redis
-    from rq import Queue
-
-    from app.worker import AppWorker
-
-    name = f"kaosheng-test-photos-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(app.config, "RQ_QUEUE", name)
-    connection = Redis.from_url(url)
-
-    def run():
-        worker = AppWorker([name], connection=connection)
-        worker.flask_app = app
-        worker.work(burst=True)
-
-    yield run
-    queue = Queue(name, connection=connection)
-    for registry in (queue.finished_job_registry, queue.failed_job_registry):
-        for job_id in registry.get_job_ids():
-            connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
-    queue.delete(delete_jobs=True)
-    for key in connection.scan_iter(f"rq:*:{name}"):
-        connection.delete(key)
 
 
 def member(name, data, compress=zipfile.ZIP_STORED):

@@ -288,13 +288,13 @@ def test_every_write_path_is_refused_on_a_locked_record(login, app, ids):
     c.post("/guardianview/add", {"candidate": str(cid), "name": "李四", "relation": "51"})
     # import of the same ID number
     data = f"姓名,身份证号,学校代码\n改名考生,{_id_of(app, cid)},41010201\n".encode()
-    app.config["REDIS_URL"] = ""
     c.refresh_token("/registry-import/")
     resp = c.http.post("/registry-import/", content_type="multipart/form-data", data={
         "csrf_token": c.token, "exam": str(_exam_id(app)), "file": (io.BytesIO(data), "a.csv")})
     batch = int(resp.location.rstrip("/").split("/")[-2])
     c.post(f"/registry-import/{batch}/mapping", {"col_name": "0", "col_id_number": "1",
                                                  "col_school_code": "2"})
+    c.run_jobs()
     status = c.get(f"/registry-import/{batch}/status").get_json()
     assert status["rejected"] == 1 and status["updated"] == 0
     # review rejection and the API

@@ -1,6 +1,5 @@
 """Accepting a picture for a candidate: check, normalise when the file (not the scene) is the
 problem, store, and make it the current photo or ID document. No request needed."""
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
