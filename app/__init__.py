@@ -45,6 +45,9 @@ def create_app(overrides=None):
 
         audit.install(db.session)
         register_views(appbuilder)
+        from .selfservice import register as register_selfservice
+
+        register_selfservice(app)
 
     @app.before_request
     def _idle_timeout():

@@ -10,6 +10,7 @@ from .jurisdiction_views import NodeApi, NodeView
 from .photos.import_views import PhotoImportView
 from .phases.views import PhaseExtensionView, PhaseView, TimelineView
 from .photos.views import PhotoView
+from .selfservice.staff_views import ActivationView
 from .review.views import QualificationView, ReviewView
 
 
@@ -35,6 +36,7 @@ def register_views(appbuilder):
     appbuilder.add_view(PhotoImportView, "Photo import", icon="fa-camera",
                         label=_l("Photo import"), category="Candidates")
     appbuilder.add_view_no_menu(PhotoView)
+    appbuilder.add_view_no_menu(ActivationView)
     appbuilder.add_view(PrintView, "Batch print", icon="fa-print", label=_l("Batch print"),
                         category="Candidates")
     appbuilder.add_view(ReviewView, "Review", icon="fa-check-square-o", label=_l("Review"),

@@ -9,3 +9,4 @@ from .photos.models import CandidatePhoto, PhotoImport, StoredFile  # noqa: F401
 from .security import KsUser  # noqa: F401
 from .phases.models import Phase, PhaseExtension  # noqa: F401
 from .review.models import Qualification, ReviewEvent  # noqa: F401
+from .selfservice.models import CandidateAccount  # noqa: F401

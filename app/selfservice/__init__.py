@@ -1,0 +1,7 @@
+"""Candidate self-service (考生自助): a plain Flask blueprint mounted at ``/me/``.
+
+Candidates are not FAB users: they log in with their ID number and own password, their
+session lives under its own keys (``ss_*``) and never sets Flask-Login's user, so a candidate
+session opens no staff page and a staff session opens nothing under ``/me/``.
+"""
+from .views import bp, register  # noqa: F401

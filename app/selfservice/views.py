@@ -1,0 +1,604 @@
+"""Candidate self-service pages (``/me/``). Every route takes the candidate from the session,
+never from the URL or the form: ids in URLs (guardians, study periods) are looked up inside the
+session's candidate only, so another candidate's rows answer 404."""
+import datetime as dt
+import time
+from collections import namedtuple
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from jinja2 import pass_context
+from markupsafe import Markup
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import AuditLog
+from ..candidates import codes
+from ..candidates.models import Guardian, StudyHistory
+from ..candidates.validators import mask_id_number
+from ..exams.models import ZHONGZHAO
+from ..extensions import db
+from ..phases.rules import TZ, PhaseClosed, check_open_for, now_local, windows
+from ..review.workflow import (DRAFT, REJECTED, Locked, TransitionRefused, apply,
+                               check_editable)
+from . import auth, forms
+
+bp = Blueprint("selfservice", __name__, url_prefix="/me",
+               template_folder=None, static_folder=None)
+PUBLIC = {"selfservice.login", "selfservice.activate", "selfservice.recover"}
+#: POSTs counted by the per-address limit (shared bucket).
+LIMITED = ("login", "activate", "recover")
+EDITABLE_STATES = (DRAFT, REJECTED)
+
+
+_PhaseView = namedtuple("_PhaseView", "name start category")
+
+
+class Refused(Exception):
+    pass
+
+
+def register(app):
+    """Register the blueprint and put the per-address limit on its login-type POSTs, using
+    FAB's limiter (Redis storage when REDIS_URL is set, so it holds across workers)."""
+    app.register_blueprint(bp)
+    limit = (app.config.get("SELF_SERVICE_RATE_LIMIT") or app.config.get("AUTH_RATE_LIMIT")
+             or "10 per minute")
+    shared = app.appbuilder.sm.limiter.shared_limit(limit, scope="selfservice-auth",
+                                                    methods=["POST"])
+    for name in LIMITED:
+        endpoint = f"{bp.name}.{name}"
+        app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+
+
+@bp.before_request
+def _require_candidate():
+    g.ss_account = g.candidate = None
+    if request.endpoint in PUBLIC:
+        return None
+    if request.endpoint == "selfservice.home":
+        # The page every candidate reloads: one Core query, no ORM objects (read only).
+        g.candidate = auth.session_summary()
+    else:
+        g.ss_account = auth.session_account()
+        g.candidate = g.ss_account.candidate if g.ss_account is not None else None
+    if g.candidate is None:
+        flash(_("Please log in."), "info")
+        return redirect(url_for(".login"))
+    # The audit trail names the candidate as the actor of every change made here.
+    g.audit_actor = (None, f"candidate:{g.candidate.id}")
+    return None
+
+
+@bp.after_request
+def _headers(resp):
+    resp.headers.setdefault("Cache-Control", "no-store")
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Referrer-Policy"] = "same-origin"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.app_context_processor
+def _context():
+    from flask_babel import get_locale
+
+    lang = "en" if str(get_locale() or "zh").startswith("en") else "zh-CN"
+    return {"ss_candidate": getattr(g, "candidate", None), "ss_lang": lang}
+
+
+def _fast_gettext():
+    """The template's ``_``/``gettext`` bound to this request's catalogue once: Flask-Babel
+    looks the catalogue up on every call (~15 µs), a page has twenty strings. Same result
+    as Jinja's newstyle gettext (autoescape, ``%`` formatting)."""
+    from flask_babel import get_translations
+
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context, string, **variables):
+        rv = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext
+
+
+def _page(template, status=200, **ctx):
+    return render_template(f"selfservice/{template}", gettext=_fast_gettext(), **ctx), status
+
+
+def _event(action, details):
+    """An audit row for a non-data event by the candidate (print, activation…)."""
+    cand = g.candidate
+    db.session.execute(insert(AuditLog), [dict(
+        at=dt.datetime.now(), user_id=None, username=f"candidate:{cand.id}",
+        ip=request.remote_addr, action=action, table_name="ks_candidate", row_id=cand.id,
+        node_path=cand.node.path if cand.node else None, changes=details)])
+
+
+# --- login, activation, recovery -------------------------------------------------------------
+
+
+def _generic_login_error():
+    return _l("The ID number or the password is wrong.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if auth.session_account() is not None:
+            return redirect(url_for(".home"))
+        return _page("login.html")
+    id_number, password = request.form.get("id_number", ""), request.form.get("password", "")
+    active = [a for a in auth.accounts_for(id_number) if a.password_hash]
+    if not active:
+        auth.check_hash(None, password)
+        return _page("login.html", 401, error=_generic_login_error(), id_number=id_number)
+    error = None
+    for account in active:
+        if auth.is_locked(account):
+            error = auth.lock_message(account)
+            continue
+        if auth.check_hash(account.password_hash, password):
+            account.failed_logins, account.locked_until = 0, None
+            account.last_login = auth.now()
+            db.session.commit()
+            auth.start_session(account)
+            return redirect(url_for(".home"))
+    for account in active:
+        if not auth.is_locked(account):
+            auth.record_failure(account)
+            if auth.is_locked(account):
+                error = auth.lock_message(account)
+    db.session.commit()
+    return _page("login.html", 401, error=error or _generic_login_error(), id_number=id_number)
+
+
+def _password_form_errors(candidate, form, with_recovery=True):
+    errors = {}
+    problems = auth.check_new_password(candidate, form.get("password", ""),
+                                       form.get("password2", ""))
+    if problems:
+        errors["password"] = problems
+    if with_recovery:
+        question = " ".join((form.get("question") or "").split())
+        answer = auth.normalise_answer(form.get("answer"))
+        if not 2 <= len(question) <= 100:
+            errors["question"] = [_l("Choose or write a question (up to 100 characters).")]
+        if len(answer) < 2:
+            errors["answer"] = [_l("The answer must have at least 2 characters.")]
+        elif answer == form.get("password", "").lower():
+            errors["answer"] = [_l("The answer may not be your password.")]
+    return errors
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    ctx = {"questions": auth.RECOVERY_QUESTIONS, "days": auth.code_days()}
+    if request.method == "GET":
+        return _page("activate.html", **ctx)
+    form = request.form
+    ctx["form"] = form
+    code = auth.normalise_code(form.get("code"))
+    pending = [a for a in auth.accounts_for(form.get("id_number", ""))
+               if a.activation_code_hash]
+    match, locked = None, None
+    for account in pending:
+        if auth.is_locked(account):
+            locked = account
+            continue
+        if auth.check_hash(account.activation_code_hash, code):
+            match = account
+            break
+    if not pending:
+        auth.check_hash(None, code)
+    if match is None:
+        for account in pending:
+            if not auth.is_locked(account):
+                auth.record_failure(account)
+        db.session.commit()
+        error = auth.lock_message(locked) if locked else _l(
+            "The ID number or the activation code is wrong.")
+        return _page("activate.html", 401, error=error, **ctx)
+    if match.activation_expires is None or match.activation_expires < auth.now():
+        return _page("activate.html", 401, error=_l(
+            "This activation code expired on %(date)s. Ask your school for a new one.",
+            date=match.activation_expires.strftime("%Y-%m-%d %H:%M")
+            if match.activation_expires else "—"), **ctx)
+    errors = _password_form_errors(match.candidate, form)
+    if errors:
+        return _page("activate.html", 400, errors=errors, **ctx)
+    g.audit_actor = (None, f"candidate:{match.candidate_id}")
+    match.password_hash = auth.make_hash(form["password"])
+    match.recovery_question = " ".join(form["question"].split())
+    match.recovery_answer_hash = auth.make_hash(auth.normalise_answer(form["answer"]))
+    match.activation_code_hash = match.activation_expires = None
+    match.failed_logins, match.locked_until = 0, None
+    match.last_login = auth.now()
+    db.session.commit()
+    auth.start_session(match)
+    flash(_("Your account is active. Keep your password to yourself."), "success")
+    return redirect(url_for(".home"))
+
+
+@bp.route("/recover", methods=["GET", "POST"])
+def recover():
+    if request.method == "GET":
+        return _page("recover.html")
+    form = request.form
+    id_number = form.get("id_number", "")
+    accounts = [a for a in auth.accounts_for(id_number)
+                if a.password_hash and a.recovery_answer_hash]
+    if not accounts:
+        auth.check_hash(None, "x")
+        return _page("recover.html", 404, id_number=id_number, error=_l(
+            "No recovery information is set for this ID number. Ask your school for an "
+            "activation code."))
+    ctx = {"id_number": id_number, "question": accounts[0].recovery_question, "form": form}
+    if form.get("step") != "reset":
+        return _page("recover.html", **ctx)
+    answer = auth.normalise_answer(form.get("answer"))
+    match, locked = None, None
+    for account in accounts:
+        if auth.is_locked(account):
+            locked = account
+            continue
+        if auth.check_hash(account.recovery_answer_hash, answer):
+            match = account
+            break
+    if match is None:
+        for account in accounts:
+            if not auth.is_locked(account):
+                auth.record_failure(account)
+        db.session.commit()
+        error = auth.lock_message(locked) if locked else _l("The answer is wrong.")
+        return _page("recover.html", 401, error=error, **ctx)
+    errors = _password_form_errors(match.candidate, form, with_recovery=False)
+    if errors:
+        return _page("recover.html", 400, errors=errors, **ctx)
+    g.audit_actor = (None, f"candidate:{match.candidate_id}")
+    match.password_hash = auth.make_hash(form["password"])
+    match.failed_logins, match.locked_until = 0, None
+    match.last_login = auth.now()
+    db.session.commit()
+    auth.start_session(match)
+    flash(_("Your new password is set."), "success")
+    return redirect(url_for(".home"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    auth.end_session()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for(".login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    account = g.ss_account
+    if request.method == "GET":
+        return _page("password.html", questions=auth.RECOVERY_QUESTIONS,
+                     question=account.recovery_question)
+    form = request.form
+    if not auth.check_hash(account.password_hash, form.get("current", "")):
+        return _page("password.html", 400, questions=auth.RECOVERY_QUESTIONS,
+                     question=account.recovery_question,
+                     errors={"current": [_l("The current password is wrong.")]})
+    with_recovery = bool(form.get("answer"))
+    errors = _password_form_errors(g.candidate, form, with_recovery=with_recovery)
+    if errors:
+        return _page("password.html", 400, questions=auth.RECOVERY_QUESTIONS,
+                     question=account.recovery_question, errors=errors)
+    account.password_hash = auth.make_hash(form["password"])
+    if with_recovery:
+        account.recovery_question = " ".join(form["question"].split())
+        account.recovery_answer_hash = auth.make_hash(auth.normalise_answer(form["answer"]))
+    db.session.commit()
+    auth.start_session(account)  # keeps this session, ends the others
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for(".home"))
+
+
+# --- status and confirmation ----------------------------------------------------------------
+
+
+def edit_refusal(cand, window=False):
+    """None when the candidate may change the record now, else the translated reason.
+
+    ``window``: the :func:`window_info` already computed for this request (a page showing
+    the countdown); when it says open, the same phase data need not be read again.
+    """
+    try:
+        check_editable(cand)
+        if cand.state not in EDITABLE_STATES:
+            raise Refused(_l("Your information is “%(state)s” and can no longer be changed "
+                             "here. If something is wrong, contact your school.",
+                             state=cand.state_label))
+        if window is False or (window is not None and window["status"] != "open"):
+            check_open_for("self_registration", cand)
+    except (Locked, PhaseClosed, Refused) as exc:
+        return exc.args[0]
+    return None
+
+
+_WINDOWS = {}
+
+
+def cached_windows(cand):
+    """``rules.windows`` for the status page, kept per process for
+    SELF_SERVICE_WINDOW_CACHE_SECONDS (phases change rarely; the countdown is display only:
+    every write asks ``check_open_for`` afresh)."""
+    ttl = float(current_app.config.get("SELF_SERVICE_WINDOW_CACHE_SECONDS", 10))
+    key = (cand.exam_id, cand.category, cand.node_id)
+    hit = _WINDOWS.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    found = [(_PhaseView(p.name, p.start, p.category), end) for p, end in
+             windows(cand.exam_id, "self_registration", cand.category, cand.node)]
+    if len(_WINDOWS) > 10000:
+        _WINDOWS.clear()
+    _WINDOWS[key] = (now, found)
+    return found
+
+
+def window_info(cand):
+    """The self-registration window for the countdown, or None when not time-limited."""
+    found = cached_windows(cand)
+    if not found:
+        return None
+    now = now_local()
+    applicable = [(p, e) for p, e in found if p.category in (None, cand.category)]
+    if not applicable:  # only other categories have a window: closed for this candidate
+        phase, end = found[0]
+        return {"status": "closed", "name": phase.name, "start": phase.start, "end": end}
+    current = [(p, e) for p, e in applicable if p.start <= now <= e]
+    if current:
+        phase, end = max(current, key=lambda pe: pe[1])
+        status = "open"
+    else:
+        upcoming = sorted([(p, e) for p, e in applicable if p.start > now], key=lambda pe: pe[0].start)
+        phase, end = upcoming[0] if upcoming else max(applicable, key=lambda pe: pe[1])
+        status = "upcoming" if upcoming else "closed"
+    left = int(((end if status == "open" else phase.start) - now).total_seconds())
+    return {"status": status, "name": phase.name, "start": phase.start, "end": end,
+            "days": left // 86400, "hours": left % 86400 // 3600, "minutes": left % 3600 // 60,
+            "end_ms": int(end.replace(tzinfo=TZ).timestamp() * 1000)}
+
+
+def completeness(cand, guardians=None):
+    problems = []
+    if not cand.phone:
+        problems.append(_l("Enter your mobile number."))
+    if guardians is None:
+        guardians = len(cand.guardians)
+    if cand.exam and cand.exam.kind == ZHONGZHAO and not guardians:
+        problems.append(_l("Add at least one guardian."))
+    return problems
+
+
+@bp.route("/")
+def home():
+    cand = g.candidate
+    window = window_info(cand)
+    refusal = edit_refusal(cand, window)
+    return _page("status.html", cand=cand, window=window, refusal=refusal,
+                 missing=completeness(cand, cand.guardian_count) if refusal is None else [],
+                 ticket=cand.has_ticket,
+                 can_print=cand.state not in EDITABLE_STATES)
+
+
+@bp.route("/confirm", methods=["POST"])
+def confirm():
+    cand = g.candidate
+    try:
+        missing = completeness(cand)
+        if missing:
+            raise Refused(" ".join(str(m) for m in missing))
+        apply(cand, "confirm", None, expected_version=request.form.get("version"))
+        db.session.commit()
+        flash(_("Your information is confirmed. Your school will review it."), "success")
+    except (TransitionRefused, PhaseClosed, Locked, Refused) as exc:
+        db.session.rollback()
+        flash(str(exc.args[0]), "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Your record was changed by someone else meanwhile; check it and confirm again."),
+              "error")
+    return redirect(url_for(".home"))
+
+
+# --- my information ---------------------------------------------------------------------------
+
+
+def _info_page(status=200, errors=None, values=None, target=None):
+    cand = g.candidate
+    return _page("info.html", status, cand=cand, refusal=edit_refusal(cand),
+                 id_masked=mask_id_number(cand.id_number),
+                 relations=codes.choices(codes.GUARDIAN_RELATIONS, lang=None),
+                 errors=errors or {}, values=values or {}, target=target)
+
+
+@bp.route("/info")
+def info():
+    return _info_page()
+
+
+def _guarded_write(change):
+    """Run ``change()`` when the record may change; commit, or report why not."""
+    cand = g.candidate
+    refusal = edit_refusal(cand)
+    if refusal is not None:
+        flash(str(refusal), "error")
+        return _info_page(403)
+    try:
+        change()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Your record was changed by someone else meanwhile; check it and save again."),
+              "error")
+        return redirect(url_for(".info"))
+    flash(_("Saved."), "success")
+    return redirect(url_for(".info"))
+
+
+def _own(model, pk):
+    row = db.session.execute(select(model).where(
+        model.id == pk, model.candidate_id == g.candidate.id)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _form_write(kind, parse, apply_values, target=None):
+    refusal = edit_refusal(g.candidate)
+    if refusal is not None:
+        flash(str(refusal), "error")
+        return _info_page(403)
+    values, errors = parse(request.form)
+    if errors:
+        return _info_page(400, errors={kind: errors}, values={kind: request.form}, target=target)
+    return _guarded_write(lambda: apply_values(values))
+
+
+@bp.route("/info/contact", methods=["POST"])
+def contact():
+    def save(values):
+        for key, value in values.items():
+            setattr(g.candidate, key, value)
+
+    return _form_write("contact", forms.contact, save)
+
+
+@bp.route("/guardians", methods=["POST"])
+def guardian_add():
+    return _form_write("guardian", forms.guardian,
+                       lambda v: g.candidate.guardians.append(Guardian(**v)))
+
+
+@bp.route("/guardians/<int:pk>", methods=["POST"])
+def guardian_edit(pk):
+    row = _own(Guardian, pk)
+
+    def save(values):
+        for key, value in values.items():
+            setattr(row, key, value)
+
+    return _form_write("guardian", forms.guardian, save, target=pk)
+
+
+@bp.route("/guardians/<int:pk>/delete", methods=["POST"])
+def guardian_delete(pk):
+    row = _own(Guardian, pk)
+    return _guarded_write(lambda: g.candidate.guardians.remove(row))
+
+
+@bp.route("/studies", methods=["POST"])
+def study_add():
+    return _form_write("study", forms.study,
+                       lambda v: g.candidate.studies.append(StudyHistory(**v)))
+
+
+@bp.route("/studies/<int:pk>", methods=["POST"])
+def study_edit(pk):
+    row = _own(StudyHistory, pk)
+
+    def save(values):
+        for key, value in values.items():
+            setattr(row, key, value)
+
+    return _form_write("study", forms.study, save, target=pk)
+
+
+@bp.route("/studies/<int:pk>/delete", methods=["POST"])
+def study_delete(pk):
+    row = _own(StudyHistory, pk)
+    return _guarded_write(lambda: g.candidate.studies.remove(row))
+
+
+# --- photo ------------------------------------------------------------------------------------
+
+
+def _photo_page(status=200, failures=None):
+    from ..photos.models import PHOTO
+    from ..photos.service import change_refusal, current_photo
+    from ..photos.views import MAX_UPLOAD_BYTES
+
+    cand = g.candidate
+    return _page("photo.html", status, cand=cand, photo=current_photo(cand.id, PHOTO),
+                 refusal=change_refusal(cand), failures=failures or [],
+                 max_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+@bp.route("/photo")
+def photo():
+    return _photo_page()
+
+
+@bp.route("/photo", methods=["POST"])
+def photo_upload():
+    from ..photos.models import PHOTO
+    from ..photos.service import accept_photo
+    from ..photos.views import MAX_UPLOAD_BYTES, read_upload
+
+    data, error = read_upload("file", MAX_UPLOAD_BYTES)
+    if error is not None:
+        return _photo_page(error[1], [error[0]])
+    photo_row, failures = accept_photo(g.candidate, data, PHOTO, None)
+    if failures:
+        db.session.rollback()
+        return _photo_page(422, failures)
+    db.session.commit()
+    flash(_("Your photo is saved."), "success")
+    return redirect(url_for(".photo"))
+
+
+@bp.route("/photo/file")
+def photo_file():
+    from ..photos import storage
+    from ..photos.models import PHOTO
+    from ..photos.service import current_photo
+
+    row = current_photo(g.candidate.id, PHOTO)
+    if row is None:
+        abort(404)
+    try:
+        data = storage.open_bytes(row.file_sha256)
+    except FileNotFoundError:
+        abort(404)
+    resp = Response(data, mimetype="image/jpeg")
+    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.set_etag(row.file_sha256)
+    return resp.make_conditional(request)
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+DOWNLOADS = ("registration", "ticket")
+
+
+@bp.route("/forms/<kind>.pdf")
+def form_pdf(kind):
+    from ..forms.render import NoTicket, render_form_with_code, ticket_for
+
+    cand = g.candidate
+    if kind not in DOWNLOADS:
+        abort(404)
+    if kind == "registration" and cand.state in EDITABLE_STATES:
+        abort(404)  # printed once confirmed
+    if kind == "ticket" and ticket_for(cand) is None:
+        abort(404)
+    try:
+        pdf, code = render_form_with_code(kind, cand)
+    except NoTicket:
+        abort(404)
+    _event("print", {"kind": kind, "candidate_id": cand.id, "code": code, "self_service": True})
+    db.session.commit()
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{kind}-{cand.id}.pdf"',
+        "Cache-Control": "no-store"})
