@@ -12,7 +12,7 @@ from flask import abort, g
 from flask_appbuilder import Model
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
@@ -53,6 +53,13 @@ class Node(Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Registration / confirmation points (报名确认点): the 成人高考 levels served (comma-separated
+    # CANDIDATE_CATEGORIES[ADULT] codes, empty = all) and designations (低龄 / 医卫类审核点).
+    serves_levels: Mapped[str | None] = mapped_column(String(20))
+    for_minors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                             nullable=False)
+    for_medical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                              nullable=False)
 
     parent: Mapped["Node | None"] = relationship(remote_side=[id], backref="children")
 

@@ -1,7 +1,7 @@
 """Imports every model module so the metadata is complete for Alembic and FAB."""
 from .audit import AuditLog  # noqa: F401
 from .candidates.models import (Candidate, Guardian, ImportBatch, ImportRowError,  # noqa: F401
-                                QualityEvaluation, StudyHistory)
+                                Preference, QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
 from .forms.models import AdmissionTicket, PrintBatch, PrintBatchPart  # noqa: F401
 from .jurisdiction import Node  # noqa: F401

@@ -117,6 +117,39 @@ OCCUPATIONS = (
     ("Y", "不便分类的其他从业人员", "Other workers"),
 )
 
+# 成人高考 学习形式.
+STUDY_FORMS = (("1", "脱产", "Full-time"), ("2", "业余", "Part-time"), ("3", "函授", "Correspondence"))
+
+# 成人高考 考生特征: the features that carry a policy consequence (照顾加分 and the like).
+ADULT_FEATURES = (
+    ("01", "无", "None"),
+    ("02", "年满25周岁", "Aged 25 or over"),
+    ("03", "少数民族聚居地区少数民族考生", "Minority candidate from a minority area"),
+    ("04", "自主就业退役士兵", "Self-employed veteran"),
+    ("05", "烈士子女", "Child of a martyr"),
+    ("06", "港澳台侨考生", "Hong Kong, Macao, Taiwan or overseas Chinese candidate"),
+)
+
+# 成人高考 招生类别.
+ENROLMENT_TYPES = (("01", "非定向", "Non-directed"), ("02", "定向", "Directed"),
+                   ("03", "委托培养", "Commissioned training"))
+
+# 成人高考 科类 per level: 高起本 / 高起专 sit 文史 or 理工 papers; 专升本 sits one of the
+# 招生专业类 (a 专升本 second choice may not cross it).
+ADULT_TRACKS = (
+    ("1", "文史类", "Liberal arts"), ("2", "理工类", "Science and engineering"),
+    ("3", "外语类", "Foreign languages"), ("4", "艺术类", "Arts"), ("5", "体育类", "Sports"),
+)
+ADULT_MAJOR_CATEGORIES = (
+    ("01", "政治", "Politics"), ("02", "经济管理类", "Economics and management"),
+    ("03", "法学类", "Law"), ("04", "教育学类", "Education"), ("05", "艺术类", "Arts"),
+    ("06", "文史中医类", "Literature, history and Chinese medicine"),
+    ("07", "理工类", "Science and engineering"), ("08", "农学类", "Agriculture"),
+    ("09", "医学类", "Medicine"),
+)
+# 医卫类 majors need a designated (医卫类审核) confirmation point.
+MEDICAL_MAJOR_CATEGORIES = frozenset({"09"})
+
 # GB/T 4761-2008 家庭关系代码, the relations that can act as a minor's guardian.
 GUARDIAN_RELATIONS = (
     ("51", "父亲", "Father"), ("52", "母亲", "Mother"),

@@ -24,6 +24,8 @@ class Candidate(Model):
     __table_args__ = (
         # One ID number at most once per exam across the province.
         UniqueConstraint("exam_id", "id_number", name="uq_ks_candidate_exam_id_number"),
+        # 考生号: assigned by the exam office, unique within the exam when set.
+        UniqueConstraint("exam_id", "candidate_number", name="uq_ks_candidate_exam_number"),
         Index("ix_ks_candidate_node_exam", "node_id", "exam_id"),
     )
 
@@ -41,6 +43,8 @@ class Candidate(Model):
     postcode: Mapped[str | None] = mapped_column(String(6))
     hukou: Mapped[str | None] = mapped_column(String(6))  # 户籍所在地 division code
     student_number: Mapped[str | None] = mapped_column(String(30))  # 学籍号
+    candidate_number: Mapped[str | None] = mapped_column(String(20))  # 考生号
+    class_name: Mapped[str | None] = mapped_column(String(30))  # 班级, for class-wise printing
     category: Mapped[str | None] = mapped_column(String(2))
     # 高考
     subject_track: Mapped[str | None] = mapped_column(String(2))
@@ -50,6 +54,13 @@ class Candidate(Model):
     education_level: Mapped[str | None] = mapped_column(String(2))
     occupation: Mapped[str | None] = mapped_column(String(2))
     work_start: Mapped[dt.date | None] = mapped_column(Date)
+    candidate_feature: Mapped[str | None] = mapped_column(String(2))  # 考生特征
+    enrolment_type: Mapped[str | None] = mapped_column(String(2))  # 招生类别
+    study_form: Mapped[str | None] = mapped_column(String(1))  # 学习形式
+    graduation_date: Mapped[dt.date | None] = mapped_column(Date)  # 毕业日期
+    diploma_number: Mapped[str | None] = mapped_column(String(40))  # 毕业证书编号
+    medical_license: Mapped[str | None] = mapped_column(String(40))  # 医学类执业资格证书编号
+    remark: Mapped[str | None] = mapped_column(String(200))  # 备注
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     changed_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now,
                                                     nullable=False)
@@ -58,6 +69,8 @@ class Candidate(Model):
                                        nullable=False, index=True)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The record version the signed paper form was printed from: signing needs it current.
+    printed_version: Mapped[int | None] = mapped_column(Integer)
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                          nullable=False)
@@ -74,6 +87,8 @@ class Candidate(Model):
         back_populates="candidate", cascade="all, delete-orphan", order_by="StudyHistory.start")
     evaluation: Mapped["QualityEvaluation | None"] = relationship(
         back_populates="candidate", cascade="all, delete-orphan", uselist=False)
+    preferences: Mapped[list["Preference"]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", order_by="Preference.seq")
 
     __audited__ = True
     __audit_exclude__ = ("changed_on", "version")
@@ -196,6 +211,34 @@ class QualityEvaluation(_CandidatePart, Model):
     candidate: Mapped[Candidate] = relationship(back_populates="evaluation")
 
     __audited__ = True
+
+
+class Preference(_CandidatePart, Model):
+    """志愿 (成人高考): choice ``seq`` (1 = first) of a level, school and major."""
+
+    __tablename__ = "ks_preference"
+    __table_args__ = (UniqueConstraint("candidate_id", "seq", name="uq_ks_preference_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, index=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    level: Mapped[str] = mapped_column(String(2), nullable=False)  # CANDIDATE_CATEGORIES[ADULT]
+    track: Mapped[str | None] = mapped_column(String(2))  # ADULT_TRACKS
+    major_category: Mapped[str | None] = mapped_column(String(2))  # ADULT_MAJOR_CATEGORIES
+    study_form: Mapped[str | None] = mapped_column(String(1))  # STUDY_FORMS
+    school_code: Mapped[str] = mapped_column(String(10), nullable=False)
+    school_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    major_code: Mapped[str] = mapped_column(String(10), nullable=False)
+    major_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    duration: Mapped[str | None] = mapped_column(String(10))  # 学制, e.g. "2.5"
+    adjust: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                         nullable=False)  # 服从调剂
+    candidate: Mapped[Candidate] = relationship(back_populates="preferences")
+
+    __audited__ = True
+
+    def __repr__(self):
+        return f"{self.seq}. {self.school_name} {self.major_name}"
 
 
 class ImportBatch(Model):

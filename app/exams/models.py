@@ -1,7 +1,9 @@
 """Exam (考试): 中招 / 高考 / 成人高考 of a year; phases, candidates and forms hang on it."""
+import datetime as dt
+
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 ZHONGZHAO, GAOKAO, ADULT = "zhongzhao", "gaokao", "adult"
@@ -21,6 +23,8 @@ class Exam(Model):
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # First exam day: ages such as 成人高考's "under 17" are counted on it.
+    exam_date: Mapped[dt.date | None] = mapped_column(Date)
 
     __audited__ = True
 
