@@ -1,7 +1,8 @@
 """Settings, all read from the environment with safe defaults.
 
 Out of the box: SQLite file database under ``instance/``, no Redis (jobs run in-process),
-Chinese UI. ``KAOSHENG_ENV=production`` refuses to start without a real ``SECRET_KEY``.
+Chinese UI. Any ``KAOSHENG_ENV`` but ``development`` refuses to start without a real
+``SECRET_KEY``.
 """
 import os
 from datetime import timedelta
@@ -12,6 +13,7 @@ BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.environ.get("KAOSHENG_INSTANCE", os.path.join(BASE_DIR, "instance"))
 
 ENV = os.environ.get("KAOSHENG_ENV", "development")
+# Outside ENV="development" the app refuses to start with this key (app._check_config).
 DEV_SECRET_KEY = "dev-only-not-secret"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 
@@ -29,7 +31,12 @@ FAB_BASE_TEMPLATE = "base.html"
 # Alembic owns the schema; permissions and roles are synced by `flask kaosheng init`.
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
+# No JWT (FAB's security REST API; app.security_views.NoSecurityApi) and no raw permission
+# screens: roles are data synced by `flask kaosheng init`.
 FAB_ADD_SECURITY_API = False
+FAB_ADD_SECURITY_PERMISSION_VIEW = False
+FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
 FAB_SECURITY_MANAGER_CLASS = "app.security.KsSecurityManager"
 FAB_INDEX_VIEW = "app.dashboard.DashboardIndexView"
 FAB_API_SWAGGER_UI = False
@@ -44,6 +51,9 @@ AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+# Number of reverse proxies (nginx…) in front of the app whose X-Forwarded-For/-Proto are
+# trusted; 0 trusts none (a client could otherwise pick its own address to dodge the limit).
+PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 # scrypt's default cost (~120 ms) makes the login the bottleneck; n=2**14 keeps it strong
 # but about 4x cheaper (see README, Security).
 FAB_PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:16384:8:1")
@@ -82,10 +92,13 @@ UNLOCK_ROLES = tuple(
     if r.strip())
 
 # Candidate self-service (/me/, app/selfservice): activation codes printed by the school expire
-# after this many days; per-address limit on login/activation/recovery posts (empty: the same
-# as AUTH_RATE_LIMIT); per-account lock after repeated failures; idle timeout.
+# after this many days; per-address limit on login/activation/recovery/password posts (a school
+# lab shares one NAT address, so it is generous: the per-account lock stops guessing);
+# per-account lock after repeated failures; idle timeout (SESSION_MINUTES) and an absolute
+# session lifetime.
 SELF_SERVICE_CODE_DAYS = int(os.environ.get("SELF_SERVICE_CODE_DAYS", "14"))
-SELF_SERVICE_RATE_LIMIT = os.environ.get("SELF_SERVICE_RATE_LIMIT", "")
+SELF_SERVICE_RATE_LIMIT = os.environ.get("SELF_SERVICE_RATE_LIMIT", "60 per minute")
+SELF_SERVICE_MAX_HOURS = float(os.environ.get("SELF_SERVICE_MAX_HOURS", "8"))
 SELF_SERVICE_MAX_FAILURES = int(os.environ.get("SELF_SERVICE_MAX_FAILURES", "5"))
 SELF_SERVICE_LOCK_MINUTES = int(os.environ.get("SELF_SERVICE_LOCK_MINUTES", "15"))
 SESSION_MINUTES = int(os.environ.get("SESSION_MINUTES", "30"))

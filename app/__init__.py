@@ -4,6 +4,7 @@ import os
 
 from flask import Flask, session
 from flask_appbuilder import AppBuilder
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, migrate
 
@@ -15,11 +16,13 @@ class ConfigError(RuntimeError):
 
 
 def _check_config(app):
-    if app.config.get("ENV") == "production" and app.config["SECRET_KEY"] in (
-        "",
-        app.config.get("DEV_SECRET_KEY"),
-    ):
-        raise ConfigError("SECRET_KEY must be set in production (KAOSHENG_ENV=production)")
+    # Sessions, CSRF tokens and form verification codes are signed with SECRET_KEY: anywhere
+    # but a developer's machine the public default would let anyone forge them.
+    if app.config.get("ENV") != "development" and app.config.get("SECRET_KEY") in (
+        None, "", app.config.get("DEV_SECRET_KEY")):
+        raise ConfigError(
+            f"SECRET_KEY must be set when KAOSHENG_ENV={app.config.get('ENV')!r} "
+            "(only 'development' runs with the built-in key)")
 
 
 def create_app(overrides=None):
@@ -28,6 +31,11 @@ def create_app(overrides=None):
     if overrides:
         app.config.update(overrides)
     _check_config(app)
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind nginx the peer is the proxy: without this every client shares one login
+        # rate-limit bucket and the audit trail records the proxy's address.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][10:]), exist_ok=True)
 
@@ -44,6 +52,9 @@ def create_app(overrides=None):
         from .menu import register_views
 
         audit.install(db.session)
+        from .candidates import versioning
+
+        versioning.install(db.session)
         register_views(appbuilder)
         from .selfservice import register as register_selfservice
 

@@ -8,7 +8,7 @@ import decimal
 
 from flask import g, has_request_context, request
 from flask_appbuilder import Model
-from sqlalchemy import JSON, DateTime, Integer, String, event, inspect, insert
+from sqlalchemy import JSON, DateTime, Integer, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .jurisdiction import PATH_TYPE, Node
@@ -52,6 +52,7 @@ def _plain(value):
 
 
 def _node_path(obj):
+    """The record's place in the tree, None for records outside it (see _fallback_path)."""
     if isinstance(obj, Node):
         return obj.path
     node = getattr(obj, "node", None)
@@ -60,10 +61,19 @@ def _node_path(obj):
     part_path = getattr(obj, "audit_node_path", None)
     if part_path is not None:
         return part_path()
-    # Province-wide configuration (exams…) is filed under the acting user's unit.
+    return None
+
+
+def _fallback_path(connection):
+    """Where rows about no unit are filed (exams, roles, anything done from the CLI): the
+    province of the acting user's unit, or the root of the tree for system actions, so the
+    province auditors see them and nobody below does."""
     user = getattr(g, "user", None) if has_request_context() else None
     user_node = getattr(user, "node", None)
-    return user_node.path if user_node is not None else None
+    if user_node is not None:
+        return "/" + user_node.path.strip("/").split("/")[0] + "/"
+    return connection.execute(select(Node.path).where(Node.parent_id.is_(None))
+                              .order_by(Node.id).limit(1)).scalar()
 
 
 def _changes(obj, action):
@@ -130,7 +140,12 @@ def _write(session, flush_context):
         if changes or action != "update"
     ]
     if rows:
-        session.connection().execute(insert(AuditLog), rows)
+        connection = session.connection()
+        if any(row["node_path"] is None for row in rows):
+            fallback = _fallback_path(connection)
+            for row in rows:
+                row["node_path"] = row["node_path"] or fallback
+        connection.execute(insert(AuditLog), rows)
 
 
 def install(session):
@@ -151,6 +166,7 @@ def log_event(action, table_name, details, row_id=None, session=None):
     node = getattr(user, "node", None)
     session.execute(insert(AuditLog), [dict(
         at=dt.datetime.now(), user_id=user_id, username=username, ip=ip, action=action,
-        table_name=table_name, row_id=row_id, node_path=node.path if node else None,
+        table_name=table_name, row_id=row_id,
+        node_path=node.path if node else _fallback_path(session.connection()),
         changes=details, reason=session.info.get("audit_reason"))])
     session.commit()

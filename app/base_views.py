@@ -1,12 +1,14 @@
 """ScopedModelView / ScopedApi: the jurisdiction filter on lists, show/edit/delete, actions,
 form dropdowns and the REST API. Every model view of the project derives from these."""
-from flask import abort, flash, g, redirect, request
+from flask import abort, g, redirect, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
-from flask_appbuilder._compat import as_unicode
-from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
-from flask_babel import lazy_gettext as _l
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
+from wtforms.validators import StopValidation
 
 from .extensions import db
 from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
@@ -14,22 +16,114 @@ from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
 SCOPE = [["id", JurisdictionFilter, None]]
 
 
-def scoped_items(model, pks):
-    """Load the rows of a list action through the scope (FAB's own action_post does not)."""
-    ids = []
-    for pk in pks:
-        try:
-            ids.append(int(pk))
-        except (TypeError, ValueError):
-            continue
+def rows_by_id(model, values, scope=True):
+    """The rows of ``model`` whose ids are in ``values`` (form strings, junk ignored), through
+    the user's scope unless ``scope`` is False."""
+    ids = {int(v) for v in values if str(v).strip().isdigit()}
     if not ids:
         return []
-    return list(db.session.execute(scoped(select(model).where(model.id.in_(ids)), model)).scalars())
+    stmt = select(model).where(model.id.in_(ids))
+    if scope:
+        stmt = scoped(stmt, model)
+    return list(db.session.execute(stmt).scalars())
 
 
-class GuardedMixin:
+def scoped_items(model, pks):
+    """Load the rows of a list action through the scope (FAB's own action_post does not)."""
+    return rows_by_id(model, pks)
+
+
+class OfferedSelectField(QuerySelectField):
+    """A dropdown that lists only ``offered()`` (what the user may choose) but resolves any
+    existing row by its id. A forged id then reaches the view's guard, whose refusal says why
+    ("outside your jurisdiction", "you may not grant …"), instead of WTForms' bare
+    "Not a valid choice"; the guard, not the dropdown, is the check."""
+
+    widget = Select2Widget()
+
+    def __init__(self, label, model, offered, **kwargs):
+        super().__init__(label, query_func=offered, get_pk_func=lambda obj: obj.id, **kwargs)
+        self.model = model
+        self.unknown = False
+
+    def process_formdata(self, valuelist):
+        values = [v for v in valuelist[:1] if v not in ("", "__None")]
+        rows = rows_by_id(self.model, values, scope=False)
+        self.unknown = len(rows) != len(values)
+        self.data = rows[0] if rows else None
+
+    def pre_validate(self, form):
+        if self.unknown:
+            raise StopValidation(_l("The selected entry does not exist."))
+
+
+class OfferedSelectMultipleField(OfferedSelectField):
+    """The multiple-choice form of OfferedSelectField."""
+
+    widget = Select2ManyWidget()
+
+    def __init__(self, label, model, offered, **kwargs):
+        super().__init__(label, model, offered, default=[], **kwargs)
+
+    def process_formdata(self, valuelist):
+        values = {v for v in valuelist if v}
+        rows = rows_by_id(self.model, values, scope=False)
+        self.unknown = len(rows) != len(values)
+        self.data = rows
+
+    def iter_choices(self):
+        chosen = self.data or []
+        for pk, obj in self._get_object_list():
+            yield pk, self.get_label(obj), obj in chosen, {}
+
+
+class HardenedViewMixin:
+    """What every FAB model view of the project needs beyond FAB's defaults.
+
+    * No ``/<view>/download/<filename>`` route nor ``can_download`` permission: it serves any
+      file of UPLOAD_FOLDER with no row scope (and fails without that setting); our files are
+      served only by scoped views (photos, prints, import reports).
+    * Actions: FAB's ``action`` / ``action_post`` load rows with ``datamodel.get()`` and no
+      base filter, fail with a 500 on an unknown action name, and send an anonymous caller to
+      "/". Here an unknown action is 404, a caller without the permission gets the login page
+      (anonymous) or 403, and rows are loaded through the scope (another county's row: 404
+      for a single row, silently left out of a selection).
+    """
+
+    exclude_route_methods = {"download"}
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        self._check_action(name)
+        if not self._action_rows([pk]):
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        self._check_action(name)
+        return self.actions[name].func(self._action_rows(request.form.getlist("rowid")))
+
+    def _check_action(self, name):
+        if not current_user.is_authenticated:
+            login = self.appbuilder.sm.auth_view.__class__.__name__ + ".login"
+            abort(redirect(url_for(login, next=request.url)))
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            abort(403)
+
+    def _action_rows(self, pks):
+        model = self.datamodel.obj
+        return rows_by_id(model, pks, scope=is_scoped_model(model))
+
+
+class GuardedMixin(HardenedViewMixin):
     """Runs ``guard(item, is_add)`` before writes; a refusal rolls back the populated form data
-    so nothing half-edited can be flushed later in the request."""
+    so nothing half-edited can be flushed later in the request. Every model view of the project
+    derives from it, so it also carries HardenedViewMixin."""
 
     def guard(self, item, is_add):
         """Override: raise an exception with a translated message to refuse the write."""
@@ -44,7 +138,9 @@ class GuardedMixin:
 
     def _guarded(self, item, is_add):
         try:
-            self.guard(item, is_add)
+            # The half-populated item must not be flushed by a query the guard makes.
+            with db.session.no_autoflush:
+                self.guard(item, is_add)
         except Exception:
             db.session.rollback()
             raise
@@ -67,25 +163,6 @@ class ScopedModelView(GuardedMixin, ModelView):
     def _scoped_relations(self):
         model = self.datamodel.obj
         return [rel.key for rel in model.__mapper__.relationships if is_scoped_model(rel.mapper.class_)]
-
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
-    def action(self, name, pk):
-        if not scoped_items(self.datamodel.obj, [pk]):
-            abort(404)
-        return super().action(name, pk)
-
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        # FAB loads the selected rows with datamodel.get() and no base filter; re-scope them.
-        name = request.form.get("action", "")
-        if name not in self.actions:
-            abort(404)
-        permission = self.get_action_permission_name(name)
-        if not self.appbuilder.sm.has_access(permission, self.class_permission_name):
-            flash(as_unicode(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
-            return redirect(".")
-        items = scoped_items(self.datamodel.obj, request.form.getlist("rowid"))
-        return self.actions[name].func(items)
 
     def guard(self, item, is_add):
         if not in_scope(item, g.user.node):

@@ -1,4 +1,4 @@
-"""flask kaosheng …: init (permissions + roles), seed-demo, create-admin."""
+"""flask kaosheng …: init (permissions + roles), seed-demo, create-admin, purge-prints."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -46,6 +46,17 @@ def create_admin_command(username, password, province_code, province_name):
     ensure_user(username, password, root, "province_admin", "省级", "管理员")
     db.session.commit()
     click.echo(f"province admin {username} ready")
+
+
+@kaosheng.command("purge-prints")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="keep the PDFs of batches finished within this many days")
+def purge_prints_command(days):
+    """Delete old batch-print PDFs under UPLOAD_DIR/prints (the batches stay listed)."""
+    from .forms.tasks import purge_prints
+
+    files, freed = purge_prints(days)
+    click.echo(f"deleted {files} file(s), {freed / 2**20:.1f} MiB")
 
 
 def register_cli(app):

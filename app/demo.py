@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from .adult.demo import seed_adult
 from .extensions import db
 from .jurisdiction import CITY, COUNTY, POINT, PROVINCE, SCHOOL, Node, make_path
 
@@ -39,6 +40,7 @@ DEMO_USERS = [
     ("zy_school", "school_staff", "41010201", "五十七中", "采集员"),
     ("zy_school_reviewer", "school_reviewer", "41010201", "五十七中", "审核员"),
     ("zy_point", "point_staff", "BM410102", "中原区报名点", "采集员"),
+    ("zy_point_reviewer", "school_reviewer", "BM410102", "中原区报名点", "审核员"),
     ("eq_school", "school_staff", "41010301", "五十六中", "采集员"),
 ]
 
@@ -151,18 +153,81 @@ def seed_demo():
     for username, role, code, last, first in DEMO_USERS:
         ensure_user(username, DEMO_PASSWORD, nodes[code], role, last, first)
     created = seed_candidates()
+    created += seed_adult()
     phases = seed_phases()
     return {"units": len(nodes), "users": len(DEMO_USERS), "candidates created": created,
             "phases created": phases,
             "password": DEMO_PASSWORD}
 
 
-def seed_phases():
-    """Windows of the active 2026 exams (open now for the demo) plus the real published
-    calendars: Henan 2022 中招 collection (seed 001) and Hunan 2019 成人高考 (seed 004)."""
+#: Henan 2022 中招 collection windows (seed 001, 教办基〔2022〕47号 §一): who, categories, window.
+#: 03 随迁子女 register where their school record is, with the grade-9 students; 社会考生 (05)
+#: have no window of their own in the notice, so they use the whole collection period
+#: (3/1–4/20) at the designated points of their registration locality.
+HENAN_2022_COLLECTION = (
+    (("01", "03"), "九年级学籍所在地报考学生", (2022, 3, 1, 9), (2022, 3, 25, 17)),
+    (("02",), "回户籍地报考学生（户籍地指定报名点）", (2022, 3, 26, 9), (2022, 3, 31, 17)),
+    (("04",), "八年级学生", (2022, 4, 1, 9), (2022, 4, 20, 17)),
+    (("05",), "社会考生（报名地指定报名点）", (2022, 3, 1, 9), (2022, 4, 20, 17)),
+)
+#: What each collection window opens: staff/registry entry, the candidate's own completion and
+#: confirmation, and photo/ID capture (all part of 信息采集 in the notice).
+COLLECTION_ACTIVITIES = (("staff_entry", "信息采集"), ("self_registration", "考生完善并确认信息"),
+                         ("photo_capture", "照片和证件采集"))
+#: Hunan 2019 成人高考 calendar (seed 004 §三) as day offsets from registration's first day
+#: (9/2): (activity, name, first day, last day, opening hour, closing hour).
+ADULT_CALENDAR = (
+    ("user_setup", "注册用户、绑定组别、分配角色", -32, -6, 0, 24),
+    ("point_setup", "确定报名确认点（含医卫类、低龄审核点）", -5, -3, 0, 24),
+    ("self_registration", "考生网上报名", 0, 9, 0, 24),
+    ("confirmation", "现场确认报名信息", 0, 9, 8, 18),
+    ("payment", "网上支付报名考试考务费", 0, 9, 0, 24),
+    ("unpaid_check", "核实已确认未缴费考生情况", 17, 18, 0, 24),
+    ("exemption_review", "审核免试入学考生资格", 10, 26, 0, 24),
+    ("bonus_entry", "审核录入照顾加分及报名数据上报", 10, 28, 0, 24),
+    ("ticket_numbering", "编排考生准考证号码", 29, 43, 0, 24),
+    ("ticket_print", "打印考务资料、考生打印准考证", 45, 55, 0, 24),
+)
+ADULT_EXAM_DAY = 54  # 2019: first exam day 10/26
+#: The 2026 成人高考 demo calendar starts registration this many days before the seeding day,
+#: and lasts this many days, so registration, confirmation and payment are open in the demo.
+DEMO_ADULT_OPENED_DAYS_AGO = 7
+DEMO_ADULT_REGISTRATION_DAYS = 38
+#: First exam days of the 2026 中招 and 高考 (Henan's usual dates).
+ZHONGZHAO_2026_DAY, GAOKAO_2026_DAY = (2026, 6, 26), (2026, 6, 7)
+
+
+def adult_calendar(first_day, registration_days=10):
+    """[(activity, category, name, start, end)] of seed 004's calendar with registration
+    starting on ``first_day`` and lasting ``registration_days`` (the later steps keep their
+    distance from registration's end), plus the first exam day."""
     import datetime as dt
 
-    from .exams.models import ADULT, ZHONGZHAO, Exam
+    stretch = registration_days - 10  # 9/2–9/11 are ten days: offsets from 9 on move
+
+    def day(offset):
+        return first_day + dt.timedelta(days=offset + (stretch if offset >= 9 else 0))
+
+    def at(offset, hour):
+        return dt.datetime.combine(day(offset), dt.time(23, 59) if hour == 24 else dt.time(hour))
+
+    rows = [(activity, None, name, at(first, opens), at(last, closes))
+            for activity, name, first, last, opens, closes in ADULT_CALENDAR]
+    return rows, day(ADULT_EXAM_DAY)
+
+
+def seed_phases(today=None):
+    """Published calendars plus usable windows for the 2026 exams. Idempotent per (exam,
+    activity, category): a window that exists (perhaps edited by an administrator) is kept.
+
+    - Henan 2022 中招 collection (seed 001), every category with its windows;
+    - Hunan 2019 成人高考 (seed 004);
+    - 2026 中招: open all year for the demo; 2026 成人高考: seed 004's calendar laid out around
+      the seeding day, so registration, confirmation and payment are open now.
+    """
+    import datetime as dt
+
+    from .exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
     from .phases.models import Phase
 
     def exam(kind, year, name):
@@ -176,28 +241,26 @@ def seed_phases():
     def d(y, m, day, h=0, mi=0):
         return dt.datetime(y, m, day, h, mi)
 
+    today = today or dt.date.today()
     henan22 = exam(ZHONGZHAO, 2022, "2022年河南省初中学业水平考试")
     hunan19 = exam(ADULT, 2019, "2019年湖南省成人高等学校招生考试")
     zk26 = exam(ZHONGZHAO, 2026, "2026年河南省初中学业水平考试")
+    adult26 = exam(ADULT, 2026, "2026年河南省成人高等学校招生考试")
+    gk26 = exam(GAOKAO, 2026, "2026年河南省普通高校招生考试")
+    hunan19_rows, hunan19_day = adult_calendar(dt.date(2019, 9, 2))
+    adult26_rows, adult26_day = adult_calendar(
+        today - dt.timedelta(days=DEMO_ADULT_OPENED_DAYS_AGO), DEMO_ADULT_REGISTRATION_DAYS)
+    for found, day in ((hunan19, hunan19_day), (adult26, adult26_day),
+                       (zk26, dt.date(*ZHONGZHAO_2026_DAY)), (gk26, dt.date(*GAOKAO_2026_DAY))):
+        found.exam_date = found.exam_date or day
     calendars = {
         henan22.id: [
-            ("staff_entry", "01", "九年级学籍户籍一致学生信息采集", d(2022, 3, 1, 9), d(2022, 3, 25, 17)),
-            ("self_registration", "01", "九年级考生完善并确认信息", d(2022, 3, 1, 9), d(2022, 3, 25, 17)),
-            ("staff_entry", "02", "回户籍地报考学生在指定报名点采集", d(2022, 3, 26, 9), d(2022, 3, 31, 17)),
-            ("staff_entry", "04", "八年级学生信息采集", d(2022, 4, 1, 9), d(2022, 4, 20, 17)),
+            (activity, category, f"{who}{what}", d(*start), d(*end))
+            for categories, who, start, end in HENAN_2022_COLLECTION
+            for category in categories for activity, what in COLLECTION_ACTIVITIES
         ],
-        hunan19.id: [
-            ("user_setup", None, "注册用户、绑定组别、分配角色", d(2019, 8, 1), d(2019, 8, 27, 23, 59)),
-            ("point_setup", None, "确定报名确认点（含医卫类、低龄审核点）", d(2019, 8, 28), d(2019, 8, 30, 23, 59)),
-            ("self_registration", None, "考生网上报名", d(2019, 9, 2), d(2019, 9, 11, 23, 59)),
-            ("confirmation", None, "现场确认报名信息", d(2019, 9, 2, 8), d(2019, 9, 11, 18)),
-            ("payment", None, "网上支付报名考试考务费", d(2019, 9, 2), d(2019, 9, 11, 23, 59)),
-            ("unpaid_check", None, "核实已确认未缴费考生情况", d(2019, 9, 19), d(2019, 9, 20, 23, 59)),
-            ("exemption_review", None, "审核免试入学考生资格", d(2019, 9, 12), d(2019, 9, 28, 23, 59)),
-            ("bonus_entry", None, "审核录入照顾加分及报名数据上报", d(2019, 9, 12), d(2019, 9, 30, 23, 59)),
-            ("ticket_numbering", None, "编排考生准考证号码", d(2019, 10, 1), d(2019, 10, 15, 23, 59)),
-            ("ticket_print", None, "打印考务资料、考生打印准考证", d(2019, 10, 17), d(2019, 10, 27, 23, 59)),
-        ],
+        hunan19.id: hunan19_rows,
+        adult26.id: adult26_rows,
         zk26.id: [
             (activity, None, label, d(2026, 3, 1, 9), d(2026, 12, 31, 17))
             for activity, label in (("staff_entry", "学校信息采集"), ("self_registration", "考生完善并确认信息"),
@@ -208,9 +271,11 @@ def seed_phases():
     }
     created = 0
     for exam_id, rows in calendars.items():
-        if db.session.execute(select(Phase.id).where(Phase.exam_id == exam_id)).first():
-            continue
+        existing = {(activity, category) for activity, category in db.session.execute(
+            select(Phase.activity, Phase.category).where(Phase.exam_id == exam_id))}
         for activity, category, name, start, end in rows:
+            if (activity, category) in existing:
+                continue
             db.session.add(Phase(exam_id=exam_id, activity=activity, category=category, name=name,
                                  start=start, end=end))
             created += 1

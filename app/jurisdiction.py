@@ -73,6 +73,19 @@ class Node(Model):
     def kind_label(self):
         return KIND_LABELS.get(self.kind, self.kind)
 
+    @property
+    def serves_levels_label(self):
+        """The 成人高考 levels a point serves, by name ("all" when none is listed)."""
+        if self.kind != POINT:
+            return ""
+        from .candidates import codes
+
+        levels = [c for c in (self.serves_levels or "").split(",") if c]
+        if not levels:
+            return str(_l("All levels"))
+        table = codes.CANDIDATE_CATEGORIES[codes.ADULT]
+        return "、".join(codes.label(table, c, lang=None, default=c) for c in levels)
+
     def contains(self, other):
         """True when ``other`` (a Node) is this node or below it."""
         return other is not None and other.path.startswith(self.path)
@@ -164,6 +177,14 @@ def get_scoped_or_404(model, pk, node=None):
     if obj is None:
         abort(404)
     return obj
+
+
+def units_in_scope(node=None):
+    """The units of ``node``'s subtree (default: the current user's) in tree order, for unit
+    dropdowns."""
+    from .extensions import db
+
+    return db.session.execute(scoped(select(Node), Node, node).order_by(Node.path)).scalars().all()
 
 
 class JurisdictionFilter(BaseFilter):

@@ -1,17 +1,20 @@
 """Screens and API for the jurisdiction tree (单位管理)."""
 import re
 
-from flask import flash, redirect, url_for
+from flask import flash, g, redirect, url_for
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired
 
-from .base_views import ScopedApi, ScopedModelView
+from .base_views import OfferedSelectField, ScopedApi, ScopedModelView
+from .candidates import codes
 from .extensions import db
-from .jurisdiction import CHILD_KINDS, CITY, COUNTY, KIND_LABELS, Node, in_scope, make_path
+from .jurisdiction import (CHILD_KINDS, CITY, COUNTY, KIND_LABELS, POINT, Node, in_scope,
+                           make_path, units_in_scope)
 
 REGION_KINDS = (CITY, COUNTY)
 _UNIT_CODE = re.compile(r"^[0-9A-Za-z]{4,20}$")
@@ -42,34 +45,100 @@ def check_new_node(node, manager_node):
     node.path = make_path(parent, code)
 
 
+def check_point_fields(node):
+    """Levels served and the 低龄 / 医卫类 designations belong to registration points only."""
+    if node.kind != POINT and (node.serves_levels or node.for_minors or node.for_medical):
+        raise ValueError(_l("Only a registration point serves exam levels or is designated for "
+                            "minors or medical candidates; leave these empty for a %(kind)s.",
+                            kind=node.kind_label))
+
+
+#: what may still hang on a unit, by table; a unit with any of it cannot be deleted.
+DEPENDENT_LABELS = {"ks_node": _l("units below it"), "ab_user": _l("users"),
+                    "ks_candidate": _l("candidates"), "ks_phase_extension": _l("deadline extensions")}
+
+
+def unit_dependents(node):
+    """Labels of the kinds of rows still referring to ``node`` (every foreign key to ks_node)."""
+    found = []
+    for table in Node.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name != Node.__tablename__:
+                continue
+            count = db.session.execute(
+                select(func.count()).select_from(table).where(fk.parent == node.id)).scalar()
+            if count:
+                found.append(DEPENDENT_LABELS.get(table.name, _l("other records")))
+                break
+    return found
+
+
+class CodeListField(SelectMultipleField):
+    """A multi-select stored as a comma-separated list of codes (``Node.serves_levels``)."""
+
+    widget = Select2ManyWidget()
+
+    def process_data(self, value):
+        if isinstance(value, str):
+            value = value.split(",")
+        self.data = [c for c in value or [] if c]
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, ",".join(self.data or []) or None)
+
+
+def _adult_levels():
+    return codes.choices(codes.CANDIDATE_CATEGORIES[codes.ADULT], lang=None)
+
+
+_POINT_FIELDS = {
+    "serves_levels": CodeListField(
+        _l("Levels served"), choices=_adult_levels,
+        description=_l("Adult exam (成人高考) levels confirmed at this point; none chosen "
+                       "means all levels. Registration points only.")),
+    "for_minors": BooleanField(_l("Point for candidates under 17"), default=False),
+    "for_medical": BooleanField(_l("Point for medical majors"), default=False),
+}
+
+
 class NodeView(ScopedModelView):
     datamodel = SQLAInterface(Node)
     list_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "active"]
-    show_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "address", "active"]
-    add_columns = ["parent", "kind", "code", "name", "contact", "phone", "address", "active"]
+    show_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "address", "active",
+                    "serves_levels_label", "for_minors", "for_medical"]
+    add_columns = ["parent", "kind", "code", "name", "contact", "phone", "address", "active",
+                   "serves_levels", "for_minors", "for_medical"]
     # Code, kind and parent define the path of a whole subtree: fixed once created.
-    edit_columns = ["name", "contact", "phone", "address", "active"]
+    edit_columns = ["name", "contact", "phone", "address", "active", "serves_levels",
+                    "for_minors", "for_medical"]
     search_columns = ["code", "name", "kind", "active"]
     order_columns = ["code", "name"]
     base_order = ("path", "asc")
     label_columns = {
         "code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"), "kind_label": _l("Kind"),
         "parent": _l("Parent unit"), "contact": _l("Contact person"), "phone": _l("Phone"),
-        "address": _l("Address"), "active": _l("Active"),
+        "address": _l("Address"), "active": _l("Active"), "serves_levels": _l("Levels served"),
+        "serves_levels_label": _l("Levels served"),
+        "for_minors": _l("Point for candidates under 17"),
+        "for_medical": _l("Point for medical majors"),
     }
     # FAB makes non-nullable booleans "required", i.e. impossible to untick.
-    edit_form_extra_fields = {"active": BooleanField(_l("Active"), default=True)}
+    edit_form_extra_fields = {"active": BooleanField(_l("Active"), default=True), **_POINT_FIELDS}
     add_form_extra_fields = {
         "kind": SelectField(_l("Kind"), validators=[DataRequired()],
                             choices=[(k, v) for k, v in KIND_LABELS.items() if k != "province"]),
+        # Any existing unit resolves, so a forged parent gets check_new_node's message.
+        "parent": OfferedSelectField(_l("Parent unit"), Node, units_in_scope,
+                                     validators=[DataRequired()]),
         **edit_form_extra_fields,
     }
 
     def guard(self, item, is_add):
         if is_add:
-            check_new_node(item, self._manager_node())
+            check_new_node(item, g.user.node)
         else:
             super().guard(item, is_add)
+        check_point_fields(item)
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"), "fa-ban")
     def deactivate(self, items):
@@ -89,18 +158,12 @@ class NodeView(ScopedModelView):
         return redirect(url_for(".list"))
 
     def pre_delete(self, item):
-        from .security import KsUser
-
-        has_users = db.session.execute(
-            select(func.count()).select_from(KsUser).where(KsUser.node_id == item.id)).scalar()
-        if item.children or has_users:
-            raise ValueError(_l("%(unit)s still has units or users below it.", unit=item.name))
-
-    @staticmethod
-    def _manager_node():
-        from flask import g
-
-        return g.user.node
+        # Without this the foreign keys refuse the delete with FAB's generic database error.
+        dependents = unit_dependents(item)
+        if dependents:
+            raise ValueError(_l("%(unit)s cannot be deleted: it still has %(what)s. Deactivate "
+                                "it instead.", unit=item.name,
+                                what="、".join(str(d) for d in dependents)))
 
 
 class NodeApi(ScopedApi):

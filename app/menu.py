@@ -3,14 +3,17 @@ from flask_babel import lazy_gettext as _l
 
 from .audit_views import AuditLogView
 from .candidates.import_views import RegistryImportView
-from .candidates.views import CandidateView, GuardianView, StudyHistoryView
+from .candidates.part_views import GuardianView, QualityEvaluationView, StudyHistoryView
+from .candidates.views import CandidateView
 from .exams.views import ExamView
+from .forms.ticket_views import AdmissionTicketView
+from .forms.verify_views import PrintVerifyView
 from .forms.views import PrintView
 from .jurisdiction_views import NodeApi, NodeView
 from .photos.import_views import PhotoImportView
 from .phases.views import PhaseExtensionView, PhaseView, TimelineView
 from .photos.views import PhotoView
-from .selfservice.staff_views import ActivationView
+from .selfservice.staff_views import ActivationView, CandidateAccountView
 from .review.views import QualificationView, ReviewView
 
 
@@ -33,12 +36,19 @@ def register_views(appbuilder):
                         label=_l("Registry import"), category="Candidates")
     appbuilder.add_view_no_menu(GuardianView)
     appbuilder.add_view_no_menu(StudyHistoryView)
+    appbuilder.add_view_no_menu(QualityEvaluationView)
     appbuilder.add_view(PhotoImportView, "Photo import", icon="fa-camera",
                         label=_l("Photo import"), category="Candidates")
     appbuilder.add_view_no_menu(PhotoView)
     appbuilder.add_view_no_menu(ActivationView)
+    appbuilder.add_view(CandidateAccountView, "Self-service accounts", icon="fa-key",
+                        label=_l("Self-service accounts"), category="Candidates")
     appbuilder.add_view(PrintView, "Batch print", icon="fa-print", label=_l("Batch print"),
                         category="Candidates")
+    appbuilder.add_view(PrintVerifyView, "Verify printout", icon="fa-check-circle",
+                        label=_l("Verify a printed form"), category="Candidates")
+    appbuilder.add_view(AdmissionTicketView, "Admission tickets", icon="fa-ticket",
+                        label=_l("Admission tickets"), category="Candidates")
     appbuilder.add_view(ReviewView, "Review", icon="fa-check-square-o", label=_l("Review"),
                         category="Candidates")
     appbuilder.add_view(QualificationView, "Qualifications", icon="fa-certificate",

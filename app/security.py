@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, g
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,8 +17,7 @@ from .jurisdiction import CITY, COUNTY, LEVELS, POINT, PROVINCE, SCHOOL, Node
 
 # Permission sets per view: "r" reads, "rw" is every permission the view has.
 R, RW = "r", "rw"
-READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_download",
-                    "can_timeline", "can_view"}
+READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_timeline", "can_view"}
 SELF_SERVICE_PERMS = {"can_userinfo", "resetmypassword", "userinfoedit"}
 #: views every staff user gets (own profile and password).
 COMMON_VIEWS = {"ResetMyPasswordView": RW, "UserInfoEditView": RW, "DashboardIndexView": R}
@@ -41,11 +40,15 @@ class RoleDef:
         return max(LEVELS[k] for k in self.kinds)
 
 
-_READ_CANDIDATES = {"CandidateView": R, "GuardianView": R, "StudyHistoryView": R}
+# 综合素质评定 is entered by the school (school_staff writes it) and corrected, if need be, by
+# the administrators who create school users; everyone else reads it.
+_READ_CANDIDATES = {"CandidateView": R, "GuardianView": R, "StudyHistoryView": R,
+                    "QualityEvaluationView": R}
 _WRITE_CANDIDATES = {"CandidateView": RW, "GuardianView": RW, "StudyHistoryView": RW,
                      "RegistryImportView": RW}
 _ADMIN_VIEWS = {
     **_WRITE_CANDIDATES,
+    "QualityEvaluationView": RW,
     "PhotoView": RW,
     "PhotoImportView": RW,
     "NodeView": RW,
@@ -55,29 +58,39 @@ _ADMIN_VIEWS = {
     "ExamView": R,
     "AuditLogView": R,
     "PrintView": RW,
+    "PrintVerifyView": RW,
+    "AdmissionTicketView": RW,
     "PhaseView": R,
     "PhaseExtensionView": R,
     "TimelineView": R,
     "ReviewView": RW,
-    "QualificationView": R,
+    "QualificationView": RW,
+    # Held because administrators grant them (nobody grants more than they hold).
+    "ActivationView": RW,
+    "CandidateAccountView": RW,
 }
 _STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, "PhaseView": R,
                 "PhaseExtensionView": R, "TimelineView": R, "ReviewView": R,
                 "QualificationView": R, **_READ_CANDIDATES}
 # Review actions: the workflow table decides which role may run which transition.
-_REVIEWER_VIEWS = {**_STAFF_VIEWS, "ReviewView": RW, "QualificationView": RW}
+_REVIEWER_VIEWS = {**_STAFF_VIEWS, "ReviewView": RW, "QualificationView": RW,
+                   "PrintVerifyView": RW}
 _ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES, "PhotoView": RW, "PhotoImportView": RW,
                 "ReviewView": RW, "QualificationView": RW, "PrintView": RW,
-                "ActivationView": RW}
+                "PrintVerifyView": RW, "ActivationView": RW,
+                "CandidateAccountView": RW}
 
 ROLES = [
     RoleDef("province_admin", _l("Province administrator"), (PROVINCE,), manages_users=True),
     RoleDef("city_admin", _l("City administrator"), (CITY,),
             {**_ADMIN_VIEWS, "PhaseExtensionView": RW}, True),
     RoleDef("county_admin", _l("County administrator"), (COUNTY,), _ADMIN_VIEWS, True),
-    RoleDef("school_staff", _l("School staff"), (SCHOOL,), _ENTRY_VIEWS),
+    RoleDef("school_staff", _l("School staff"), (SCHOOL,),
+            {**_ENTRY_VIEWS, "QualityEvaluationView": RW}),
     RoleDef("point_staff", _l("Registration point staff"), (POINT,), _ENTRY_VIEWS),
-    RoleDef("school_reviewer", _l("School reviewer"), (SCHOOL,), _REVIEWER_VIEWS),
+    # First review (初审) is done where the candidate registers: the school's designated
+    # reviewer, or the registration point's (its staff enter data, a reviewer checks it).
+    RoleDef("school_reviewer", _l("School / point reviewer"), (SCHOOL, POINT), _REVIEWER_VIEWS),
     RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _REVIEWER_VIEWS),
     RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _REVIEWER_VIEWS),
     RoleDef("exam_clerk", _l("Physical-exam clerk"), (COUNTY,), _STAFF_VIEWS),
@@ -109,6 +122,12 @@ class KsUser(User):
         return self.get_full_name()
 
 
+# Permission changes made on /roles/ (or by `flask kaosheng init`) go to the audit trail; who
+# holds a role is recorded on the user rows.
+Role.__audited__ = True
+Role.__audit_exclude__ = ("user", "groups")
+
+
 class DelegationError(ValueError):
     """A user-management request that exceeds the manager's authority."""
 
@@ -126,12 +145,18 @@ def manager_level(manager):
     return manager.node.level
 
 
+def roles_grantable_at(level):
+    """Roles an administrator at ``level`` hands out: those bindable at or below it. ROLES must
+    give each administrator every permission of these (tests/test_foundation.py checks it)."""
+    return [r.name for r in ROLES if r.bottom_level >= level]
+
+
 def grantable_role_names(manager):
-    """Roles ``manager`` may hand out: an admin grants any role bindable at or below its level."""
+    """Roles ``manager`` may hand out (see roles_grantable_at)."""
     level = manager_level(manager)
     if level is None:
         return []
-    return [r.name for r in ROLES if r.bottom_level >= level]
+    return roles_grantable_at(level)
 
 
 def check_delegation(manager, node, roles):
@@ -142,9 +167,8 @@ def check_delegation(manager, node, roles):
     if node is None:
         raise DelegationError(_l("Choose the unit the user belongs to."))
     if not manager.node.contains(node):
-        raise DelegationError(
-            _l("The unit %(unit)s is outside your jurisdiction.", unit=node.name)
-        )
+        # The foreign unit is not named: its existence is none of the manager's business.
+        raise DelegationError(_l("You may not bind a user to a unit outside your jurisdiction."))
     if not roles:
         raise DelegationError(_l("Grant the user at least one role."))
     allowed = set(grantable_role_names(manager))
@@ -178,10 +202,14 @@ class KsSecurityManager(SecurityManager):
     userstatschartview = None
 
     def __init__(self, appbuilder):
-        from .security_views import KsResetPasswordView, KsUserView
+        from .security_views import (KsGroupView, KsResetPasswordView, KsRoleView, KsUserView,
+                                     NoSecurityApi)
 
         self.userdbmodelview = KsUserView
         self.resetpasswordview = KsResetPasswordView
+        self.rolemodelview = KsRoleView
+        self.groupmodelview = KsGroupView
+        self.security_api = NoSecurityApi
         super().__init__(appbuilder)
 
     def sync_roles(self):

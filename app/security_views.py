@@ -2,12 +2,20 @@
 from flask import g, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.forms import SelectDataRequired
-from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.views import (ResetPasswordView, RoleModelView, UserDBModelView,
+                                             UserGroupModelView)
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
+from wtforms.validators import DataRequired
 
-from .base_views import SCOPE, GuardedMixin
-from .jurisdiction import JurisdictionFilter
-from .security import check_delegation, check_manageable, current_user_manages, grantable_role_names
+from .base_views import (SCOPE, GuardedMixin, HardenedViewMixin, OfferedSelectField,
+                         OfferedSelectMultipleField)
+from .extensions import db
+from .jurisdiction import JurisdictionFilter, Node, units_in_scope
+from .security import (DelegationError, check_delegation, check_manageable,
+                       current_user_manages, grantable_role_names)
 
 
 class GrantableRoleFilter(BaseFilter):
@@ -22,6 +30,20 @@ class GrantableRoleFilter(BaseFilter):
 _REL_FIELDS = {
     "node": [["id", JurisdictionFilter, None]],
     "roles": [["name", GrantableRoleFilter, None]],
+}
+
+
+def _offered_roles():
+    stmt = select(Role).where(Role.name.in_(grantable_role_names(g.user))).order_by(Role.id)
+    return db.session.execute(stmt).scalars().all()
+
+
+# The dropdowns offer only what the manager may grant; a forged id still resolves, so the
+# delegation check refuses it with its own message (outside the jurisdiction / role too high).
+_FORM_FIELDS = {
+    "node": OfferedSelectField(_l("Unit"), Node, units_in_scope, validators=[DataRequired()]),
+    "roles": OfferedSelectMultipleField(_l("Roles"), Role, _offered_roles,
+                                        validators=[SelectDataRequired()]),
 }
 
 
@@ -42,14 +64,25 @@ class KsUserView(GuardedMixin, UserDBModelView):
         (_l("User info"), {"fields": ["username", "node", "roles"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
-    label_columns = {"node": _l("Unit")}
-    # FAB's default asks for "roles or groups"; groups are not used here.
-    validators_columns = {"roles": [SelectDataRequired()]}
-    add_form_query_rel_fields = _REL_FIELDS
-    edit_form_query_rel_fields = _REL_FIELDS
+    # "Role" alone is taken by the study-history column (担任职务) in the catalogue.
+    label_columns = {"node": _l("Unit"), "roles": _l("Roles")}
+    description_columns = {
+        **UserDBModelView.description_columns,
+        "active": _l("Deactivate a user who leaves rather than deleting it."),
+        "password": _l("At least 8 characters, not a common or easily guessed password."),
+    }
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_FORM_FIELDS}
+    edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_FORM_FIELDS}
     search_form_query_rel_fields = _REL_FIELDS
 
     def guard(self, item, is_add):
+        if item.id is not None and item.id == g.user.id:
+            # The manager's authority comes from its own unit and roles, and g.user is this
+            # very object: the check would judge the raised values.
+            state = inspect(item)
+            if state.attrs.node.history.has_changes() or state.attrs.roles.history.has_changes():
+                raise DelegationError(_l("You cannot change your own unit or roles; "
+                                         "an administrator above you can."))
         check_delegation(g.user, item.node, list(item.roles))
 
     def pre_delete(self, item):
@@ -67,3 +100,20 @@ class KsResetPasswordView(ResetPasswordView):
     def form_post(self, form):
         current_user_manages(request.args.get("pk"))
         return super().form_post(form)
+
+
+class KsRoleView(HardenedViewMixin, RoleModelView):
+    pass
+
+
+class KsGroupView(HardenedViewMixin, UserGroupModelView):
+    pass
+
+
+class NoSecurityApi(SecurityApi):
+    """FAB always registers its JWT API (/api/v1/security/login and /refresh): its tokens (a
+    30-day refresh token) would bypass the login rate limit and the session expiry. Nothing
+    here uses JWT (the JSON endpoints take the session and the CSRF header), so it gets no
+    routes."""
+
+    include_route_methods = set()

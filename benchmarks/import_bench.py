@@ -22,19 +22,33 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def make_rows(n, schools):
+#: Birth dates of the generated candidates: every day of 2000–2011.
+FIRST_BIRTH, BIRTH_DAYS = dt.date(2000, 1, 1), (dt.date(2012, 1, 1) - dt.date(2000, 1, 1)).days
+REGIONS = ("410102", "410103", "410105", "410302", "410305")
+MAX_ROWS = BIRTH_DAYS * 1000 * len(REGIONS)
+
+
+def identity(i):
+    """The i-th generated (ID number, birth date, sequence): distinct for every i < MAX_ROWS,
+    since (birth day, sequence, region) walks all combinations (ID numbers are valid)."""
     from app.candidates.validators import make_id_number
 
+    day, k = i % BIRTH_DAYS, i // BIRTH_DAYS
+    birth = FIRST_BIRTH + dt.timedelta(days=day)
+    seq, region = k % 1000, REGIONS[(k // 1000) % len(REGIONS)]
+    return make_id_number(region, birth, seq), birth, seq
+
+
+def make_rows(n, schools):
+    if n > MAX_ROWS:
+        raise SystemExit(f"--rows may be at most {MAX_ROWS:,}")
     rng = random.Random(7)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["姓名", "身份证号", "性别", "学校代码", "民族", "联系电话", "出生日期", "监护人姓名"])
     raw = []
     for i in range(n):
-        birth = dt.date(2010, 1, 1) + dt.timedelta(days=i % 700)
-        seq = i % 1000
-        region = ("410102", "410103", "410105", "410302", "410305")[(i // 1000) % 5]
-        idn = make_id_number(region, birth, seq)
+        idn, birth, seq = identity(i)
         gender = "男" if seq % 2 else "女"
         school = schools[i % len(schools)]
         phone = f"13{rng.randrange(10**9):09d}"

@@ -1,28 +1,31 @@
-"""Cost of the project's render_pdf over bare xhtml2pdf on the same sample form, and the
+"""Cost of the project's form printing over bare xhtml2pdf on the same HTML, and the
 throughput of batch printing (pages/s) through the project's batch path.
 
     python benchmarks/pdf_bench.py --n 50 --batch 1000     # defaults
-    python benchmarks/pdf_bench.py --batch 200            # quicker (< 10 minutes)
-    python benchmarks/pdf_bench.py --batch 0              # renderer vs pisa only
+    python benchmarks/pdf_bench.py --n 20 --batch 100      # quick
+    python benchmarks/pdf_bench.py --batch 0              # single forms only
 
-Part 1: both paths get identical HTML (photo inlined as a data: URI) and the same
-registered font, so the ratio is the overhead of our link_callback, resource
-policy and error handling alone. Target: ratio <= 1.3.
+Everything runs on a temporary SQLite database, migrated and seeded with the demo data plus
+enough candidates (each with a guardian, a study period and a photo) for the batch.
 
-Part 2: a temporary SQLite database is migrated and seeded with the demo data plus enough
-candidates (each with a guardian, a study period and a photo) for one 报名登记表 batch of
-``--batch`` forms, requested by henan_admin. The batch runs ``app.forms.tasks.run_batch``
-(scoping, parts of PART_SIZE forms, merge of the parts) first in-process, then, when Redis
-answers on 127.0.0.1:6379, with 1 and then 2 ``python -m app.worker --burst`` processes
-(the parts are queued before the workers start; their wall time includes each worker's
-start-up: app creation and font registration, ~2 s).
+Part 1: ``render_form("registration", candidate)`` — the path a print request takes: the photo
+read from storage, the Jinja template with code labels and the verification code, then
+``render_pdf`` (link callback, resource policy, font) — against bare ``pisa.CreatePDF`` on the
+identical HTML, rendered once beforehand with the photo inlined as a data: URI (the only
+difference: our path serves it from memory). Target: ratio <= 1.3.
+
+Part 2: one 报名登记表 batch of ``--batch`` forms requested by henan_admin runs
+``app.forms.tasks.run_batch`` (scoping, parts of PART_SIZE forms, merge of the parts) first
+in-process, then with 1 and 2 ``python -m app.worker --burst`` processes on the Redis of
+``REDIS_URL`` (default redis://127.0.0.1:6379/14 when that answers; the queue is the run's own
+and is removed afterwards). The parts are queued before the workers start; their wall time
+includes each worker's start-up (app creation and font registration, ~2 s).
 """
 import argparse
 import base64
 import io
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,8 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from xhtml2pdf import pisa  # noqa: E402
 
-from app.forms.pdf import merge_pdfs, page_count, register_cjk_font, render_pdf  # noqa: E402
-from tests.test_pdf_render import jpeg, sample_html  # noqa: E402
+from app.forms.pdf import merge_pdfs, page_count, register_cjk_font  # noqa: E402
 
 
 def bare(html: str) -> bytes:
@@ -47,33 +49,44 @@ def bare(html: str) -> bytes:
     return out.getvalue()
 
 
-def renderer_vs_pisa(n):
+def renderer_vs_pisa(app, candidate_id, n):
+    from app.candidates.models import Candidate
+    from app.extensions import db
+    from app.forms.render import photo_bytes, render_form, render_form_html
+
     t0 = time.perf_counter()
     font = register_cjk_font()
     print(f"font: {font.reportlab_name} ({'TTF ' + font.path if font.is_ttf else 'CID fallback'})"
           f", registration {1000 * (time.perf_counter() - t0):.0f} ms")
 
-    html = sample_html("data:image/jpeg;base64," + base64.b64encode(jpeg()).decode())
-    t0 = time.perf_counter()
-    render_pdf(html)
-    print(f"first render (warm-up): {1000 * (time.perf_counter() - t0):.0f} ms")
-    bare(html)
+    with app.test_request_context():
+        candidate = db.session.get(Candidate, candidate_id)
+        photo = photo_bytes(candidate)
+        assert photo, "the benchmark candidate has no photo"
+        uri = "data:image/jpeg;base64," + base64.b64encode(photo).decode()
+        html, _code = render_form_html("registration", candidate, photo_src=uri)
 
-    # Interleaved so that drift (GC, CPU frequency) hits both paths alike.
-    ours, theirs, pdfs = [], [], []
-    for _ in range(n):
         t0 = time.perf_counter()
-        pdfs.append(render_pdf(html))
-        t1 = time.perf_counter()
+        render_form("registration", candidate)
+        print(f"first render (warm-up): {1000 * (time.perf_counter() - t0):.0f} ms")
         bare(html)
-        t2 = time.perf_counter()
-        ours.append(t1 - t0)
-        theirs.append(t2 - t1)
+
+        # Interleaved so that drift (GC, CPU frequency) hits both paths alike.
+        ours, theirs, pdfs = [], [], []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            pdfs.append(render_form("registration", candidate))
+            t1 = time.perf_counter()
+            bare(html)
+            t2 = time.perf_counter()
+            ours.append(t1 - t0)
+            theirs.append(t2 - t1)
+        db.session.rollback()
 
     def ms(xs):
         return f"mean {1000 * statistics.mean(xs):6.1f} ms, median {1000 * statistics.median(xs):6.1f} ms"
 
-    print(f"render_pdf      ({n} forms): {ms(ours)}")
+    print(f"render_form     ({n} forms): {ms(ours)}")
     print(f"bare CreatePDF  ({n} forms): {ms(theirs)}")
     ratio = statistics.median(ours) / statistics.median(theirs)
     print(f"ratio (median)  : {ratio:.2f}  (target <= 1.3) {'OK' if ratio <= 1.3 else 'OVER'}")
@@ -83,21 +96,26 @@ def renderer_vs_pisa(n):
     merge_s = time.perf_counter() - t0
     pages = page_count(merged)
     total_s = sum(ours) + merge_s
-    print(f"batch: {pages} pages, {len(merged) / 1024:.0f} KiB; merge {1000 * merge_s:.0f} ms;"
+    print(f"forms merged: {pages} pages, {len(merged) / 1024:.0f} KiB; merge {1000 * merge_s:.0f} ms;"
           f" render+merge {pages / total_s:.1f} pages/s")
 
 
 # --- batch printing through the project's path ------------------------------------------
 
-REDIS_BENCH_URL = "redis://127.0.0.1:6379/14"
+REDIS_DEFAULT_URL = "redis://127.0.0.1:6379/14"
 
 
-def redis_reachable():
+def redis_url():
+    """REDIS_URL when set, else the local default; None when that Redis does not answer."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("REDIS_URL") or REDIS_DEFAULT_URL
     try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except RedisError:
+        return None
+    return url
 
 
 def seed_batch_db(app, n):
@@ -182,7 +200,7 @@ def report(label, seconds, result, n):
           f"  ({size / 2**20:.1f} MiB){'' if ok else f'  [CHECK: status={status} done={done} pdf pages={real_pages}]'}")
 
 
-def batch_bench(n):
+def bench(n, batch):
     from app import create_app
 
     folder = tempfile.mkdtemp(prefix="kaosheng-pdf-bench-")
@@ -192,35 +210,36 @@ def batch_bench(n):
               "REDIS_URL": "", "RQ_QUEUE": f"kaosheng-pdf-bench-{uuid.uuid4().hex[:8]}"}
     app = create_app(config)
     try:
-        _batch_runs(app, config, folder, db_url, uploads, n)
+        t0 = time.perf_counter()
+        ids, exam_id = seed_batch_db(app, max(batch, 1))
+        print(f"seeded {len(ids)} candidates with photos in {time.perf_counter() - t0:.1f} s\n")
+        renderer_vs_pisa(app, ids[0], n)
+        if batch > 0:
+            _batch_runs(app, config, db_url, uploads, ids, exam_id)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _batch_runs(app, config, folder, db_url, uploads, n):
+def _batch_runs(app, config, db_url, uploads, ids, exam_id):
     from app.forms.tasks import PART_SIZE, run_batch
 
-    t0 = time.perf_counter()
-    ids, exam_id = seed_batch_db(app, n)
     n = len(ids)
-    print(f"\nbatch printing: {n} 报名登记表 forms with photos, parts of {PART_SIZE};"
-          f" seeded in {time.perf_counter() - t0:.1f} s")
-
+    print(f"\nbatch printing: {n} 报名登记表 forms with photos, parts of {PART_SIZE}")
     batch_id = new_batch(app, ids, exam_id)
     t0 = time.perf_counter()
     with app.app_context():
         run_batch(batch_id)
     report("in-process (no Redis)", time.perf_counter() - t0, batch_result(app, batch_id), n)
 
-    if not redis_reachable():
-        print("rq workers: skipped (no Redis on 127.0.0.1:6379)")
+    url = redis_url()
+    if url is None:
+        print(f"rq workers: skipped (no Redis answers at {os.environ.get('REDIS_URL') or REDIS_DEFAULT_URL})")
         return
     from redis import Redis
 
-    app.config["REDIS_URL"] = REDIS_BENCH_URL
-    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=REDIS_BENCH_URL,
-               RQ_QUEUE=config["RQ_QUEUE"], KAOSHENG_UPLOADS=uploads, SECRET_KEY="bench",
-               PYTHONPATH=str(ROOT))
+    app.config["REDIS_URL"] = url
+    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=url, RQ_QUEUE=config["RQ_QUEUE"],
+               KAOSHENG_UPLOADS=uploads, SECRET_KEY="bench", PYTHONPATH=str(ROOT))
     try:
         for workers in (1, 2):
             batch_id = new_batch(app, ids, exam_id)
@@ -237,7 +256,7 @@ def _batch_runs(app, config, folder, db_url, uploads, n):
     finally:
         from rq import Queue
 
-        connection = Redis.from_url(REDIS_BENCH_URL)
+        connection = Redis.from_url(url)
         queue = Queue(config["RQ_QUEUE"], connection=connection)
         for registry in (queue.finished_job_registry, queue.failed_job_registry):
             for job_id in registry.get_job_ids():
@@ -253,9 +272,7 @@ def main():
     parser.add_argument("--batch", type=int, default=1000,
                         help="forms in the batch-printing run (default 1000; 0 skips it)")
     args = parser.parse_args()
-    renderer_vs_pisa(args.n)
-    if args.batch > 0:
-        batch_bench(args.batch)
+    bench(args.n, args.batch)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ Steps (all on loopback, everything stops by itself and is cleaned up):
    ``--duration`` seconds or ``--max-requests`` requests: requests/s, p50/p95, errors;
 5. the same threads against ``benchmarks/hello_app.py`` (GET /) as the ceiling.
 
-The per-address login limit (SELF_SERVICE_RATE_LIMIT, default AUTH_RATE_LIMIT = 10/minute)
-would refuse the benchmark's logins, which all come from 127.0.0.1: the run sets
+The per-address login limit (SELF_SERVICE_RATE_LIMIT, default 60/minute) would refuse the
+benchmark's logins, which all come from 127.0.0.1: the run sets
 ``SELF_SERVICE_RATE_LIMIT="1000000 per minute"`` in gunicorn's environment (the benchmark's
 own override; never use it in production). Target: >= 300 req/s on the status page, 0 errors.
 """

@@ -3,8 +3,9 @@
 Two sibling counties of 郑州市: 中原区 (410102, zy_*) and 二七区 (410103, eq_*)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app import create_app
 from app.audit import AuditLog
 from app.extensions import db
 from app.jurisdiction import Node
@@ -117,7 +118,7 @@ def test_forged_parent_outside_subtree_is_refused(login, ids, app):
     c.refresh_token("/nodeview/add")
     resp = c.post("/nodeview/add", {"parent": ids.node("410103"), "kind": "school",
                                     "code": "41010398", "name": "伪造学校"}, follow_redirects=True)
-    assert "41010398" not in text(resp) or "Not a valid choice" in text(resp) or "无效" in text(resp)
+    assert "请选择您辖区内的上级单位" in text(resp) and "Not a valid choice" not in text(resp)
     with app.app_context():
         assert db.session.execute(select(Node).where(Node.code == "41010398")).first() is None
 
@@ -130,6 +131,83 @@ def test_bad_region_code_is_refused_with_message(login, ids, app):
     assert "4101" in text(resp)
     with app.app_context():
         assert db.session.execute(select(Node).where(Node.code == "420101")).first() is None
+
+
+# --- deleting units, point designations ---------------------------------------------------
+
+def _delete_node(c, node_id):
+    c.refresh_token("/nodeview/list/")
+    return c.post(f"/nodeview/delete/{node_id}", follow_redirects=True)
+
+
+@pytest.mark.parametrize("code,what", [("41010202", "考生"), ("BM410102", "用户"),
+                                       ("410102", "下级单位")])
+def test_unit_with_dependents_is_not_deleted(login, ids, app, code, what):
+    c = login("zz_admin")
+    resp = _delete_node(c, ids.node(code))
+    page = text(resp)
+    assert "仍有" in page and what in page and "请改为停用" in page
+    with app.app_context():
+        assert db.session.get(Node, ids.node(code)) is not None
+
+
+def test_empty_unit_is_deleted(login, ids, app):
+    c = login("zy_admin")
+    c.refresh_token("/nodeview/add")
+    c.post("/nodeview/add", {"parent": ids.node("410102"), "kind": "school", "code": "41010297",
+                             "name": "待删除学校", "active": "y"})
+    node_id = ids.node("41010297")
+    _delete_node(c, node_id)
+    with app.app_context():
+        assert db.session.get(Node, node_id) is None
+
+
+def test_point_levels_and_designations(login, ids, app):
+    c = login("zy_admin")
+    point = ids.node("BM410102")
+    form = c.refresh_token(f"/nodeview/edit/{point}")
+    assert "服务层次" in form and "高起本" in form and "低龄考生审核点" in form
+    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y",
+                                      "serves_levels": ["01", "03"], "for_medical": "y"})
+    with app.app_context():
+        node = db.session.get(Node, point)
+        assert (node.serves_levels, node.for_minors, node.for_medical) == ("01,03", False, True)
+    show = text(c.get(f"/nodeview/show/{point}"))
+    assert "高起本、专升本" in show
+    c.refresh_token(f"/nodeview/edit/{point}")
+    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y"})
+    with app.app_context():
+        node = db.session.get(Node, point)
+        assert (node.serves_levels, node.for_medical) == (None, False)
+    assert "全部层次" in text(c.get(f"/nodeview/show/{point}"))
+
+
+@pytest.mark.parametrize("extra", [{"serves_levels": "02"}, {"for_minors": "y"}])
+def test_point_fields_are_refused_for_schools(login, ids, app, extra):
+    c = login("zy_admin")
+    school = ids.node(ZY_SCHOOL)
+    c.refresh_token(f"/nodeview/edit/{school}")
+    resp = c.post(f"/nodeview/edit/{school}", {"name": "郑州市第五十七中学", "active": "y", **extra},
+                  follow_redirects=True)
+    assert "只有报名点可以设置服务的报考层次" in text(resp)
+    with app.app_context():
+        node = db.session.get(Node, school)
+        assert (node.serves_levels, node.for_minors) == (None, False)
+    c.refresh_token("/nodeview/add")
+    c.post("/nodeview/add", {"parent": ids.node("410102"), "kind": "school", "code": "41010296",
+                             "name": "带层次学校", "active": "y", **extra})
+    with app.app_context():
+        assert db.session.execute(select(Node).where(Node.code == "41010296")).first() is None
+
+
+def test_unknown_level_code_is_refused(login, ids, app):
+    c = login("zy_admin")
+    point = ids.node("BM410102")
+    c.refresh_token(f"/nodeview/edit/{point}")
+    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y",
+                                      "serves_levels": ["01", "99"]})
+    with app.app_context():
+        assert db.session.get(Node, point).serves_levels is None
 
 
 # --- users: scoping and delegation ---------------------------------------------------------
@@ -191,38 +269,108 @@ def test_county_admin_creates_school_user(login, ids, app):
         assert row.node_path.endswith(f"/{ZY_SCHOOL}/")
 
 
+OUTSIDE = "您无权将用户绑定到您管辖范围以外的单位。"
+
+
+def _user_count(app):
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(KsUser)).scalar()
+
+
 def test_forged_post_binding_user_outside_subtree_is_refused(login, ids, app):
+    before = _user_count(app)
     resp = _add_user(login("zy_admin"), ids, "zy_forged_node", EQ_SCHOOL, "school_staff", app)
-    assert not _user_exists(app, "zy_forged_node")
     assert resp.status_code == 200
+    assert OUTSIDE in text(resp) and "Not a valid choice" not in text(resp)
+    assert not _user_exists(app, "zy_forged_node") and _user_count(app) == before
 
 
-@pytest.mark.parametrize("role", ["province_admin", "city_admin", "city_reviewer"])
-def test_forged_post_granting_higher_role_is_refused(login, ids, app, role):
-    _add_user(login("zy_admin"), ids, f"zy_forged_{role}", "410102", role, app)
-    assert not _user_exists(app, f"zy_forged_{role}")
+@pytest.mark.parametrize("role,label", [("province_admin", "省级管理员"), ("city_admin", "市级管理员"),
+                                        ("city_reviewer", "市级审核员")])
+def test_forged_post_granting_higher_role_is_refused(login, ids, app, role, label):
+    before = _user_count(app)
+    resp = _add_user(login("zy_admin"), ids, f"zy_forged_{role}", "410102", role, app)
+    assert f"您无权分配“{label}”角色" in text(resp)
+    assert "该字段是必填字段" not in text(resp)
+    assert not _user_exists(app, f"zy_forged_{role}") and _user_count(app) == before
+
+
+def test_forged_unknown_ids_are_refused_with_message(login, ids, app):
+    c = login("zy_admin")
+    c.refresh_token("/users/add")
+    resp = c.post("/users/add", {
+        "username": "zy_ghost", "first_name": "测", "last_name": "试",
+        "email": "zy_ghost@example.invalid", "node": "999999", "roles": "abc", "active": "y",
+        "password": "Strong-pass-2026", "conf_password": "Strong-pass-2026"})
+    assert resp.status_code == 200 and text(resp).count("所选项不存在。") == 2
+    assert not _user_exists(app, "zy_ghost")
 
 
 def test_role_bound_to_wrong_kind_of_unit_is_refused_with_message(login, ids, app):
     resp = _add_user(login("zy_admin"), ids, "zy_wrong_kind", ZY_SCHOOL, "county_reviewer", app)
     assert not _user_exists(app, "zy_wrong_kind")
-    assert "county_reviewer" in text(resp) or "县级审核员" in text(resp) or "County reviewer" in text(resp)
+    assert "县级审核员" in text(resp) and "郑州市第五十七中学" in text(resp)
 
 
-def test_admin_cannot_raise_own_role(login, ids, app):
-    c = login("zy_admin")
-    with app.app_context():
-        from flask_appbuilder.security.sqla.models import Role
-        top = db.session.execute(select(Role.id).where(Role.name == "city_admin")).scalar_one()
+def _edit_self(c, ids, node_code, role_id):
     me = ids.user("zy_admin")
     c.refresh_token(f"/users/edit/{me}")
-    c.post(f"/users/edit/{me}", {"username": "zy_admin", "first_name": "管理员",
-                                 "last_name": "中原区", "email": "zy_admin@demo.kaosheng.invalid",
-                                 "node": ids.node("410100"), "roles": top, "active": "y"})
+    return c.post(f"/users/edit/{me}", {
+        "username": "zy_admin", "first_name": "管理员", "last_name": "中原区",
+        "email": "zy_admin@demo.kaosheng.invalid", "node": ids.node(node_code), "roles": role_id,
+        "active": "y"}, follow_redirects=True)
+
+
+def _role_id(app, name):
+    from flask_appbuilder.security.sqla.models import Role
+
     with app.app_context():
-        user = db.session.get(KsUser, me)
+        return db.session.execute(select(Role.id).where(Role.name == name)).scalar_one()
+
+
+@pytest.mark.parametrize("node_code,role", [("410100", "city_admin"), ("410102", "city_admin"),
+                                            ("410100", "county_admin")])
+def test_admin_cannot_raise_own_role_or_unit(login, ids, app, node_code, role):
+    resp = _edit_self(login("zy_admin"), ids, node_code, _role_id(app, role))
+    assert "您不能更改本人的所属单位或角色" in text(resp) or OUTSIDE in text(resp)
+    with app.app_context():
+        user = db.session.get(KsUser, ids.user("zy_admin"))
         assert [r.name for r in user.roles] == ["county_admin"]
         assert user.node.code == "410102"
+
+
+def test_admin_cannot_move_own_account_down(login, ids, app):
+    """Even a move inside the subtree is for an upper level to make."""
+    resp = _edit_self(login("zy_admin"), ids, ZY_SCHOOL, _role_id(app, "school_staff"))
+    assert "您不能更改本人的所属单位或角色，请由上级管理员办理。" in text(resp)
+    with app.app_context():
+        assert db.session.get(KsUser, ids.user("zy_admin")).node.code == "410102"
+
+
+def test_admin_edits_own_name(login, ids, app):
+    c = login("zy_admin")
+    _edit_self(c, ids, "410102", _role_id(app, "county_admin"))
+    with app.app_context():
+        assert db.session.get(KsUser, ids.user("zy_admin")).last_name == "中原区"
+
+
+def test_nobody_grants_more_than_they_hold(app):
+    """Every role an administrator may grant holds only permissions the administrator holds."""
+    from app.jurisdiction import LEVELS
+    from app.security import ROLES, roles_grantable_at
+
+    with app.app_context():
+        held = {r.name: {(pv.permission.name, pv.view_menu.name) for pv in r.permissions}
+                for r in app.appbuilder.sm.get_all_roles()}
+    problems = []
+    for admin in (r for r in ROLES if r.manages_users):
+        for level in sorted({LEVELS[k] for k in admin.kinds}):
+            for granted in roles_grantable_at(level):
+                extra = held[granted] - held[admin.name]
+                if extra:
+                    problems.append(f"{admin.name} grants {granted} but lacks {sorted(extra)}")
+    assert not problems, "\n".join(problems)
+    assert held["county_admin"] < held["province_admin"]
 
 
 def test_staff_without_user_management_cannot_open_user_screens(login, ids):
@@ -256,20 +404,146 @@ def test_county_auditor_sees_only_own_subtree_audit(login, ids, app):
     assert auditor.get("/auditlogview/add").status_code in (403, 404)
 
 
+def _audit_rows(app, **where):
+    with app.app_context():
+        stmt = select(AuditLog).order_by(AuditLog.id.desc())
+        for column, value in where.items():
+            stmt = stmt.where(getattr(AuditLog, column) == value)
+        return db.session.execute(stmt).scalars().all()
+
+
+def test_system_changes_are_filed_at_the_root_for_province_auditors(app, login):
+    """Changes made outside a request (CLI, demo data, jobs without a user) reach the
+    province auditors, and nobody below them."""
+    from app.exams.models import Exam
+
+    with app.app_context():
+        exam = Exam(kind="zhongzhao", year=2031, name="审计根路径考试", active=False)
+        db.session.add(exam)
+        db.session.commit()
+        db.session.delete(exam)  # the exam itself is only a probe
+        db.session.commit()
+    (row,) = [r for r in _audit_rows(app, table_name="ks_exam", action="insert")
+              if r.changes.get("name", [None, None])[1] == "审计根路径考试"]
+    assert row.username == "system" and row.node_path == "/410000/"
+    province = text(login("henan_auditor").get(f"/auditlogview/show/{row.id}"))
+    assert "审计根路径考试" in province
+    assert login("zy_admin").get(f"/auditlogview/show/{row.id}").status_code == 404
+
+
+def test_cli_create_admin_is_audited(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["kaosheng", "create-admin", "--username", "cli_audit_admin",
+                                 "--password", "Cli-audit-pass-2026"])
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in _audit_rows(app, table_name="ab_user", action="insert")
+              if r.changes.get("username") == [None, "cli_audit_admin"]]
+    assert row.username == "system" and row.node_path == "/410000/"
+
+
+def test_role_changes_on_roles_screen_are_audited(app, login):
+    c = login("henan_admin")
+    c.refresh_token("/roles/add")
+    c.post("/roles/add", {"name": "audit_probe_role"})
+    rows = [r for r in _audit_rows(app, table_name="ab_role", action="insert")
+            if r.changes.get("name") == [None, "audit_probe_role"]]
+    assert len(rows) == 1 and rows[0].username == "henan_admin"
+    assert rows[0].node_path == "/410000/"
+
+
+def test_unplaced_change_by_county_user_goes_to_province(app, ids):
+    """A record with no unit changed by a county user is filed under that user's province."""
+    from flask import g
+
+    from app.exams.models import Exam
+
+    with app.test_request_context("/"):
+        g.user = db.session.get(KsUser, ids.user("zy_admin"))
+        exam = Exam(kind="gaokao", year=2031, name="县级用户改动", active=False)
+        db.session.add(exam)
+        db.session.commit()
+        db.session.delete(exam)
+        db.session.commit()
+    (row,) = [r for r in _audit_rows(app, table_name="ks_exam", action="insert")
+              if r.changes.get("name", [None, None])[1] == "县级用户改动"]
+    assert row.username == "zy_admin" and row.node_path == "/410000/"
+
+
 # --- security basics -----------------------------------------------------------------------
 
 def test_post_without_csrf_token_is_refused(login, ids, app):
     c = login("zy_admin")
-    resp = c.http.post("/nodeview/edit/%d" % ids.node(ZY_SCHOOL), data={"name": "无令牌"})
+    school = ids.node(ZY_SCHOOL)
+    for token in (None, "forged-token"):
+        data = {"name": "无令牌", "contact": "x"} | ({"csrf_token": token} if token else {})
+        resp = c.http.post(f"/nodeview/edit/{school}", data=data)
+        assert resp.status_code == 400
+    resp = c.http.post("/nodeview/action_post", data={"action": "deactivate", "rowid": str(school)})
+    assert resp.status_code == 400
     with app.app_context():
-        assert db.session.get(Node, ids.node(ZY_SCHOOL)).name == "郑州市第五十七中学"
-    assert resp.status_code in (200, 302, 400)
+        node = db.session.get(Node, school)
+        assert (node.name, node.contact, node.active) == ("郑州市第五十七中学", None, True)
+
+
+def test_state_change_through_get_is_refused(login, ids, app):
+    """FAB's delete links are GETs; with CSRF on they must not delete anything."""
+    c = login("zy_admin")
+    node = ids.node("BM410102")
+    c.get(f"/nodeview/delete/{node}")
+    with app.app_context():
+        assert db.session.get(Node, node) is not None
 
 
 def test_session_cookie_expires(login):
     c = login("zy_admin")
     cookie = c.http.get_cookie("session")
     assert cookie is not None and cookie.expires is not None
+    assert c.http.get_cookie("remember_token") is None
+
+
+def test_stale_session_lands_on_login_page(tmp_path, database_url, monkeypatch):
+    """Idle longer than PERMANENT_SESSION_LIFETIME: the signed cookie is too old and the server
+    refuses it, whatever the browser does with the cookie's expiry."""
+    from datetime import timedelta
+
+    from itsdangerous.timed import TimestampSigner
+
+    from conftest import Client, make_config
+
+    app = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=database_url,
+                                 PERMANENT_SESSION_LIFETIME=timedelta(seconds=60)))
+    c = Client(app)
+    assert c.login("zy_admin").status_code == 302
+    assert c.get("/nodeview/list/").status_code == 200
+    now = TimestampSigner.get_timestamp
+    # 50 s later the cookie is still good, and the request refreshes it (idle timeout).
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now(self) + 50)
+    assert c.get("/nodeview/list/").status_code == 200
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now(self) + 50 + 61)
+    resp = c.get("/nodeview/list/", follow_redirects=True)
+    assert 'name="password"' in text(resp) and "郑州市第五十七中学" not in text(resp)
+
+
+def test_security_rest_api_is_not_served(client):
+    """FAB's JWT login/refresh would bypass the login rate limit and the session expiry."""
+    for url in ("/api/v1/security/login", "/api/v1/security/refresh"):
+        resp = client.http.post(url, json={"username": "zy_admin", "password": "Demo-2026-ks",
+                                           "provider": "db", "refresh": True})
+        assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("view", ["nodeview", "users", "candidateview", "examview", "phaseview",
+                                  "auditlogview", "roles", "groups"])
+def test_file_download_routes_are_gone(login, view):
+    c = login("henan_admin")
+    assert c.get(f"/{view}/download/kaosheng.db").status_code == 404
+
+
+def test_no_role_holds_download_permission(app):
+    with app.app_context():
+        held = {pv.permission.name for r in app.appbuilder.sm.get_all_roles()
+                for pv in r.permissions}
+        assert "can_download" not in held and "can_list" in held
 
 
 def test_english_can_be_selected(login):
@@ -291,8 +565,64 @@ def test_login_is_rate_limited(tmp_path, database_url):
     assert codes[:3] == [302, 302, 302] and codes[3] == 429
 
 
-def test_production_refuses_default_secret_key():
-    from app import ConfigError, create_app
+@pytest.mark.parametrize("env", ["production", "staging", "test", ""])
+@pytest.mark.parametrize("key", ["dev-only-not-secret", "", None])
+def test_only_development_starts_with_default_secret_key(env, key):
+    from app import ConfigError
 
-    with pytest.raises(ConfigError):
-        create_app({"ENV": "production", "SECRET_KEY": "dev-only-not-secret"})
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"ENV": env, "SECRET_KEY": key})
+
+
+def test_production_starts_with_own_secret_key(tmp_path):
+    app = create_app({"ENV": "production", "SECRET_KEY": "a-real-secret-of-the-office",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SECRET_KEY"] == "a-real-secret-of-the-office"
+
+
+def _limited_app(tmp_path, database_url, hops):
+    from conftest import make_config
+
+    return create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=database_url,
+                                  AUTH_RATE_LIMIT="2 per minute", PROXY_FIX_HOPS=hops,
+                                  RATELIMIT_STORAGE_URI="memory://"))
+
+
+def _login_codes(app, forwarded_for, n):
+    from conftest import Client
+
+    c = Client(app)
+    c.refresh_token()
+    headers = {"X-Forwarded-For": forwarded_for}
+    return [c.http.post("/login/", data={"username": "zy_admin", "password": "wrong-pass-1",
+                                         "csrf_token": c.token}, headers=headers).status_code
+            for _ in range(n)]
+
+
+def test_behind_one_proxy_the_forwarded_address_is_used(tmp_path, database_url, ids):
+    from conftest import Client
+
+    app = _limited_app(tmp_path, database_url, 1)
+    assert _login_codes(app, "203.0.113.7", 3) == [302, 302, 429]
+    # Another client behind the same proxy keeps its own bucket.
+    assert _login_codes(app, "203.0.113.8", 1) == [302]
+    # The audit trail records the client, not the proxy.
+    c = Client(app)
+    via = {"headers": {"X-Forwarded-For": "203.0.113.9"}}
+    c.refresh_token()
+    c.post("/login/", {"username": "zy_admin", "password": "Demo-2026-ks"}, **via)
+    c.refresh_token("/nodeview/add")
+    node = ids.node("BM410102")
+    c.post(f"/nodeview/edit/{node}", {"name": "中原区报名点", "contact": "代理测试"}, **via)
+    with app.app_context():
+        row = db.session.execute(select(AuditLog).where(
+            AuditLog.table_name == "ks_node", AuditLog.row_id == node)
+            .order_by(AuditLog.id.desc())).scalars().first()
+        assert row.changes["contact"][1] == "代理测试" and row.ip == "203.0.113.9"
+
+
+def test_without_proxy_setting_forwarded_header_is_ignored(tmp_path, database_url):
+    """Nobody dodges the limit by inventing X-Forwarded-For addresses."""
+    app = _limited_app(tmp_path, database_url, 0)
+    assert _login_codes(app, "203.0.113.7", 2) == [302, 302]
+    assert _login_codes(app, "203.0.113.8", 1) == [429]

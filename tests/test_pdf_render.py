@@ -25,6 +25,7 @@ from app.forms.pdf import (
     verification_code,
     verify_code,
 )
+from app.forms.render import FORMS
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = dict(
@@ -220,12 +221,97 @@ def test_verification_code_round_trip_and_tamper():
     assert not verify_code("", "signup", 42, 3, key)
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed")
+needs_pdftoppm = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None,
+    reason="pdftoppm (poppler-utils) is not installed: cannot rasterise")
+
+
+def raster_ink(pdf: bytes, folder: Path) -> tuple[float, float]:
+    """Page 1 at 50 dpi: (grey-level standard deviation, share of dark pixels)."""
+    from PIL import ImageStat
+
+    (folder / "form.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", "form.pdf", "page"],
+                   cwd=folder, check=True, capture_output=True)
+    page = Image.open(next(folder.glob("page*.png"))).convert("L")
+    assert page.size[0] > 350 and page.size[1] > 500  # A4 at 50 dpi is 413×585
+    dark = sum(page.histogram()[:128]) / (page.size[0] * page.size[1])
+    return ImageStat.Stat(page).stddev[0], dark
+
+
+@needs_pdftoppm
 def test_rasterises(sample_pdf, tmp_path):
-    (tmp_path / "form.pdf").write_bytes(sample_pdf)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "form.pdf", "page"],
-        cwd=tmp_path, check=True, capture_output=True,
-    )
-    png = next(tmp_path.glob("page*.png"))
-    assert png.stat().st_size > 2000
+    stddev, dark = raster_ink(sample_pdf, tmp_path)
+    assert stddev > 10 and dark > 0.003, (stddev, dark)
+    # The measure itself: a page without ink has no variance.
+    (tmp_path / "blank").mkdir()
+    assert raster_ink(render_pdf("<p>&nbsp;</p>"), tmp_path / "blank") == (0.0, 0.0)
+
+
+# --- the real forms: embedded CJK font and a page that rasterises to something ------------------
+
+WQY_ZENHEI = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+@pytest.fixture(scope="module")
+def real_forms(app):
+    """Every form kind rendered for a demo candidate (with photo and ticket) of each kind."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from app.candidates.models import Candidate
+    from app.exams.models import ADULT, ZHONGZHAO, Exam
+    from app.extensions import db
+    from app.forms.models import AdmissionTicket
+    from app.forms.render import render_form
+    from app.jurisdiction import Node
+
+    photo = jpeg((450, 600))
+    pdfs = {}
+    with app.test_request_context():
+        node = db.session.execute(select(Node).where(Node.code == "41010201")).scalar_one()
+        zz = db.session.execute(select(Candidate).join(Exam).where(
+            Exam.kind == ZHONGZHAO, Candidate.node_id == node.id).order_by(Candidate.id)
+        ).scalars().first()
+        adult = db.session.execute(select(Candidate).join(Exam).where(Exam.kind == ADULT)
+                                   ).scalars().first()
+        if adult is None:  # the demo has no adult candidate: a transient one renders the same
+            adult = Candidate(id=0, name="成人考生", gender="1", id_number="11010519491231002X",
+                              birth_date=dt.date(1949, 12, 31), node=node, version=1,
+                              exam=db.session.execute(select(Exam).where(Exam.kind == ADULT)
+                                                      ).scalars().first())
+        ticket = AdmissionTicket(ticket_number="T0", site="考点", room="1", seat="1",
+                                 timetable=[{"subject": "语文", "start": "2026-06-26 09:00",
+                                             "end": "2026-06-26 11:00"}])
+        for kind, spec in FORMS.items():
+            if kind == "publicity":
+                pdfs[kind] = render_form(kind, node=node, exam=zz.exam, candidates=[zz])
+            elif kind == "draft":
+                pdfs[kind] = render_form(kind)
+            else:
+                pdfs[kind] = render_form(kind, adult if kind == "process" else zz, photo=photo,
+                                         ticket=ticket)
+        db.session.rollback()
+    return pdfs
+
+
+@pytest.mark.parametrize("kind", list(FORMS))
+def test_real_form_embeds_the_cjk_font(real_forms, kind):
+    names = base_fonts(real_forms[kind])
+    font = register_cjk_font()
+    if os.path.isfile(WQY_ZENHEI) and not os.environ.get("KAOSHENG_CJK_FONT"):
+        assert font.is_ttf and any("WenQuanYi" in n for n in names), names
+        assert b"/FontFile2" in real_forms[kind]
+    elif font.is_ttf:  # another configured TrueType font
+        assert b"/FontFile2" in real_forms[kind], names
+    else:
+        assert f"/{CID_FALLBACK}" in names, names
+
+
+@needs_pdftoppm
+@pytest.mark.parametrize("kind", list(FORMS))
+def test_real_form_rasterises_to_a_non_blank_page(real_forms, kind, tmp_path):
+    stddev, dark = raster_ink(real_forms[kind], tmp_path)
+    # A blank page has no variance (see test_rasterises); text and table rules give plenty.
+    assert stddev > 10 and dark > 0.003, (stddev, dark)

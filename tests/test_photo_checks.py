@@ -176,6 +176,21 @@ def test_dpi_missing():
     assert codes(buf.getvalue()) == ["dpi_missing"]
 
 
+@pytest.mark.parametrize("resolution, unit, expected", [
+    (300, 2, []), (72, 2, ["dpi_low"]),
+    (119, 3, []),  # dots per centimetre: 119 × 2.54 = 302 dpi
+], ids=["300-dpi", "72-dpi", "per-centimetre"])
+def test_dpi_is_read_from_exif_when_jfif_has_none(resolution, unit, expected):
+    exif = Image.Exif()
+    exif[0x011A] = exif[0x011B] = resolution  # X/YResolution
+    exif[0x0128] = unit                       # ResolutionUnit: 2 inch, 3 centimetre
+    buf = io.BytesIO()
+    portrait().save(buf, "JPEG", quality=90, exif=exif)  # no dpi=: JFIF says "no unit"
+    im = Image.open(io.BytesIO(buf.getvalue()))
+    assert im.info["jfif_unit"] == 0 and im.info["jfif_density"] == (1, 1)
+    assert codes(buf.getvalue()) == expected
+
+
 def test_file_size_limit_is_inclusive():
     base = encode(portrait())
     limit = CANDIDATE_PHOTO.max_bytes

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from app.candidates import codes
 from app.candidates.registry_file import (
-    FIELDS, RegistryFileError, apply_mapping, auto_mapping, missing_required,
+    FIELDS, RegistryFileError, apply_mapping, auto_mapping, fields_for, missing_required,
     normalise_code, normalise_date, normalise_gender, read_table)
 from app.candidates.validators import ValidationError, make_id_number
 
@@ -114,7 +114,23 @@ def test_auto_mapping_recognises_chinese_english_and_codes(headers):
 
 
 def test_auto_mapping_first_column_wins_and_unknown_ignored():
-    assert auto_mapping(["备注", "姓名", "XM"]) == {"name": 1}
+    assert auto_mapping(["序号", "姓名", "XM"]) == {"name": 1}
+
+
+def test_auto_mapping_recognises_number_class_and_exam_fields_per_kind():
+    headers = ["姓名", "KSH", "BJ", "科类", "WYYZDM", "文化程度", "XXXSDM", "备注"]
+    assert auto_mapping(headers) == {
+        "name": 0, "candidate_number": 1, "class_name": 2, "subject_track": 3,
+        "foreign_language": 4, "education_level": 5, "study_form": 6, "remark": 7}
+    assert auto_mapping(headers, "gaokao") == {
+        "name": 0, "candidate_number": 1, "class_name": 2, "subject_track": 3,
+        "foreign_language": 4}
+    assert auto_mapping(headers, "adult") == {
+        "name": 0, "candidate_number": 1, "class_name": 2, "education_level": 5,
+        "study_form": 6, "remark": 7}
+    assert auto_mapping(headers, "zhongzhao") == {"name": 0, "candidate_number": 1,
+                                                  "class_name": 2}
+    assert "remark" not in fields_for("zhongzhao") and "remark" in fields_for("adult")
 
 
 def test_missing_required_columns():
@@ -124,7 +140,7 @@ def test_missing_required_columns():
 
 
 def test_apply_mapping_yields_row_numbers_and_pads_short_rows():
-    table = read_table(f"备注,姓名,身份证号,学校代码\nx,张三,{ID1},1\ny,李四\n".encode(), "a.csv")
+    table = read_table(f"序号,姓名,身份证号,学校代码\nx,张三,{ID1},1\ny,李四\n".encode(), "a.csv")
     mapping = auto_mapping(table.headers)
     assert list(apply_mapping(table, mapping)) == [
         (2, {"name": "张三", "id_number": ID1, "school_code": "1"}),

@@ -19,14 +19,14 @@ def idn(day, seq, region="410102"):
     return make_id_number(region, dt.date(2011, 4, day), seq)
 
 
-def exam_id(app):
+def exam_id(app, kind=ZHONGZHAO):
     with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
+        return db.session.execute(select(Exam.id).where(Exam.kind == kind, Exam.year == 2026)).scalar_one()
 
 
-def csv_bytes(rows, encoding="utf-8"):
+def csv_bytes(rows, encoding="utf-8", header=HEADER):
     out = io.StringIO()
-    csv.writer(out).writerows([HEADER] + rows)
+    csv.writer(out).writerows([header] + rows)
     return out.getvalue().encode(encoding)
 
 
@@ -41,21 +41,31 @@ def xlsx_bytes(rows):
     return buf.getvalue()
 
 
-def run_import(c, app, data, filename="学籍.csv"):
-    """Upload, accept the automatic mapping, run the job; return (batch, status JSON)."""
+def upload(c, app, data, filename="学籍.csv", kind=ZHONGZHAO):
+    """Upload a file; return the new batch's id."""
     c.refresh_token("/registry-import/")
     resp = c.http.post("/registry-import/", content_type="multipart/form-data", data={
-        "csrf_token": c.token, "exam": str(exam_id(app)), "file": (io.BytesIO(data), filename)})
+        "csrf_token": c.token, "exam": str(exam_id(app, kind)),
+        "file": (io.BytesIO(data), filename)})
     assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
-    batch_id = int(resp.location.rstrip("/").split("/")[-2])
+    return int(resp.location.rstrip("/").split("/")[-2])
+
+
+def start(c, app, batch_id):
+    """Accept the automatic mapping, run the job; return the status JSON."""
     with app.app_context():
         mapping = db.session.get(ImportBatch, batch_id).mapping
     resp = c.post(f"/registry-import/{batch_id}/mapping",
                   {f"col_{k}": str(v) for k, v in mapping.items()})
     assert resp.status_code == 302 and resp.location.endswith(f"/registry-import/{batch_id}")
     c.run_jobs()
-    status = c.get(f"/registry-import/{batch_id}/status").get_json()
-    return batch_id, status
+    return c.get(f"/registry-import/{batch_id}/status").get_json()
+
+
+def run_import(c, app, data, filename="学籍.csv", kind=ZHONGZHAO):
+    """Upload, accept the automatic mapping, run the job; return (batch, status JSON)."""
+    batch_id = upload(c, app, data, filename, kind)
+    return batch_id, start(c, app, batch_id)
 
 
 def error_report(c, batch_id):
@@ -186,3 +196,250 @@ def test_batch_of_other_county_is_404(login, app, school):
 
 def test_reviewer_cannot_import(login):
     assert login("zy_reviewer").get("/registry-import/").status_code == 403
+
+
+# --- re-import never loses stored data ------------------------------------------------
+
+def stored(app, id_number, *fields):
+    with app.app_context():
+        cand = db.session.execute(
+            select(Candidate).where(Candidate.id_number == id_number)).scalar_one()
+        return tuple(getattr(cand, f) for f in fields)
+
+
+def test_reimport_keeps_what_the_row_leaves_empty_or_the_file_does_not_carry(school, app):
+    id_number = idn(23, 231)
+    run_import(school, app, csv_bytes([["冯七", id_number, "男", "41010201", "汉族", "13800008888", ""]]))
+    with app.app_context():  # entered later by the candidate or the school
+        cand = db.session.execute(select(Candidate).where(Candidate.id_number == id_number)).scalar_one()
+        cand.address, cand.political_status = "郑州市中原区建设路 8 号", "03"
+        db.session.commit()
+    # The next sync: an empty phone cell, no ethnicity or address column, a new class.
+    _, status = run_import(school, app, csv_bytes(
+        [["冯七", id_number, "41010201", "", "九年级（2）班"]],
+        header=["姓名", "身份证号", "学校代码", "联系电话", "班级"]))
+    assert (status["created"], status["updated"], status["rejected"]) == (0, 1, 0)
+    assert stored(app, id_number, "phone", "ethnicity", "address", "political_status",
+                  "class_name") == ("13800008888", "01", "郑州市中原区建设路 8 号", "03",
+                                    "九年级（2）班")
+    # The same file again changes nothing (and is not counted as an update).
+    _, status = run_import(school, app, csv_bytes(
+        [["冯七", id_number, "41010201", "", "九年级（2）班"]],
+        header=["姓名", "身份证号", "学校代码", "联系电话", "班级"]))
+    assert (status["created"], status["updated"], status["rejected"]) == (0, 0, 0)
+
+
+def _race(monkeypatch, id_number, act):
+    """Run ``act()`` once, right after the importer has read the stored state of
+    ``id_number``: a change committed by someone else between read and write."""
+    from app.candidates.importer import Importer
+
+    original, fired = Importer._existing, []
+
+    def existing(self, id_numbers):
+        found = original(self, id_numbers)
+        if id_number in id_numbers and not fired:
+            fired.append(1)
+            act()
+        return found
+
+    monkeypatch.setattr(Importer, "_existing", existing)
+    return fired
+
+
+def _elsewhere(sql_fn):
+    # Another connection with its own transaction, committed at once.
+    with db.engine.begin() as conn:
+        conn.execute(sql_fn())
+
+
+def test_record_signed_between_read_and_write_is_not_overwritten(school, app, monkeypatch):
+    from sqlalchemy import update
+
+    id_number = idn(24, 233)
+    run_import(school, app, csv_bytes([["陈八", id_number, "男", "41010201", "汉族", "13800009999", ""]]))
+    table = Candidate.__table__
+    fired = _race(monkeypatch, id_number, lambda: _elsewhere(
+        lambda: update(table).where(table.c.id_number == id_number)
+        .values(locked=True, version=table.c.version + 1)))
+    batch_id, status = run_import(school, app, csv_bytes(
+        [["陈八", id_number, "男", "41010201", "回族", "13900009999", ""]]))
+    assert fired
+    assert status["status"] == "done"
+    assert (status["updated"], status["rejected"]) == (0, 1)
+    assert stored(app, id_number, "ethnicity", "phone", "locked") == ("01", "13800009999", True)
+    assert "锁定" in error_report(school, batch_id)[1][2]
+
+
+def test_concurrent_insert_of_the_same_new_id_rejects_only_that_row(school, app, monkeypatch):
+    from sqlalchemy import insert
+
+    from app.candidates import importer
+    from app.jurisdiction import Node
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    rows = [idn(25, 235), idn(25, 237), idn(25, 239), idn(25, 241)]
+    raced = rows[2]  # in the second chunk, after the first one is committed
+    with app.app_context():
+        values = dict(exam_id=exam_id(app), name="并发者", gender="1",
+                      id_number=raced, birth_date=dt.date(2011, 4, 25),
+                      node_id=db.session.execute(select(Node.id).where(Node.code == "41010201")).scalar_one(),
+                      created_on=dt.datetime.now(), changed_on=dt.datetime.now())
+    fired = _race(monkeypatch, raced,
+                  lambda: _elsewhere(lambda: insert(Candidate.__table__).values(**values)))
+    batch_id, status = run_import(school, app, csv_bytes(
+        [[f"考生{'甲乙丙丁'[i]}", n, "男", "41010201", "汉", "13800001234", ""]
+         for i, n in enumerate(rows)]))
+    assert fired
+    assert status["status"] == "done"
+    assert (status["created"], status["rejected"]) == (3, 1)
+    assert candidate(app, raced).name == "并发者"
+    assert all(candidate(app, n).name.startswith("考生") for n in rows if n != raced)
+    (row, column, reason), = error_report(school, batch_id)[1:]
+    assert (row, column) == ("4", "身份证号")
+    assert "导入期间" in reason and "郑州市第五十七中学" in reason
+
+
+# --- 考生号, class and exam-specific columns -----------------------------------------------
+
+def test_gaokao_import_sets_number_class_and_gaokao_fields(school, app):
+    header = ["姓名", "身份证号", "学校代码", "KSH", "BJ", "KLDM", "WYYZDM", "毕业学校", "文化程度"]
+    id_number = make_id_number("410102", dt.date(2008, 2, 14), 243)
+    batch_id = upload(school, app, csv_bytes(
+        [["褚九", id_number, "41010201", "26410102150001", "高三（5）班", "3", "英语",
+          "郑州市第五十七中学", "普通高中"]], header=header), kind="gaokao")
+    page = school.get(f"/registry-import/{batch_id}/mapping").get_data(as_text=True)
+    # The 成人高考 column is not offered for a 高考 exam (nor mapped automatically).
+    assert 'name="col_subject_track"' in page and 'name="col_education_level"' not in page
+    status = start(school, app, batch_id)
+    assert (status["created"], status["rejected"]) == (1, 0)
+    assert stored(app, id_number, "candidate_number", "class_name", "subject_track",
+                  "foreign_language", "graduation_school", "education_level") == (
+        "26410102150001", "高三（5）班", "3", "1", "郑州市第五十七中学", None)
+    export = school.get("/candidateview/export/csv?_flt_0_candidate_number=26410102150001")
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    record = dict(zip(rows[0], rows[1]))
+    assert (record["考生号"], record["班级"], record["科类"], record["外语语种"]) == (
+        "26410102150001", "高三（5）班", "物理类", "英语")
+
+
+def test_adult_import_sets_adult_fields(login, app):
+    point = login("zy_point")
+    header = ["姓名", "身份证号", "学校代码", "文化程度", "职业", "参加工作时间", "考生特征",
+              "招生类别", "学习形式", "毕业日期", "毕业证书编号", "备注", "科类"]
+    id_number = make_id_number("410102", dt.date(1994, 6, 1), 245)
+    _, status = run_import(point, app, csv_bytes(
+        [["卫十", id_number, "BM410102", "大学专科", "2", "2015-07-01", "年满25周岁", "非定向",
+          "函授", "2015年6月30日", "1045912015000456", "在职", "理工"]], header=header),
+        kind="adult")
+    assert (status["created"], status["rejected"]) == (1, 0)
+    assert stored(app, id_number, "education_level", "occupation", "work_start",
+                  "candidate_feature", "enrolment_type", "study_form", "graduation_date",
+                  "diploma_number", "remark", "subject_track") == (
+        "30", "2", dt.date(2015, 7, 1), "02", "01", "3", dt.date(2015, 6, 30),
+        "1045912015000456", "在职", None)
+
+
+def test_duplicate_candidate_numbers_are_rejected(school, app):
+    header = ["姓名", "身份证号", "学校代码", "考生号"]
+    held = make_id_number("410102", dt.date(2011, 4, 26), 247)
+    run_import(school, app, csv_bytes([["蒋一", held, "41010201", "26410102159901"]], header=header))
+    a, b = idn(27, 249), idn(27, 251)
+    batch_id, status = run_import(school, app, csv_bytes([
+        ["沈二", a, "41010201", "26410102159901"],   # held by 蒋一
+        ["韩三", b, "41010201", "26410102159902"],
+        ["杨四", idn(27, 253), "41010201", "26410102159902"],  # repeats row 3
+    ], header=header))
+    assert (status["created"], status["rejected"]) == (1, 2)
+    report = {int(r[0]): r for r in error_report(school, batch_id)[1:]}
+    assert report[2][1] == "考生号" and "郑州市第五十七中学" in report[2][2]
+    assert report[4][1] == "考生号" and "3" in report[4][2]
+    assert candidate(app, a) is None
+
+
+def test_convert_row_refuses_fields_of_another_exam_kind_and_future_dates(app):
+    from app.candidates.importer import RowError, convert_row
+
+    values = {"name": "朱五", "id_number": idn(28, 255), "school_code": "41010201",
+              "subject_track": "3", "work_start": "2090-01-01"}
+    with app.test_request_context():
+        with pytest.raises(RowError) as info:
+            convert_row(values, "adult")
+        problems = dict(info.value.problems)
+        assert "高考" in problems["subject_track"] and "2090-01-01" in problems["work_start"]
+        with pytest.raises(RowError) as info:
+            convert_row({**values, "work_start": ""}, ZHONGZHAO)
+        assert set(dict(info.value.problems)) == {"subject_track"}
+        cand, _guardian, _school = convert_row({**values, "work_start": ""}, "gaokao")
+        assert cand["subject_track"] == "3" and "work_start" not in cand and "phone" not in cand
+
+
+# --- progress while running; failures --------------------------------------------------
+
+def test_progress_page_and_status_while_the_job_runs(school, login, app, monkeypatch):
+    from app.candidates import importer, tasks
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    watcher = login("zy_school")
+    seen = []
+    real = tasks.report_progress
+
+    def progress(done, total, message=""):
+        real(done, total, message)
+        if not seen:  # after the first chunk is committed
+            seen.append((watcher.get(f"/registry-import/{batch_id}/status").get_json(),
+                         watcher.get(f"/registry-import/{batch_id}").get_data(as_text=True)))
+
+    monkeypatch.setattr(tasks, "report_progress", progress)
+    batch_id = upload(school, app, csv_bytes(
+        [[f"进度{'甲乙丙丁戊'[i]}", idn(29, 261 + 2 * i), "男", "41010201", "汉", "13800001234", ""]
+         for i in range(5)]))
+    final = start(school, app, batch_id)
+    (mid, page), = seen
+    assert mid["status"] == "running" and mid["total"] == 5 and mid["created"] == 2
+    assert 0 <= mid["percent"] < 100
+    assert 'id="created">2<' in page and 'id="total">5<' in page and "import-progress" in page
+    assert final["status"] == "done" and final["percent"] == 100 and final["created"] == 5
+
+
+def test_job_that_raises_ends_failed_with_a_message(school, app, monkeypatch):
+    from app.candidates import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 1)
+    original, calls = importer.Importer._write, []
+
+    def write(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return original(self, *args)
+
+    monkeypatch.setattr(importer.Importer, "_write", write)
+    first, second = idn(30, 271), idn(30, 273)
+    batch_id, status = run_import(school, app, csv_bytes([
+        ["失败甲", first, "男", "41010201", "汉", "13800001234", ""],
+        ["失败乙", second, "男", "41010201", "汉", "13800001234", ""]]))
+    assert status["status"] == "failed" and status["percent"] == 100
+    assert "服务器错误" in status["message"] and "disk full" not in status["message"]
+    assert status["created"] == 1
+    assert candidate(app, first) is not None and candidate(app, second) is None
+    with app.app_context():
+        assert db.session.get(ImportBatch, batch_id).status == "failed"
+    page = school.get(f"/registry-import/{batch_id}").get_data(as_text=True)
+    assert "import-progress" in page
+
+
+def test_endless_concurrent_changes_end_the_job_failed(school, app, monkeypatch):
+    from app.candidates import importer
+
+    id_number = idn(30, 275)
+    run_import(school, app, csv_bytes([["冲突甲", id_number, "男", "41010201", "汉", "13800001234", ""]]))
+
+    def always_stale(conn, updates, now):
+        raise importer._Stale()
+
+    monkeypatch.setattr(importer.Importer, "_update", staticmethod(always_stale))
+    _, status = run_import(school, app, csv_bytes(
+        [["冲突甲", id_number, "男", "41010201", "回族", "13800001234", ""]]))
+    assert status["status"] == "failed" and "重新导入" in status["message"]
+    assert stored(app, id_number, "ethnicity") == ("01",)

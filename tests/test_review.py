@@ -23,15 +23,16 @@ def text(resp):
     return resp.get_data(as_text=True)
 
 
-def new_candidate(app, school="41010201", **extra):
-    """A fresh draft candidate at ``school`` (id)."""
+def new_candidate(app, school="41010201", name="审核考生", category="01", **extra):
+    """A fresh draft candidate at ``school`` (its code); returns its id."""
     with app.app_context():
         exam = db.session.execute(
             select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
         node = db.session.execute(select(Node).where(Node.code == school)).scalar_one()
         birth = dt.date(2011, 6, 1)
-        cand = Candidate(exam=exam, node=node, name="审核考生", gender="1", birth_date=birth,
-                         id_number=make_id_number(school[:6], birth, next(_seq)), category="01",
+        region = school[:6] if school[:6].isdigit() else school[2:8]
+        cand = Candidate(exam=exam, node=node, name=name, gender="1", birth_date=birth,
+                         id_number=make_id_number(region, birth, next(_seq)), category=category,
                          **extra)
         db.session.add(cand)
         db.session.commit()
@@ -61,7 +62,10 @@ def act(client, name, cids, **form):
     return text(resp)
 
 
-def api(client, payload):
+def api(client, payload, version=True):
+    """POST the JSON API; ``version`` True sends the record's current version."""
+    if version is True:
+        payload = {**payload, "version": state(client.app, payload["id"])[3]}
     client.refresh_token("/review/list/")
     return client.http.post("/review/api/transition", data=json.dumps(payload),
                             content_type="application/json",
@@ -157,8 +161,10 @@ def test_action_outside_phase_is_refused_everywhere(login, app, window):
     resp = api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})
     assert resp.status_code == 403 and "2026-03-25 17:00" in resp.get_json()["error"]
     reviewer.refresh_token("/review/list/")
-    forged = reviewer.post("/review/confirm/school_approve", {"ids": str(cid), **SIGNOFF})
-    assert forged.status_code == 302
+    version = f"v_{cid}"
+    forged = text(reviewer.post("/review/confirm/school_approve",
+                                {"ids": str(cid), version: state(app, cid)[3], **SIGNOFF}))
+    assert "2026-03-25 17:00" in forged
     assert state(app, cid)[0] == "confirmed"
 
 
@@ -252,84 +258,29 @@ def test_two_reviewers_racing_one_wins_one_gets_conflict(login, app):
                         follow_redirects=True))
     assert state(app, cid)[0] == "school_approved"
     assert "someone else" in page or "其他人" in page or "他人" in page
-    stale = api(second, {"id": cid, "action": "county_approve", "version": 1})
-    assert stale.status_code in (409, 422)
+    stale = api(second, {"id": cid, "action": "school_reject", "reason": "不符", "version": 1},
+                version=False)
+    assert stale.status_code == 409 and "他人" in stale.get_json()["error"]
 
 
-def _lock(app, login, cid):
-    from app.review.workflow import mark_printed
+def print_form(client, cid):
+    """Print the 报名登记表 the way staff do (the PDF is what gets signed)."""
+    resp = client.get(f"/print/registration/{cid}.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
 
-    with app.app_context():
-        mark_printed(db.session.get(Candidate, cid))
-        db.session.commit()
-    act(login("zy_school"), "mark_signed", [cid])
+
+def sign(app, login, cid):
+    """Print the form, then mark it signed through the review list: the record locks."""
+    staff = login("zy_school")
+    print_form(staff, cid)
+    act(staff, "mark_signed", [cid])
     assert state(app, cid)[1] is True
 
 
 def test_sign_requires_printed_form(login, app):
     cid = new_candidate(app, state="confirmed")
-    act(login("zy_school"), "mark_signed", [cid])
-    assert state(app, cid)[1] is False
-
-
-def test_every_write_path_is_refused_on_a_locked_record(login, app, ids):
-    import io
-
-    cid = new_candidate(app, state="confirmed", phone="13700000000")
-    _lock(app, login, cid)
-    c = login("zy_school")
-    c.refresh_token(f"/candidateview/edit/{cid}")
-    page = text(c.post(f"/candidateview/edit/{cid}",
-                       edit_form(app, cid, name="改名考生", phone="13911112222"),
-                       follow_redirects=True))
-    assert "锁定" in page or "locked" in page
-    c.post(f"/candidateview/delete/{cid}")
-    c.refresh_token("/guardianview/add")
-    c.post("/guardianview/add", {"candidate": str(cid), "name": "李四", "relation": "51"})
-    # import of the same ID number
-    data = f"姓名,身份证号,学校代码\n改名考生,{_id_of(app, cid)},41010201\n".encode()
-    c.refresh_token("/registry-import/")
-    resp = c.http.post("/registry-import/", content_type="multipart/form-data", data={
-        "csrf_token": c.token, "exam": str(_exam_id(app)), "file": (io.BytesIO(data), "a.csv")})
-    batch = int(resp.location.rstrip("/").split("/")[-2])
-    c.post(f"/registry-import/{batch}/mapping", {"col_name": "0", "col_id_number": "1",
-                                                 "col_school_code": "2"})
-    c.run_jobs()
-    status = c.get(f"/registry-import/{batch}/status").get_json()
-    assert status["rejected"] == 1 and status["updated"] == 0
-    # review rejection and the API
-    assert api(login("zy_school_reviewer"), {"id": cid, "action": "school_reject",
-                                             "reason": "x"}).status_code == 403
-    with app.app_context():
-        cand = db.session.get(Candidate, cid)
-        assert cand.name == "审核考生" and cand.phone == "13700000000" and cand.guardians == []
-        assert cand.state == "confirmed"
-
-
-def test_unlock_by_authorized_user_only_with_audit(login, app):
-    cid = new_candidate(app, state="confirmed")
-    _lock(app, login, cid)
-    act(login("zy_school"), "unlock", [cid], reason="我想改")
-    assert state(app, cid)[1] is True
-    act(login("zy_admin"), "unlock", [cid], reason="")
-    assert state(app, cid)[1] is True
-    act(login("zy_admin"), "unlock", [cid], reason="考生更正手机号")
-    assert state(app, cid)[1] is False
-    # a change while unlocked, then lock again
-    with app.app_context():
-        cand = db.session.get(Candidate, cid)
-        cand.phone = "13600000000"
-        db.session.commit()
-    act(login("zy_admin"), "relock", [cid])
-    assert state(app, cid)[1] is True
-    with app.app_context():
-        rows = db.session.execute(select(AuditLog).where(
-            AuditLog.table_name == "ks_candidate", AuditLog.row_id == cid)
-            .order_by(AuditLog.id)).scalars().all()
-        unlock = [r for r in rows if r.changes and r.changes.get("locked") == [True, False]]
-        assert unlock and unlock[0].reason == "考生更正手机号" and unlock[0].username == "zy_admin"
-        assert any(r.changes and r.changes.get("phone") == [None, "13600000000"] for r in rows)
-        assert any(r.changes and r.changes.get("locked") == [False, True] for r in rows)
+    page = act(login("zy_school"), "mark_signed", [cid])
+    assert state(app, cid)[1] is False and "请先打印" in page
 
 
 def test_qualification_has_its_own_approval_chain(login, app):
@@ -402,3 +353,242 @@ def test_publicity_list_for_a_chosen_state(login, app, ids):
     assert masked[approved] in out.replace(" ", "") and masked[draft] not in out.replace(" ", "")
     assert login("zy_admin").get(f"/print/publicity/{ids.node('41010202')}.pdf"
                                  f"?exam={_exam_id(app)}&state=bogus").status_code == 404
+
+
+# --- first review at a registration point ------------------------------------------------------
+
+
+def test_point_candidate_goes_through_first_review_county_and_city(login, app):
+    cid = new_candidate(app, school="BM410102", name="回籍考生", category="02")
+    act(login("zy_point"), "confirm_on_behalf", [cid])
+    assert state(app, cid)[0] == "confirmed"
+    # the school's reviewer does not see the point's candidates; the point's reviewer does
+    page = act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    assert state(app, cid)[0] == "confirmed" and re.search(r"0\D+0", page)
+    act(login("zy_point_reviewer"), "school_approve", [cid],
+        principal_name="李主任", signed_on="2026-11-20")
+    assert state(app, cid)[0] == "school_approved"
+    act(login("zy_reviewer"), "county_approve", [cid])
+    act(login("zz_reviewer"), "city_approve", [cid])
+    assert state(app, cid)[0] == "city_approved"
+    with app.app_context():
+        first = db.session.execute(select(ReviewEvent).where(
+            ReviewEvent.candidate_id == cid, ReviewEvent.action == "school_approve")).scalar_one()
+        assert first.actor == "zy_point_reviewer" and first.principal_name == "李主任"
+
+
+def test_county_admin_binds_a_reviewer_to_a_point(login, ids, app):
+    from flask_appbuilder.security.sqla.models import Role
+
+    from app.security import KsUser
+
+    with app.app_context():
+        role_id = db.session.execute(select(Role.id).where(Role.name == "school_reviewer")).scalar_one()
+    c = login("zy_admin")
+    c.refresh_token("/users/add")
+    c.post("/users/add", {
+        "username": "zy_point_reviewer2", "first_name": "审核员", "last_name": "报名点",
+        "email": "zy_point_reviewer2@example.invalid", "node": ids.node("BM410102"),
+        "roles": role_id, "active": "y", "password": "Strong-pass-2026",
+        "conf_password": "Strong-pass-2026"})
+    with app.app_context():
+        user = db.session.execute(select(KsUser).where(
+            KsUser.username == "zy_point_reviewer2")).scalar_one()
+        assert user.node.code == "BM410102" and [r.name for r in user.roles] == ["school_reviewer"]
+    cid = new_candidate(app, school="BM410102", state="confirmed")
+    act(login("zy_point_reviewer2", "Strong-pass-2026"), "school_approve", [cid], **SIGNOFF)
+    assert state(app, cid)[0] == "school_approved"
+
+
+# --- signing binds the printed paper -----------------------------------------------------------
+
+
+def test_signing_needs_the_print_of_the_current_version(login, app):
+    cid = new_candidate(app, state="confirmed")
+    staff = login("zy_school")
+    print_form(staff, cid)
+    with app.app_context():
+        cand = db.session.get(Candidate, cid)
+        assert cand.printed_version == cand.version and cand.printed_at is not None
+    # a staff correction after printing: the paper no longer shows the record
+    staff.refresh_token(f"/candidateview/edit/{cid}")
+    staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13912345678"))
+    assert _phone(app, cid) == "13912345678"
+    page = act(staff, "mark_signed", [cid])
+    assert state(app, cid)[1] is False and "请重新打印" in page
+    print_form(staff, cid)
+    act(staff, "mark_signed", [cid])
+    assert state(app, cid)[1] is True
+
+
+def test_a_guardian_change_after_printing_needs_a_reprint(login, app):
+    cid = new_candidate(app, state="confirmed")
+    staff = login("zy_school")
+    print_form(staff, cid)
+    staff.refresh_token("/guardianview/add")
+    staff.post("/guardianview/add", {"candidate": str(cid), "name": "李四", "relation": "51"})
+    with app.app_context():
+        assert [g.name for g in db.session.get(Candidate, cid).guardians] == ["李四"]
+    assert "请重新打印" in act(staff, "mark_signed", [cid])
+    assert state(app, cid)[1] is False
+
+
+def test_reject_correct_reconfirm_needs_a_reprint(login, app):
+    cid = new_candidate(app, state="confirmed")
+    staff = login("zy_school")
+    print_form(staff, cid)
+    act(login("zy_school_reviewer"), "school_reject", [cid], reason="手机号有误")
+    with app.app_context():
+        assert db.session.get(Candidate, cid).printed_version is None  # the paper was rejected
+    staff.refresh_token(f"/candidateview/edit/{cid}")
+    staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13922223333"))
+    act(staff, "confirm_on_behalf", [cid])
+    assert state(app, cid)[0] == "confirmed"
+    assert "请先打印" in act(staff, "mark_signed", [cid])
+    assert state(app, cid)[1] is False
+    print_form(staff, cid)
+    act(staff, "mark_signed", [cid])
+    assert state(app, cid)[1] is True
+
+
+def test_approval_between_print_and_signature_keeps_the_print_valid(login, app):
+    cid = new_candidate(app, state="confirmed")
+    staff = login("zy_school")
+    print_form(staff, cid)
+    act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    act(staff, "mark_signed", [cid])
+    assert state(app, cid)[:2] == ("school_approved", True)
+
+
+# --- staff edits of approved records ---------------------------------------------------------
+
+
+def _phone(app, cid):
+    with app.app_context():
+        return db.session.get(Candidate, cid).phone
+
+
+def test_staff_cannot_change_an_approved_record_until_it_is_rejected(login, app):
+    cid = new_candidate(app, state="school_approved", phone="13700000001")
+    staff = login("zy_school")
+    staff.refresh_token(f"/candidateview/edit/{cid}")
+    page = text(staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13700000002"),
+                           follow_redirects=True))
+    assert "审核通过后不得修改" in page and "退回" in page
+    staff.refresh_token("/guardianview/add")
+    staff.post("/guardianview/add", {"candidate": str(cid), "name": "王五", "relation": "51"})
+    with app.app_context():
+        cand = db.session.get(Candidate, cid)
+        assert cand.phone == "13700000001" and cand.guardians == [] and cand.state == "school_approved"
+    act(login("zy_reviewer"), "county_reject", [cid], reason="请更正手机号")
+    staff.refresh_token(f"/candidateview/edit/{cid}")
+    staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13700000002"))
+    assert _phone(app, cid) == "13700000002" and state(app, cid)[0] == "rejected"
+
+
+# --- approvals move on a signed record; rejections need an unlock ---------------------------
+
+
+def test_review_state_moves_on_a_locked_record_but_rejection_needs_unlock(login, app):
+    cid = new_candidate(app, state="confirmed")
+    sign(app, login, cid)
+    act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    assert state(app, cid)[:2] == ("school_approved", True)
+    resp = api(login("zy_reviewer"), {"id": cid, "action": "county_reject", "reason": "照片不合格"})
+    assert resp.status_code == 403 and "锁定" in resp.get_json()["error"]
+    assert state(app, cid)[:2] == ("school_approved", True)
+    act(login("zy_admin"), "unlock", [cid], reason="县区审核发现照片不合格")
+    act(login("zy_reviewer"), "county_reject", [cid], reason="照片不合格")
+    assert state(app, cid)[:3] == ("rejected", False, "照片不合格")
+
+
+# --- review list: state filter, every skip reason, version required ---------------------------
+
+
+def test_state_filter_is_a_labelled_select(login, app):
+    new_candidate(app, name="筛选退回", state="rejected")
+    new_candidate(app, name="筛选确认", state="confirmed")
+    c = login("zy_school_reviewer")
+    page = text(c.get("/review/list/"))
+    # FAB's filter widget receives each column's input as HTML in a JSON argument
+    fields = next(json.loads(line.strip().rstrip(",")) for line in page.splitlines()
+                  if line.strip().startswith('{"exam": "\\u003cselect'))
+    assert fields["state"].startswith("<select")
+    assert '<option value="school_approved">学校/报名点已审核</option>' in fields["state"]
+    listed = text(c.get("/review/list/?_flt_0_state=rejected&psize_ReviewView=100"))
+    assert "筛选退回" in listed and "筛选确认" not in listed
+
+
+def test_every_skipped_row_is_listed_with_its_reason(login, app):
+    drafts = [new_candidate(app, name=f"跳过{i:02d}") for i in range(25)]
+    page = act(login("zy_reviewer"), "county_approve", drafts)
+    table = page[page.index('id="review-skipped"'):]
+    assert table.count("<tr>") == 26  # header + every skipped row, not only the first 20
+    assert "跳过24" in table and "不能执行" in table
+    assert re.search(r"0\D+25", page)
+
+
+def test_api_requires_the_version(login, app):
+    cid = new_candidate(app, state="confirmed")
+    reviewer = login("zy_school_reviewer")
+    resp = api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF}, version=False)
+    assert resp.status_code == 400 and "version" in resp.get_json()["error"]
+    resp = api(reviewer, {"id": cid, "action": "school_approve", "version": "abc", **SIGNOFF},
+               version=False)
+    assert resp.status_code == 422 and "整数" in resp.get_json()["error"]
+    assert state(app, cid)[0] == "confirmed"
+    resp = api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})
+    assert resp.status_code == 200 and resp.get_json()["state"] == "school_approved"
+
+
+def test_a_post_without_the_versions_seen_changes_nothing(login, app):
+    cid = new_candidate(app, state="confirmed")
+    reviewer = login("zy_school_reviewer")
+    reviewer.refresh_token("/review/list/")
+    page = text(reviewer.post("/review/confirm/school_approve", {"ids": str(cid), **SIGNOFF}))
+    assert "版本号" in page and state(app, cid)[0] == "confirmed"
+
+
+# --- timeline extensions and qualification results -------------------------------------------
+
+
+def test_timeline_shows_extensions_to_the_regions_concerned(login, app, ids, window):
+    window("staff_entry", *PAST)
+    with app.app_context():
+        phase = db.session.execute(select(Phase).join(Exam).where(
+            Exam.year == 2026, Exam.kind == ZHONGZHAO, Phase.activity == "staff_entry")).scalar_one()
+        db.session.add(PhaseExtension(phase_id=phase.id, node_id=ids.node("410102"),
+                                      new_end=dt.datetime(2026, 4, 2, 17), reason="中原区停电"))
+        db.session.commit()
+        exam_id = phase.exam_id
+    line = "中原区延时至2026-04-02 17:00"
+    for user, sees in (("zz_admin", True), ("zy_school", True), ("eq_admin", False)):
+        page = text(login(user).get(f"/phases/timeline/{exam_id}"))
+        assert (line in page and "中原区停电" in page) is sees, user
+    assert "首场考试日期" in text(login("zz_admin").get(f"/phases/timeline/{exam_id}"))
+
+
+def test_qualification_results_for_the_candidate_pages(login, app):
+    from app.review.feedback import qualification_results
+    from app.review.models import Qualification
+
+    cid = new_candidate(app, state="confirmed")
+    staff = login("zy_school")
+    staff.refresh_token("/qualifications/add")
+    staff.post("/qualifications/add", {"candidate": str(cid), "kind": "allocation", "note": "x"})
+    with app.app_context():
+        assert [r["state"] for r in qualification_results(cid)] == ["pending"]
+        qid = db.session.execute(select(Qualification.id).where(
+            Qualification.candidate_id == cid)).scalar_one()
+    reviewer = login("zy_school_reviewer")
+    reviewer.refresh_token("/qualifications/list/")
+    resp = reviewer.post("/qualifications/action_post", {"action": "q_school_reject",
+                                                         "rowid": [str(qid)]})
+    page = text(reviewer.get(resp.location))
+    reviewer.post("/qualifications/confirm/q_school_reject",
+                  {"ids": str(qid), **versions(page), "reason": "不符合分配生条件"})
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        [result] = qualification_results(cid)
+        assert result["kind"] == "allocation" and result["rejected"] is True
+        assert result["reason"] == "不符合分配生条件" and result["decided_on"] is not None
+        assert str(result["state_label"]) == "未通过"

@@ -74,6 +74,13 @@ def account(app, cid):
             CandidateAccount.candidate_id == cid)).scalar_one_or_none()
 
 
+@pytest.fixture(autouse=True)
+def fresh_address_limit(app):
+    """Every test here posts logins from one address: start each with an empty per-address
+    bucket (SELF_SERVICE_RATE_LIMIT, 60/minute by default), as the tests of the limit do."""
+    app.appbuilder.sm.limiter.reset()
+
+
 @pytest.fixture
 def staff(login):
     return login("zy_school")
@@ -95,27 +102,45 @@ def candidate(app, staff):
 
 
 @pytest.fixture
-def window(app):
-    """Set the 2026 中招 self-registration window; restores it afterwards."""
-    saved = {}
+def phase(app):
+    """phase(activity, start, end, kind=ZHONGZHAO): set the window of an activity of a 2026
+    exam (every row of it, or a new row when there is none); restores it afterwards."""
+    saved, created = {}, []
 
-    def set_window(activity, start, end):
+    def set_window(activity, start, end, kind=ZHONGZHAO):
         with app.app_context():
-            phase = db.session.execute(select(Phase).join(Exam).where(
-                Exam.year == 2026, Exam.kind == ZHONGZHAO, Phase.activity == activity)).scalar_one()
-            saved.setdefault(phase.id, (phase.start, phase.end))
-            phase.start, phase.end = start, end
+            exam = db.session.execute(
+                select(Exam).where(Exam.year == 2026, Exam.kind == kind)).scalar_one()
+            rows = db.session.execute(select(Phase).where(
+                Phase.exam_id == exam.id, Phase.activity == activity)).scalars().all()
+            if not rows:
+                row = Phase(exam_id=exam.id, activity=activity, name="测试窗口", start=start,
+                            end=end)
+                db.session.add(row)
+                db.session.flush()
+                created.append(row.id)
+            for row in rows:
+                saved.setdefault(row.id, (row.start, row.end))
+                row.start, row.end = start, end
             db.session.commit()
         _WINDOWS.clear()  # the status page keeps windows for a few seconds per process
 
     yield set_window
     with app.app_context():
         for pid, (start, end) in saved.items():
-            phase = db.session.get(Phase, pid)
-            phase.start, phase.end = start, end
+            row = db.session.get(Phase, pid)
+            row.start, row.end = start, end
+        for pid in created:
+            db.session.delete(db.session.get(Phase, pid))
         db.session.execute(PhaseExtension.__table__.delete())
         db.session.commit()
     _WINDOWS.clear()
+
+
+@pytest.fixture
+def window(phase):
+    """The 2026 中招 windows: window(activity, start, end)."""
+    return phase
 
 
 # --- activation and passwords ----------------------------------------------------------------
@@ -244,16 +269,47 @@ def test_idle_session_expires(app, candidate):
     assert resp.status_code == 302 and resp.location.endswith("/me/login")
 
 
+def copy_session(source, app):
+    """Another client holding a copy of ``source``'s session cookie (a stolen cookie)."""
+    thief = Client(app)
+    thief.http.set_cookie("session", source.http.get_cookie("session").value)
+    return thief
+
+
 def test_password_change_ends_other_sessions(app, candidate):
     c, _cid, idn = candidate()
-    other = Client(app)
-    me_login(other, idn)
-    assert other.get("/me/").status_code == 200
+    thief = copy_session(c, app)
+    assert thief.get("/me/").status_code == 200
     resp = c.post("/me/password", {"current": GOOD, "password": "green-hill-lake-77",
                                    "password2": "green-hill-lake-77"})
     assert resp.status_code == 302
-    assert other.get("/me/").status_code == 302
+    assert thief.get("/me/").status_code == 302
     assert c.get("/me/").status_code == 200
+
+
+def test_a_new_login_ends_the_older_session(app, candidate):
+    c, _cid, idn = candidate()
+    other = Client(app)
+    assert me_login(other, idn).status_code == 302
+    assert other.get("/me/").status_code == 200
+    assert c.get("/me/").status_code == 302  # one session per account
+
+
+def test_logout_ends_the_session_on_the_server(app, candidate):
+    c, _cid, _idn = candidate()
+    thief = copy_session(c, app)
+    assert thief.get("/me/info").status_code == 200
+    assert c.post("/me/logout").status_code == 302
+    assert thief.get("/me/").status_code == 302  # the copied cookie is dead too
+    assert thief.get("/me/info").location.endswith("/me/login")
+
+
+def test_session_has_an_absolute_lifetime(app, candidate):
+    c, _cid, _idn = candidate()
+    with c.http.session_transaction() as sess:
+        sess["ss_start"] -= 8 * 3600 + 1  # active all along (ss_seen is recent)
+    resp = c.get("/me/")
+    assert resp.status_code == 302 and resp.location.endswith("/me/login")
 
 
 # --- isolation --------------------------------------------------------------------------------
@@ -389,14 +445,18 @@ def test_staff_reset_issues_a_new_code_and_the_old_one_stops_working(app, staff,
     assert first != second
     assert activate(client, idn, first).status_code == 401
     assert activate(client, idn, second).status_code == 302
-    # the candidate forgot the password: the school resets with a third code
-    third = issue(staff, cid)
-    me_login(client, idn)
-    assert client.get("/me/").status_code == 200  # old password still works until the new code is used
+    # the account may be compromised: the school resets it with a third code, which ends
+    # the old password and the open session at once
+    assert client.get("/me/").status_code == 200
+    staff.refresh_token(f"/activation/{cid}")
+    slip = text(staff.post(f"/activation/{cid}"))
+    third = re.search(r'data-code="([A-Z0-9]{8})"', slip).group(1)
+    assert 'id="reset-note"' in slip and "旧密码" in slip
+    assert client.get("/me/").status_code == 302
+    assert me_login(Client(app), idn).status_code == 401
     other = Client(app)
     assert activate(other, idn, third, "yellow-sand-dune-31").status_code == 302
-    assert me_login(Client(app), idn).status_code == 401
-    assert client.get("/me/").status_code == 302  # the old session ended with the old password
+    assert me_login(Client(app), idn, "yellow-sand-dune-31").status_code == 302
     with app.app_context():
         events = db.session.execute(select(AuditLog).where(
             AuditLog.action == "activation", AuditLog.row_id == cid)
@@ -455,3 +515,209 @@ def test_posts_without_csrf_token_are_refused(app, candidate):
                                                     "password": GOOD}).status_code == 400
     with app.app_context():
         assert db.session.get(Candidate, cid).phone == "13800001111"
+
+
+# --- password rules, login by 考生号, recovery, password page ------------------------------
+
+
+@pytest.mark.parametrize("password", ["qwer1234", "12345678a", "abcdefgh", "1qaz2wsx3edc",
+                                      "password1", "woaini1314", "gaokao2026"])
+def test_common_and_patterned_passwords_are_refused(password):
+    from app.passwords import password_problems
+
+    assert password_problems(password), password
+
+
+def test_passwords_derived_from_a_short_chinese_name_are_refused():
+    from app.passwords import name_variants, password_problems
+
+    personal = name_variants("王芳")
+    assert {"王芳", "wangfang", "fangwang"} <= set(personal)
+    for password in ("王芳abc12345", "Wangfang-Lake-77", "lake-fangwang-77"):
+        assert password_problems(password, personal), password
+    assert password_problems("blue-river-stone-42", personal) == []
+    assert password_problems("blue-river-stone-42") == []
+    assert "lvbu" in name_variants("吕布") and "lubu" in name_variants("吕布")
+
+
+def test_activation_refuses_a_password_with_the_two_character_name(app, staff, client):
+    cid, idn = new_candidate(app, name="王芳")
+    code = issue(staff, cid)
+    for password in ("王芳abc12345", "wangfang-river-9"):
+        resp = activate(client, idn, code, password)
+        assert resp.status_code == 400 and "姓名" in text(resp), password
+    resp = activate(client, idn, code, "qwer1234")
+    assert resp.status_code == 400 and "容易被猜到" in text(resp)
+    assert account(app, cid).password_hash is None
+    assert activate(client, idn, code).status_code == 302
+
+
+def test_login_with_the_candidate_number(app, candidate):
+    c, cid, idn = candidate(candidate_number="26410102970001")
+    c.post("/me/logout")
+    resp = me_login(Client(app), " 26410102970001 ", "wrong-password-9")
+    assert resp.status_code == 401 and "身份证号/考生号或密码错误" in text(resp)
+    assert "身份证号或考生号" in text(Client(app).get("/me/login"))
+    other = Client(app)
+    assert me_login(other, "26410102970001").status_code == 302
+    assert "自助考生" in text(other.get("/me/"))
+    assert me_login(Client(app), idn).status_code == 302  # the ID number still works
+
+
+def test_recovery_does_not_tell_whether_an_account_exists(app, candidate):
+    _c, _cid, idn = candidate()
+    unknown = make_id_number("410102", BIRTH, 995)
+    pages = {}
+    for number in (idn, unknown):
+        c = Client(app)
+        c.refresh_token("/me/recover")
+        first = c.post("/me/recover", {"id_number": number})
+        again = c.post("/me/recover", {"id_number": number})
+        question = re.search(r'id="question">([^<]+)<', text(first)).group(1)
+        assert first.status_code == again.status_code == 200
+        assert question in text(again)  # the same question every time
+        wrong = c.post("/me/recover", {"step": "reset", "id_number": number, "answer": "不对",
+                                       "password": "purple-moon-rain-5",
+                                       "password2": "purple-moon-rain-5"})
+        error = re.search(r'id="error">([^<]+)<', text(wrong)).group(1)
+        pages[number] = (first.status_code, wrong.status_code, error)
+    assert pages[idn] == pages[unknown]
+    assert pages[unknown][1] == 401
+
+
+def test_wrong_current_passwords_count_toward_the_lock(app, candidate):
+    c, cid, idn = candidate()
+    form = {"current": "not-my-password", "password": "green-hill-lake-77",
+            "password2": "green-hill-lake-77"}
+    for _ in range(4):
+        resp = c.post("/me/password", form)
+        assert resp.status_code == 400 and "当前密码" in text(resp)
+    resp = c.post("/me/password", form)
+    assert resp.status_code == 302 and resp.location.endswith("/me/login")
+    assert c.get("/me/").status_code == 302  # the session ended with the lock
+    with app.app_context():
+        acc = db.session.execute(select(CandidateAccount).where(
+            CandidateAccount.candidate_id == cid)).scalar_one()
+        assert acc.locked_until > dt.datetime.now()
+    assert me_login(Client(app), idn).status_code == 401  # right password, locked
+    with app.app_context():
+        acc = db.session.get(CandidateAccount, acc.id)
+        acc.locked_until = None
+        db.session.commit()
+
+
+def test_password_posts_share_the_address_limit(app, candidate, tmp_path, database_url):
+    from app import create_app
+
+    _c, _cid, idn = candidate()
+    limited = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=database_url,
+                                     SELF_SERVICE_RATE_LIMIT="3 per minute",
+                                     RATELIMIT_STORAGE_URI="memory://"))
+    c = Client(limited)
+    assert me_login(c, idn).status_code == 302  # 1
+    form = {"current": "not-my-password", "password": "x", "password2": "x"}
+    assert c.post("/me/password", form).status_code == 400  # 2
+    assert c.post("/me/password", form).status_code == 400  # 3
+    assert c.post("/me/password", form).status_code == 429
+    assert me_login(Client(limited), idn).status_code == 429
+    with limited.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def test_default_address_limit_is_generous():
+    import config
+
+    assert config.SELF_SERVICE_RATE_LIMIT == "60 per minute"
+    assert config.SELF_SERVICE_MAX_HOURS == 8
+
+
+# --- admission ticket --------------------------------------------------------------------------
+
+
+def test_ticket_download_follows_the_ticket_print_window(app, candidate, phase):
+    from app.forms.models import AdmissionTicket
+
+    c, cid, _ = candidate()
+    assert c.get("/me/forms/ticket.pdf").status_code == 404  # not issued yet
+    with app.app_context():
+        db.session.add(AdmissionTicket(candidate_id=cid, ticket_number=f"2641010201{cid:05d}",
+                                       site="郑州市第五十七中学考点", room="012", seat="18"))
+        db.session.commit()
+    phase("ticket_print", dt.datetime(2026, 1, 1), dt.datetime(2099, 1, 1))
+    assert 'href="/me/forms/ticket.pdf"' in text(c.get("/me/"))
+    pdf = c.get("/me/forms/ticket.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    with app.app_context():
+        logged = db.session.execute(select(AuditLog).where(
+            AuditLog.action == "print", AuditLog.row_id == cid)).scalars().all()
+        assert [e.changes["kind"] for e in logged] == ["ticket"]
+    phase("ticket_print", *PAST)
+    page = text(c.get("/me/"))
+    assert 'href="/me/forms/ticket.pdf"' not in page and "2026-03-25 17:00" in page
+    resp = c.get("/me/forms/ticket.pdf", follow_redirects=True)
+    assert resp.status_code == 200 and "2026-03-25 17:00" in text(resp)
+    assert not text(resp).startswith("%PDF")
+
+
+# --- staff: accounts of a unit, slips for a class ------------------------------------------------
+
+
+def test_staff_accounts_page_and_class_slips(app, staff, candidate, ids, login):
+    klass = "九年级（9）班"
+    _c, active_id, _ = candidate(class_name=klass, name="账号已开")
+    pending_id, _ = new_candidate(app, class_name=klass, name="账号待开")
+    issue(staff, pending_id)
+    none_id, none_idn = new_candidate(app, class_name=klass, name="账号未开")
+    with app.app_context():
+        exam_id = db.session.execute(select(Exam.id).where(
+            Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
+    unit = ids.node("41010201")
+    query = f"/accounts/?node_id={unit}&exam_id={exam_id}&class_name={klass}"
+    page = text(staff.get(query))
+    states = dict(re.findall(r'data-candidate="(\d+)" data-state="(\w+)"', page))
+    assert states == {str(active_id): "active", str(pending_id): "pending", str(none_id): "not_issued"}
+    assert "/accounts/" in text(staff.get("/"))  # in the menu
+    staff.refresh_token(query)
+    slips = text(staff.post("/accounts/slips", {"node_id": unit, "exam_id": exam_id,
+                                                "class_name": klass}))
+    codes = dict(re.findall(r'id="slip-(\d+)".*?data-code="([A-Z0-9]{8})"', slips, re.S))
+    assert list(codes) == [str(none_id)]  # active accounts and unexpired codes untouched
+    assert activate(Client(app), none_idn, codes[str(none_id)]).status_code == 302
+    with app.app_context():
+        event = db.session.execute(select(AuditLog).where(
+            AuditLog.action == "activation", AuditLog.row_id == none_id)).scalar_one()
+        assert event.changes["batch"] is True and event.username == "zy_school"
+    # nothing left to issue for the class: back to the list with a message
+    resp = staff.post("/accounts/slips", {"node_id": unit, "exam_id": exam_id,
+                                          "class_name": klass}, follow_redirects=True)
+    assert "均已开通账号" in text(resp)
+    # another county's staff see their own unit, never this one's candidates
+    other = login("eq_school")
+    assert other.get(query).status_code == 404
+    assert "账号已开" not in text(other.get("/accounts/"))
+    other.refresh_token("/accounts/")
+    assert other.post("/accounts/slips", {"node_id": unit, "exam_id": exam_id,
+                                          "class_name": klass}).status_code == 404
+    with app.app_context():
+        assert db.session.execute(select(AuditLog).where(
+            AuditLog.action == "activation", AuditLog.username == "eq_school")).first() is None
+    # reviewers have no access
+    reviewer = login("zy_school_reviewer")
+    assert reviewer.get(query).status_code in (302, 403)
+
+
+def test_locked_accounts_show_as_locked(app, staff, candidate, ids):
+    _c, cid, _ = candidate(class_name="九年级（8）班")
+    with app.app_context():
+        acc = db.session.execute(select(CandidateAccount).where(
+            CandidateAccount.candidate_id == cid)).scalar_one()
+        acc.locked_until = dt.datetime.now() + dt.timedelta(minutes=10)
+        db.session.commit()
+    with app.app_context():
+        exam_id = db.session.execute(select(Candidate.exam_id).where(Candidate.id == cid)).scalar()
+    page = text(staff.get(f"/accounts/?node_id={ids.node('41010201')}&exam_id={exam_id}"
+                          "&class_name=九年级（8）班"))
+    assert f'data-candidate="{cid}" data-state="locked"' in page
+    assert "锁定" in text(staff.get(f"/activation/{cid}"))

@@ -5,7 +5,9 @@ from flask import Flask
 
 from app.candidates import codes
 from app.candidates.validators import (
+    EXAM_FIELDS,
     ValidationError,
+    check_exam_field,
     check_id_consistency,
     division_prefix,
     form_validator,
@@ -15,10 +17,12 @@ from app.candidates.validators import (
     make_id_number,
     mask_id_number,
     message_text,
+    validate_candidate_number,
     validate_division_code,
     validate_id_number,
     validate_mobile,
     validate_name,
+    validate_past_date,
     validate_postcode,
 )
 
@@ -335,3 +339,57 @@ def test_gender_mapping_matches_id_numbers():
     assert codes.label(codes.GENDERS, codes.gender_code("F")) == "女"
     with pytest.raises(ValueError):
         codes.gender_mf("0")
+
+
+# --- 考生号, past dates, fields of one exam kind ------------------------------------------
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("26410102150001", "26410102150001"), (" 2641 0102 150001 ", "26410102150001"),
+    ("２６４１０１０２", "26410102"), ("a1", "A1"), ("X" * 20, "X" * 20),
+])
+def test_candidate_number_accepts(value, expected):
+    assert validate_candidate_number(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "2641-0102", "考生号1", "1" * 21, None])
+def test_candidate_number_rejects(value):
+    assert error_code(validate_candidate_number, value) == "candidate_number_format"
+
+
+def test_past_date():
+    today = date(2026, 3, 1)
+    assert validate_past_date(date(2026, 3, 1), today=today) == date(2026, 3, 1)
+    assert validate_past_date(datetime(2015, 7, 1, 0, 0), today=today) == date(2015, 7, 1)
+    assert error_code(validate_past_date, date(2026, 3, 2), today=today) == "date_range"
+    assert error_code(validate_past_date, date(1899, 12, 31), today=today) == "date_range"
+
+
+def test_exam_fields_belong_to_one_kind():
+    # Every exam-specific field is a column of the candidate and belongs to one kind only.
+    from app.candidates.models import Candidate
+
+    fields = [f for names in EXAM_FIELDS.values() for f in names]
+    assert len(fields) == len(set(fields))
+    assert set(fields) <= set(Candidate.__table__.c.keys())
+    assert set(EXAM_FIELDS) == {codes.GAOKAO, codes.ADULT}
+
+
+@pytest.mark.parametrize("kind,field", [
+    (codes.GAOKAO, "subject_track"), (codes.ADULT, "education_level"),
+    (codes.ADULT, "medical_license"), (codes.ZHONGZHAO, "phone"), (codes.GAOKAO, "class_name"),
+])
+def test_exam_field_accepted_for_its_kind(kind, field):
+    check_exam_field(kind, field)
+
+
+@pytest.mark.parametrize("kind,field,owner", [
+    (codes.ZHONGZHAO, "subject_track", "高考"), (codes.ADULT, "foreign_language", "高考"),
+    (codes.GAOKAO, "education_level", "成人高考"), (codes.ZHONGZHAO, "remark", "成人高考"),
+])
+def test_exam_field_of_another_kind_is_refused(kind, field, owner):
+    with pytest.raises(ValidationError) as info:
+        check_exam_field(kind, field)
+    assert info.value.code == "exam_field"
+    text = str(info.value)
+    assert owner in text and codes.label(codes.EXAM_KINDS, kind) in text

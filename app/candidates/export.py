@@ -7,6 +7,20 @@ from openpyxl import Workbook
 
 from . import codes
 
+
+
+def _coded(table, attr):
+    return lambda c: codes.label(table, getattr(c, attr)) or ""
+
+
+def _date(attr):
+    return lambda c: getattr(c, attr).isoformat() if getattr(c, attr) else ""
+
+
+def _text(attr):
+    return lambda c: getattr(c, attr) or ""
+
+
 COLUMNS = [
     ("姓名", lambda c: c.name),
     ("身份证号", lambda c: c.id_number),
@@ -19,9 +33,25 @@ COLUMNS = [
     ("邮政编码", lambda c: c.postcode or ""),
     ("户籍所在地", lambda c: c.hukou or ""),
     ("学籍号", lambda c: c.student_number or ""),
+    ("考生号", _text("candidate_number")),
+    ("班级", _text("class_name")),
     ("学校代码", lambda c: c.node.code),
     ("学校名称", lambda c: c.node.name),
     ("考生类别", lambda c: c.category or ""),
+    # 高考 and 成人高考 fields, empty for the other kinds
+    ("科类", _coded(codes.SUBJECT_TRACKS, "subject_track")),
+    ("外语语种", _coded(codes.FOREIGN_LANGUAGES, "foreign_language")),
+    ("毕业学校", _text("graduation_school")),
+    ("文化程度", _coded(codes.EDUCATION_LEVELS, "education_level")),
+    ("职业", _coded(codes.OCCUPATIONS, "occupation")),
+    ("参加工作时间", _date("work_start")),
+    ("考生特征", _coded(codes.ADULT_FEATURES, "candidate_feature")),
+    ("招生类别", _coded(codes.ENROLMENT_TYPES, "enrolment_type")),
+    ("学习形式", _coded(codes.STUDY_FORMS, "study_form")),
+    ("毕业日期", _date("graduation_date")),
+    ("毕业证书编号", _text("diploma_number")),
+    ("医学类执业资格证书编号", _text("medical_license")),
+    ("备注", _text("remark")),
 ]
 
 

@@ -16,20 +16,14 @@ from ..exams.models import Exam
 from ..extensions import db
 from ..jobs import enqueue, job_status
 from ..jurisdiction import get_scoped_or_404
+from .labels import LABELS
 from .models import ImportBatch, ImportRowError
-from .registry_file import FIELDS, RegistryFileError, auto_mapping, missing_required, read_table
-from .tasks import run_import, summary
+from .registry_file import (FIELDS, RegistryFileError, auto_mapping, fields_for, missing_required,
+                            read_table)
+from .tasks import STOPPED, fail, run_import, summary
 
 MAX_UPLOAD = 50 * 1024 * 1024
-FIELD_LABELS = {
-    "name": _l("Name"), "id_number": _l("ID number"), "gender": _l("Gender"),
-    "birth_date": _l("Birth date"), "ethnicity": _l("Ethnicity"),
-    "political_status": _l("Political status"), "phone": _l("Mobile phone"),
-    "address": _l("Address"), "postcode": _l("Postcode"), "hukou": _l("Hukou location code"),
-    "student_number": _l("Student registry number"), "school_code": _l("School / point code"),
-    "category": _l("Candidate category"), "guardian1_name": _l("Guardian name"),
-    "guardian1_relation": _l("Guardian relation"), "guardian1_phone": _l("Guardian phone"),
-}
+FIELD_LABELS = {f: LABELS[f] for f in FIELDS}
 
 
 class RegistryImportView(BaseView):
@@ -77,7 +71,7 @@ class RegistryImportView(BaseView):
         batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
                             filename=os.path.basename(file.filename or "upload")[:255],
                             stored_path=path, status="uploaded",
-                            mapping={k: v for k, v in auto_mapping(table.headers).items()})
+                            mapping=auto_mapping(table.headers, exam.kind))
         db.session.add(batch)
         db.session.commit()
         return batch
@@ -88,9 +82,10 @@ class RegistryImportView(BaseView):
         batch = self._batch(batch_id)
         with open(batch.stored_path, "rb") as fh:
             table = read_table(fh.read(), batch.filename)
+        fields = fields_for(batch.exam.kind)
         if request.method == "POST" and batch.status == "uploaded":
             chosen = {}
-            for field in FIELDS:
+            for field in fields:
                 value = request.form.get(f"col_{field}", "")
                 if value.isdigit() and int(value) < len(table.headers):
                     chosen[field] = int(value)
@@ -108,7 +103,7 @@ class RegistryImportView(BaseView):
                 return redirect(url_for(".progress", batch_id=batch.id))
         preview = table.rows[:5]
         return self.render_template("candidates/import_mapping.html", batch=batch, table=table,
-                                    preview=preview, fields=FIELDS, labels=FIELD_LABELS,
+                                    preview=preview, fields=fields, labels=FIELD_LABELS,
                                     mapping=batch.mapping or {})
 
     @expose("/<int:batch_id>")
@@ -121,10 +116,11 @@ class RegistryImportView(BaseView):
     def status(self, batch_id):
         batch = self._batch(batch_id)
         job = job_status(batch.job_id) if batch.job_id else None
+        if job and job["state"] == "failed" and batch.status not in ("done", "failed"):
+            # The job died without recording it (e.g. its worker was killed).
+            fail(batch.id, str(STOPPED))
         data = summary(batch)
         data["percent"] = 100 if batch.status in ("done", "failed") else (job or {}).get("percent", 0)
-        if job and job["state"] == "failed" and batch.status != "done":
-            data["status"], data["message"] = "failed", job.get("error")
         return jsonify(data)
 
     @expose("/<int:batch_id>/errors.csv")

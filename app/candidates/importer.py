@@ -4,11 +4,17 @@ inside the importing unit's subtree.
 Rows are converted and checked one by one (a bad row is reported, never blocks the others),
 then written per chunk with set-based statements and committed, so a retried job upserts the
 same rows again instead of duplicating them, and nothing is left half-written.
+
+A re-import never loses stored data: only the fields a row carries (a mapped column with a
+non-empty cell) are written, so what the candidate or the school entered elsewhere (phone,
+ethnicity, 成人高考 details...) survives the next registry sync. The write itself re-checks
+the lock and the version read before, so a record signed meanwhile is not overwritten.
 """
 import datetime as dt
 import functools
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..audit import AuditLog
 from ..extensions import db
@@ -17,14 +23,25 @@ from ..phases.rules import PhaseClosed, check_open
 from . import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import normalise_code, normalise_date, normalise_gender
-from .validators import (ValidationError, check_id_consistency, message_text, validate_division_code, validate_id_number,
-                         validate_mobile, validate_name, validate_postcode)
+from .validators import (EXAM_FIELDS, ValidationError, check_exam_field, check_id_consistency,
+                         message_text, validate_candidate_number, validate_division_code,
+                         validate_id_number, validate_mobile, validate_name, validate_past_date,
+                         validate_postcode)
 
 CHUNK = 2000
+#: A chunk whose write meets a concurrent change is rolled back and read again this often.
+ATTEMPTS = 5
+#: free-text candidate columns an import may set (their length limit is the column's).
+TEXT_FIELDS = ("address", "student_number", "class_name", "graduation_school",
+               "diploma_number", "medical_license", "remark")
 #: candidate columns an import may set; anything else (review state, photos…) stays.
 UPDATABLE = ("name", "gender", "birth_date", "ethnicity", "political_status", "phone",
-             "address", "postcode", "hukou", "student_number", "category", "node_id")
-_TEXT_LIMITS = {"address": 200, "student_number": 30}
+             "address", "postcode", "hukou", "student_number", "candidate_number",
+             "class_name", "category", "subject_track", "foreign_language",
+             "graduation_school", "education_level", "occupation", "work_start",
+             "candidate_feature", "enrolment_type", "study_form", "graduation_date",
+             "diploma_number", "medical_license", "remark", "node_id")
+_EXAM_SPECIFIC = frozenset(f for fields in EXAM_FIELDS.values() for f in fields)
 
 
 class RowError(Exception):
@@ -47,28 +64,48 @@ _code = _cached(normalise_code)
 _CATEGORY = {kind: tuple(table) for kind, table in codes.CANDIDATE_CATEGORIES.items()}
 
 
+def _coded(table):
+    return lambda v: _code(table, v)
+
+
+def _past_date(value):
+    return validate_past_date(_date(value))
+
+
 def _field_rules(exam_kind):
-    """(field, normaliser) for the optional candidate fields; empty cells are skipped."""
-    category = _CATEGORY.get(exam_kind, ())
+    """(field, normaliser) for the optional coded candidate fields."""
     return (
-        ("ethnicity", lambda v: _code(codes.ETHNICITIES, v)),
-        ("political_status", lambda v: _code(codes.POLITICAL_STATUS, v)),
-        ("category", lambda v: _code(category, v)),
+        ("ethnicity", _coded(codes.ETHNICITIES)),
+        ("political_status", _coded(codes.POLITICAL_STATUS)),
+        ("category", _coded(_CATEGORY.get(exam_kind, ()))),
         ("phone", validate_mobile),
         ("postcode", _postcode),
         ("hukou", _division),
         ("gender", _gender),
         ("birth_date", _date),
+        ("candidate_number", validate_candidate_number),
+        ("subject_track", _coded(codes.SUBJECT_TRACKS)),
+        ("foreign_language", _coded(codes.FOREIGN_LANGUAGES)),
+        ("education_level", _coded(codes.EDUCATION_LEVELS)),
+        ("occupation", _coded(codes.OCCUPATIONS)),
+        ("work_start", _past_date),
+        ("candidate_feature", _coded(codes.ADULT_FEATURES)),
+        ("enrolment_type", _coded(codes.ENROLMENT_TYPES)),
+        ("study_form", _coded(codes.STUDY_FORMS)),
+        ("graduation_date", _past_date),
     )
 
 
 _RULES = {}
+_TEXT_LIMITS = {f: Candidate.__table__.c[f].type.length for f in TEXT_FIELDS}
 
 
 def convert_row(values, exam_kind):
     """Mapped text values → (candidate columns, guardian columns or None, school code).
 
-    Raises RowError listing every problem of the row (field, translated message)."""
+    Only fields with a value are in the candidate columns (an empty cell changes nothing);
+    name, ID number, gender and birth date always are. Raises RowError listing every
+    problem of the row (field, translated message)."""
     out, problems = {}, []
     rules = _RULES.get(exam_kind) or _RULES.setdefault(exam_kind, _field_rules(exam_kind))
     for key, fn in (("name", validate_name), ("id_number", validate_id_number)):
@@ -78,18 +115,26 @@ def convert_row(values, exam_kind):
             problems.append((key, str(exc)))
     for key, fn in rules:
         value = (values.get(key) or "").strip()
-        if not value:
-            out[key] = None
-            continue
-        try:
-            out[key] = fn(value)
-        except ValidationError as exc:
-            problems.append((key, str(exc)))
+        if value:
+            try:
+                if key in _EXAM_SPECIFIC:
+                    check_exam_field(exam_kind, key)
+                out[key] = fn(value)
+            except ValidationError as exc:
+                problems.append((key, str(exc)))
     for key, limit in _TEXT_LIMITS.items():
         text = (values.get(key) or "").strip()
+        if not text:
+            continue
+        try:
+            if key in _EXAM_SPECIFIC:
+                check_exam_field(exam_kind, key)
+        except ValidationError as exc:
+            problems.append((key, str(exc)))
+            continue
         if len(text) > limit:
             problems.append((key, message_text(_too_long(limit))))
-        out[key] = text or None
+        out[key] = text
     school_code = (values.get("school_code") or "").strip()
     if not school_code:
         problems.append(("school_code", message_text(_missing_school())))
@@ -141,9 +186,34 @@ def _unit_messages():
         "unknown": _l("No school or registration point with code %(code)s."),
         "outside": _l("The unit %(code)s is outside your jurisdiction."),
         "held": _l("This ID number is already registered for this exam by %(unit)s."),
+        "raced": _l("This ID number was registered for this exam by %(unit)s while the file "
+                    "was being imported; import the row again to update that record."),
         "duplicate": _l("The same ID number already appears in row %(row)d of this file."),
+        "number_duplicate": _l("The same candidate number already appears in row %(row)d of "
+                               "this file."),
+        "number_held": _l("The candidate number %(number)s is already used for this exam by "
+                          "another candidate of %(unit)s."),
         "locked": _l("This candidate's record is signed and locked; it was not changed."),
     }
+
+
+def _conflict_message():
+    from flask_babel import lazy_gettext as _l
+
+    return _l("Other users kept changing the same records during the import; it stopped. "
+              "The rows imported so far are saved: import the file again to finish.")
+
+
+class ImportConflict(RuntimeError):
+    """A chunk met concurrent changes on every attempt."""
+
+
+class _Stale(Exception):
+    """The chunk's write met a change made after it was read (lock, version, insert)."""
+
+    def __init__(self, inserted=()):
+        super().__init__()
+        self.inserted = set(inserted)  # ID numbers the chunk tried to insert
 
 
 class Importer:
@@ -159,23 +229,44 @@ class Importer:
         self.units = {code: nid for code, nid, kind in units if kind in (SCHOOL, POINT)}
         self.subtree_ids = {nid for _code, nid, _kind in units}
         self.seen = {}
+        self.seen_numbers = {}
         self._windows = {}
 
     def run(self, numbered_rows, progress=None):
         rows = list(numbered_rows)
         self.batch.total = len(rows)
+        # Committed now: a chunk that meets a concurrent change rolls back and starts again.
+        db.session.commit()
         for start in range(0, len(rows), CHUNK):
-            self._chunk(rows[start:start + CHUNK])
-            db.session.commit()
+            self.import_chunk(rows[start:start + CHUNK])
             if progress:
                 progress(min(start + CHUNK, len(rows)), len(rows))
+
+    def import_chunk(self, rows):
+        """Read, check and write one chunk in one transaction.
+
+        When the write finds that a record changed after it was read (signed, edited, or an
+        ID number inserted by someone else), the chunk is rolled back and done again from a
+        fresh read; rows that were inserted meanwhile are then rejected, not overwritten."""
+        raced = set()
+        for _attempt in range(ATTEMPTS):
+            try:
+                self._chunk(rows, raced)
+                db.session.commit()
+                return
+            except _Stale as exc:
+                db.session.rollback()
+                raced |= set(self._existing(sorted(exc.inserted)))
+        raise ImportConflict(message_text(_conflict_message()))
 
     def _reject(self, errors, row, field, reason):
         errors.append({"batch_id": self.batch.id, "row": row,
                        "column": self.header_of(field), "reason": str(reason)[:500]})
 
-    def _chunk(self, rows):
-        errors, good = [], []
+    def _convert(self, rows, errors):
+        """The rows that convert and name a unit of the subtree, each ID number (and 考生号)
+        once in the file: [(row number, candidate columns, guardian)]; errors for the rest."""
+        good = []
         for number, values in rows:
             try:
                 cand, guardian, school = convert_row(values, self.exam.kind)
@@ -194,29 +285,55 @@ class Importer:
                 self._reject(errors, number, "id_number",
                              message_text(self.msgs["duplicate"]) % {"row": first})
                 continue
-            closed = self._closed(cand.get("category"), node_id)
-            if closed:
-                self._reject(errors, number, "id_number", closed)
-                continue
+            if cand.get("candidate_number"):
+                first = self.seen_numbers.setdefault(cand["candidate_number"], number)
+                if first != number:
+                    self._reject(errors, number, "candidate_number",
+                                 message_text(self.msgs["number_duplicate"]) % {"row": first})
+                    continue
             cand["node_id"] = node_id
             good.append((number, cand, guardian))
+        return good
+
+    def _chunk(self, rows, raced):
+        errors = []
+        good = self._convert(rows, errors)
         existing = self._existing([c["id_number"] for _n, c, _g in good])
+        numbers = self._number_holders([c["candidate_number"] for _n, c, _g in good
+                                        if c.get("candidate_number")])
         inserts, updates, audits, new_guardians = [], [], [], []
         for number, cand, guardian in good:
             old = existing.get(cand["id_number"])
-            if old is None:
-                inserts.append((cand, guardian))
-                continue
-            if old["node_id"] not in self.subtree_ids:
+            if old is not None and old["node_id"] not in self.subtree_ids:
                 self._reject(errors, number, "id_number",
                              message_text(self.msgs["held"]) % {"unit": old["unit"]})
+                continue
+            if cand["id_number"] in raced and old is not None:
+                self._reject(errors, number, "id_number",
+                             message_text(self.msgs["raced"]) % {"unit": old["unit"]})
+                continue
+            holder = numbers.get(cand.get("candidate_number"))
+            if holder is not None and holder[0] != cand["id_number"]:
+                self._reject(errors, number, "candidate_number",
+                             message_text(self.msgs["number_held"])
+                             % {"number": cand["candidate_number"], "unit": holder[1]})
+                continue
+            # The window of the category the record will have (an empty cell keeps the old).
+            category = cand.get("category") or (old["category"] if old else None)
+            closed = self._closed(category, cand["node_id"])
+            if closed:
+                self._reject(errors, number, "id_number", closed)
+                continue
+            if old is None:
+                inserts.append((cand, guardian))
                 continue
             if old["locked"]:
                 self._reject(errors, number, "id_number", message_text(self.msgs["locked"]))
                 continue
-            changes = {k: [_plain(old[k]), _plain(cand[k])] for k in UPDATABLE if old[k] != cand[k]}
+            changes = {k: [_plain(old[k]), _plain(cand[k])] for k in UPDATABLE
+                       if k in cand and old[k] != cand[k]}
             if changes:
-                updates.append({"id": old["id"], **{k: cand[k] for k in UPDATABLE}})
+                updates.append({**cand, "b_id": old["id"], "b_version": old["version"]})
                 audits.append(self._audit("update", old["id"], changes, cand["node_id"]))
             if guardian and not old["has_guardian"]:
                 new_guardians.append({**guardian, "candidate_id": old["id"]})
@@ -241,7 +358,8 @@ class Importer:
             return {}
         cols = [getattr(Candidate, k) for k in UPDATABLE]
         rows = db.session.execute(
-            select(Candidate.id, Candidate.id_number, Node.name, Candidate.locked, *cols,
+            select(Candidate.id, Candidate.id_number, Node.name, Candidate.locked,
+                   Candidate.version, *cols,
                    select(Guardian.id).where(Guardian.candidate_id == Candidate.id)
                    .limit(1).scalar_subquery())
             .join(Node, Node.id == Candidate.node_id)
@@ -249,10 +367,21 @@ class Importer:
         ).all()
         out = {}
         for row in rows:
-            record = dict(zip(UPDATABLE, row[4:4 + len(UPDATABLE)]))
-            record.update(id=row[0], unit=row[2], locked=row[3], has_guardian=row[-1] is not None)
+            record = dict(zip(UPDATABLE, row[5:5 + len(UPDATABLE)]))
+            record.update(id=row[0], unit=row[2], locked=row[3], version=row[4],
+                          has_guardian=row[-1] is not None)
             out[row[1]] = record
         return out
+
+    def _number_holders(self, numbers):
+        """{考生号: (ID number, unit name)} of the stored candidates holding these numbers."""
+        if not numbers:
+            return {}
+        return {number: (idn, unit) for number, idn, unit in db.session.execute(
+            select(Candidate.candidate_number, Candidate.id_number, Node.name)
+            .join(Node, Node.id == Candidate.node_id)
+            .where(Candidate.exam_id == self.exam.id,
+                   Candidate.candidate_number.in_(numbers)))}
 
     def _audit(self, action, row_id, changes, node_id):
         return {"at": dt.datetime.now(), "user_id": self.user.id, "username": self.user.username,
@@ -272,9 +401,15 @@ class Importer:
         conn = db.session.connection()
         now = dt.datetime.now()
         if inserts:
-            rows = [{**cand, "exam_id": self.exam.id, "created_on": now, "changed_on": now}
-                    for cand, _g in inserts]
-            conn.execute(insert(Candidate.__table__), rows)
+            # One executemany needs the same keys in every row: the fields the chunk carries.
+            fields = _carried(cand for cand, _g in inserts)
+            rows = [{**{k: cand.get(k) for k in fields}, "exam_id": self.exam.id,
+                     "created_on": now, "changed_on": now} for cand, _g in inserts]
+            try:
+                conn.execute(insert(Candidate.__table__), rows)
+            except IntegrityError:
+                # Someone stored one of these ID numbers (or 考生号) after the chunk read them.
+                raise _Stale(c["id_number"] for c, _g in inserts) from None
             ids = dict(conn.execute(
                 select(Candidate.id_number, Candidate.id).where(
                     Candidate.exam_id == self.exam.id,
@@ -291,12 +426,7 @@ class Importer:
                                       inserts[0][0]["node_id"] if len(
                                           {c["node_id"] for c, _g in inserts}) == 1 else None))
         if updates:
-            table = Candidate.__table__
-            stmt = update(table).where(table.c.id == bindparam("b_id")).values(
-                {**{k: bindparam(k) for k in UPDATABLE}, "changed_on": now,
-                 "version": table.c.version + 1})
-            conn.execute(stmt, [{**{k: v for k, v in row.items() if k != "id"}, "b_id": row["id"]}
-                                for row in updates])
+            self._update(conn, updates, now)
         for model, rows in ((Guardian, new_guardians), (AuditLog, audits),
                             (ImportRowError, errors)):
             if rows:
@@ -304,6 +434,35 @@ class Importer:
         self.batch.created_count += len(inserts)
         self.batch.updated_count += len(updates)
         self.batch.rejected_count += len({e["row"] for e in errors})
+
+    @staticmethod
+    def _update(conn, updates, now):
+        """Set the fields each row carries (COALESCE keeps the stored value where the row has
+        none), only where the record is still unlocked and at the version read; any row that
+        no longer matches makes the chunk stale."""
+        table = Candidate.__table__
+        fields = [k for k in _carried(updates) if k in UPDATABLE]
+        stmt = update(table).where(
+            table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"),
+            table.c.locked.is_(False),
+        ).values({**{k: func.coalesce(bindparam(k, type_=table.c[k].type), table.c[k])
+                     for k in fields},
+                  "changed_on": now, "version": table.c.version + 1})
+        try:
+            result = conn.execute(stmt, [{k: row.get(k) for k in (*fields, "b_id", "b_version")}
+                                         for row in updates])
+        except IntegrityError:  # a 考生号 taken after the chunk read it
+            raise _Stale() from None
+        if result.rowcount != len(updates):
+            raise _Stale()
+
+
+def _carried(rows):
+    """The keys any of ``rows`` has (a row without one gets None: keep / column default)."""
+    keys = set()
+    for row in rows:
+        keys.update(row)
+    return sorted(keys)
 
 
 def _plain(value):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from . import codes
-from .validators import ValidationError, message_text
+from .validators import EXAM_FIELDS, ValidationError, message_text
 
 MAX_ROWS = 200_000
 _DELIMITERS = (",", ";", "\t")
@@ -213,6 +213,24 @@ FIELDS = {
     "student_number": (False, ["学籍号", "全国学籍号", "XJH", "student_number"]),
     "school_code": (True, ["学校代码", "学校标识码", "BYXXDM", "school_code"]),
     "category": (False, ["考生类别", "报考类别", "KSLBDM", "category"]),
+    "candidate_number": (False, ["考生号", "KSH", "candidate_number"]),
+    "class_name": (False, ["班级", "班级名称", "BJ", "class_name"]),
+    # 高考
+    "subject_track": (False, ["科类", "KLDM", "subject_track"]),
+    "foreign_language": (False, ["外语语种", "WYYZDM", "WYYZ", "foreign_language"]),
+    "graduation_school": (False, ["毕业学校", "毕业学校名称", "BYXXMC", "graduation_school"]),
+    # 成人高考
+    "education_level": (False, ["文化程度", "WHCDDM", "WHCD", "education_level"]),
+    "occupation": (False, ["职业", "ZYDM", "occupation"]),
+    "work_start": (False, ["参加工作时间", "工作日期", "GZRQ", "work_start"]),
+    "candidate_feature": (False, ["考生特征", "KSTZDM", "candidate_feature"]),
+    "enrolment_type": (False, ["招生类别", "ZSLBDM", "enrolment_type"]),
+    "study_form": (False, ["学习形式", "XXXSDM", "study_form"]),
+    "graduation_date": (False, ["毕业日期", "毕业时间", "BYRQ", "graduation_date"]),
+    "diploma_number": (False, ["毕业证书编号", "BYZSBH", "diploma_number"]),
+    "medical_license": (False, ["医学类执业资格证书编号", "执业资格证书编号", "ZYZGZSBH",
+                                "medical_license"]),
+    "remark": (False, ["备注", "BZ", "remark"]),
     "guardian1_name": (False, ["监护人1姓名", "监护人姓名", "父亲姓名", "guardian1_name"]),
     "guardian1_relation": (False, ["监护人1关系", "与考生关系", "guardian1_relation"]),
     "guardian1_phone": (False, ["监护人1电话", "监护人电话", "guardian1_phone"]),
@@ -228,12 +246,20 @@ def _header_key(text):
 _HEADER_INDEX = {_header_key(n): f for f, (_, names) in FIELDS.items() for n in names}
 
 
-def auto_mapping(headers):
-    """{field: column index} for every recognised header (first column wins)."""
+def fields_for(exam_kind):
+    """FIELDS without the fields of other exam kinds (a 中招 file's 备注 is not 成人高考's)."""
+    other = {f for kind, names in EXAM_FIELDS.items() if kind != exam_kind for f in names}
+    return {f: spec for f, spec in FIELDS.items() if f not in other}
+
+
+def auto_mapping(headers, exam_kind=None):
+    """{field: column index} for every recognised header (first column wins); with
+    ``exam_kind``, only the fields of that kind of exam."""
+    allowed = fields_for(exam_kind) if exam_kind else FIELDS
     mapping = {}
     for index, header in enumerate(headers):
         field_key = _HEADER_INDEX.get(_header_key(header))
-        if field_key and field_key not in mapping:
+        if field_key in allowed and field_key not in mapping:
             mapping[field_key] = index
     return mapping
 

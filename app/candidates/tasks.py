@@ -2,13 +2,17 @@
 import datetime as dt
 
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
 from ..extensions import db
 from ..jobs import report_progress
-from .importer import Importer
+from .importer import ImportConflict, Importer
 from .models import ImportBatch, ImportRowError
 from .registry_file import RegistryFileError, apply_mapping, read_table
+
+STOPPED = _l("The import stopped because of a server error. The rows imported so far are "
+             "saved; import the file again to finish, or contact the system administrator.")
 
 
 def run_import(batch_id, locale="zh"):
@@ -19,26 +23,44 @@ def run_import(batch_id, locale="zh"):
     user = db.session.get(KsUser, batch.user_id)
     db.session.execute(delete(ImportRowError).where(ImportRowError.batch_id == batch.id))
     batch.status, batch.created_count, batch.updated_count, batch.rejected_count = "running", 0, 0, 0
+    batch.message, batch.finished_on = None, None
     db.session.commit()
     with force_locale(locale):
         try:
-            with open(batch.stored_path, "rb") as fh:
-                table = read_table(fh.read(), batch.filename)
+            _run(batch, user)
         except RegistryFileError as exc:
-            batch.status, batch.message = "failed", str(exc)
-            batch.finished_on = dt.datetime.now()
-            db.session.commit()
-            return summary(batch)
-        mapping = {k: int(v) for k, v in (batch.mapping or {}).items()}
+            fail(batch_id, str(exc))
+        except Exception as exc:
+            # Whatever stopped the job, the batch must not stay "running": record the failure
+            # (chunks committed before it stay; importing the file again finishes the rest)
+            # and re-raise, so the job itself is failed and the traceback logged.
+            db.session.rollback()
+            fail(batch_id, str(exc) if isinstance(exc, ImportConflict) else str(STOPPED))
+            raise
+    return summary(db.session.get(ImportBatch, batch_id))
 
-        def header_of(field):
-            index = mapping.get(field)
-            return table.headers[index] if index is not None and index < len(table.headers) else field
 
-        Importer(batch, user, header_of).run(apply_mapping(table, mapping), report_progress)
+def _run(batch, user):
+    with open(batch.stored_path, "rb") as fh:
+        table = read_table(fh.read(), batch.filename)
+    mapping = {k: int(v) for k, v in (batch.mapping or {}).items()}
+
+    def header_of(field):
+        index = mapping.get(field)
+        return table.headers[index] if index is not None and index < len(table.headers) else field
+
+    Importer(batch, user, header_of).run(apply_mapping(table, mapping), report_progress)
     batch.status, batch.finished_on = "done", dt.datetime.now()
     db.session.commit()
-    return summary(batch)
+
+
+def fail(batch_id, message):
+    """Mark a batch failed with a message for the import page (kept if already done)."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is not None and batch.status != "done":
+        batch.status, batch.message = "failed", (message or "")[:500]
+        batch.finished_on = dt.datetime.now()
+        db.session.commit()
 
 
 def summary(batch):

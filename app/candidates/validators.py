@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from . import codes
 from .codes import gender_mf
 
 #: First two digits of a GB/T 2260 division code: provinces, plus 71 台湾, 81 香港, 82 澳门.
@@ -242,6 +243,54 @@ def validate_name(value):
         raise ValidationError("name_dot", _l(
             "The middle dot “·” must sit between two parts of the name."))
     return s
+
+
+# --- 考生号 and other dates -----------------------------------------------------------
+
+_CANDIDATE_NUMBER_RE = re.compile(r"[0-9A-Z]{1,20}")
+
+
+def validate_candidate_number(value):
+    """考生号 as the exam office assigns it: up to 20 digits or letters (no separators)."""
+    s = re.sub(r"\s+", "", _ascii(value)).upper()
+    if not _CANDIDATE_NUMBER_RE.fullmatch(s):
+        raise ValidationError("candidate_number_format", _l(
+            "The candidate number (考生号) is 1 to 20 digits or letters."))
+    return s
+
+
+def validate_past_date(value, today=None):
+    """A date that has already happened (work start, graduation): not before 1900, not
+    after today, so a typing error such as 2062 for 2026 is caught."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not _MIN_BIRTH <= value <= (today or _today()):
+        raise ValidationError("date_range", _l(
+            "The date %(date)s lies in the future or before 1900.", date=value.isoformat()))
+    return value
+
+
+# --- fields of one exam kind ------------------------------------------------------------
+
+#: Candidate fields recorded for one exam kind only (高考 archive, 成人高考 registration);
+#: every other field applies to all kinds.
+EXAM_FIELDS = {
+    codes.GAOKAO: ("subject_track", "foreign_language", "graduation_school"),
+    codes.ADULT: ("education_level", "occupation", "work_start", "candidate_feature",
+                  "enrolment_type", "study_form", "graduation_date", "diploma_number",
+                  "medical_license", "remark"),
+}
+_FIELD_KIND = {f: kind for kind, fields in EXAM_FIELDS.items() for f in fields}
+
+
+def check_exam_field(exam_kind, field):
+    """Raise unless ``field`` may hold a value for a candidate of an ``exam_kind`` exam."""
+    owner = _FIELD_KIND.get(field)
+    if owner is not None and owner != exam_kind:
+        raise ValidationError("exam_field", _l(
+            "This field is only recorded for %(owner)s candidates; this is a %(kind)s exam.",
+            owner=codes.label(codes.EXAM_KINDS, owner, lang=None),
+            kind=codes.label(codes.EXAM_KINDS, exam_kind, lang=None, default=exam_kind)))
 
 
 # --- WTForms glue -------------------------------------------------------------------

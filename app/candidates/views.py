@@ -1,40 +1,39 @@
-"""Candidate screens (考生信息): list with filters and masked ID numbers, detail with guardians
-and study history, edit forms running the validators of validators.py."""
-from flask import Response, abort, g, request
+"""Candidate screens (考生信息): list with filters and masked ID numbers, detail with guardians,
+study history and quality evaluation, edit forms running the validators of validators.py."""
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import String, select
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import Optional
 
-from ..base_views import ScopedModelView
-from ..extensions import db
-from ..jurisdiction import POINT, SCHOOL, in_scope
 from ..audit import log_event
+from ..base_views import ScopedModelView, scoped_items
+from ..exams.models import EXAM_KINDS, Exam
+from ..review.workflow import STATE_LABELS
 from . import codes
 from .export import to_csv, to_xlsx
-from .models import Candidate, Guardian, StudyHistory
-from .validators import (ValidationError, check_id_consistency, form_validator,
+from .guards import check_candidate, check_change_allowed
+from .labels import LABELS
+from .models import Candidate
+from .part_views import GuardianView, QualityEvaluationView, StudyHistoryView, code_select
+from .validators import (EXAM_FIELDS, form_validator, validate_candidate_number,
                          validate_division_code, validate_id_number, validate_mobile,
-                         validate_name, validate_postcode)
+                         validate_name, validate_past_date, validate_postcode)
 
-LABELS = {
-    "exam": _l("Exam"), "node": _l("School / point"), "name": _l("Name"), "gender": _l("Gender"),
-    "gender_label": _l("Gender"), "id_number": _l("ID number"), "id_display": _l("ID number"),
-    "birth_date": _l("Birth date"), "ethnicity": _l("Ethnicity"), "ethnicity_label": _l("Ethnicity"),
-    "political_status": _l("Political status"), "political_status_label": _l("Political status"),
-    "phone": _l("Mobile phone"), "address": _l("Address"), "postcode": _l("Postcode"),
-    "hukou": _l("Hukou location code"), "student_number": _l("Student registry number"),
-    "category": _l("Candidate category"), "category_label": _l("Candidate category"),
-    "subject_track": _l("Subject track"), "foreign_language": _l("Foreign language"),
-    "graduation_school": _l("Graduation school"), "education_level": _l("Education level"),
-    "occupation": _l("Occupation"), "work_start": _l("Started work"),
-    "relation": _l("Relation"), "relation_label": _l("Relation"), "work_unit": _l("Work unit"),
-    "candidate": _l("Candidate"), "start": _l("From"), "end": _l("To"), "school": _l("School"),
-    "role": _l("Position held"), "photo_thumb": _l("Photo"),
+#: coded columns: the code table each one's label comes from.
+CODED = {
+    "ethnicity": codes.ETHNICITIES, "political_status": codes.POLITICAL_STATUS,
+    "subject_track": codes.SUBJECT_TRACKS, "foreign_language": codes.FOREIGN_LANGUAGES,
+    "education_level": codes.EDUCATION_LEVELS, "occupation": codes.OCCUPATIONS,
+    "candidate_feature": codes.ADULT_FEATURES, "enrolment_type": codes.ENROLMENT_TYPES,
+    "study_form": codes.STUDY_FORMS,
 }
 
 
@@ -42,132 +41,126 @@ def _category_choices():
     # Category codes repeat across exam kinds; one option per code, labelled for every kind.
     merged = {}
     for table in codes.CANDIDATE_CATEGORIES.values():
-        for code, zh, _en in table:
-            merged.setdefault(code, []).append(zh)
+        for code, name in codes.choices(table, lang=None):
+            merged.setdefault(code, []).append(name)
     return [("", "")] + [(c, f"{c} " + "／".join(names)) for c, names in sorted(merged.items())]
 
 
-def _select(label, table, required=False):
-    # Optional() also clears the "not a valid choice" error of an empty optional select.
-    if required:
-        return SelectField(label, choices=codes.choices(table), validators=[DataRequired()])
-    return SelectField(label, choices=[("", "")] + codes.choices(table), validators=[Optional()])
+def _category_filter_choices():
+    """Categories grouped by exam kind; the value names both (``kind:code``)."""
+    return {str(EXAM_KINDS[kind]): [(f"{kind}:{code}", name)
+                                    for code, name in codes.choices(table, lang=None)]
+            for kind, table in codes.CANDIDATE_CATEGORIES.items()}
 
 
-def check_change_allowed(candidate):
-    """Lock and staff-entry window: every staff write to a candidate's data goes through here."""
-    from ..phases.rules import check_open
-    from ..review.workflow import check_editable
+class FilterCategory(BaseFilter):
+    """考生类别 of one exam kind (codes repeat across kinds, so the value is ``kind:code``)."""
 
-    check_editable(candidate)
-    exam_id = candidate.exam.id if candidate.exam is not None else candidate.exam_id
-    check_open("staff_entry", exam_id, candidate.category, candidate.node)
+    name = _l("Equal to")
+    arg_name = "eq"
 
-
-def check_candidate(item, user_node):
-    """Raise ValueError with a translated message unless ``item`` may be stored."""
-    if item.node is None or item.node.kind not in (SCHOOL, POINT):
-        raise ValueError(_l("A candidate belongs to a school or a registration point."))
-    if not in_scope(item.node, user_node):
-        raise ValueError(_l("That unit is outside your jurisdiction."))
-    try:
-        check_id_consistency(item.id_number, item.birth_date, item.gender)
-    except ValidationError as exc:
-        raise ValueError(str(exc)) from exc
-    if item.category and item.exam is not None:
-        allowed = {c for c, _zh, _en in codes.CANDIDATE_CATEGORIES.get(item.exam.kind, ())}
-        if item.category not in allowed:
-            raise ValueError(_l("That candidate category does not exist for this exam."))
-    # Form data sets the relationships; the foreign-key columns stay empty until a flush.
-    exam_id = item.exam.id if item.exam is not None else item.exam_id
-    with db.session.no_autoflush:
-        holder = db.session.execute(
-            select(Candidate).where(Candidate.exam_id == exam_id,
-                                    Candidate.id_number == item.id_number,
-                                    Candidate.id != (item.id or 0))).scalar_one_or_none()
-    if holder is not None:
-        unit = holder.node.name if not in_scope(holder, user_node) else \
-            f"{holder.node.name}（{holder.node.code}）"
-        raise ValueError(_l("This ID number is already registered for this exam by %(unit)s.",
-                            unit=unit))
+    def apply(self, query, value):
+        kind, _sep, code = str(value).partition(":")
+        return query.filter(Candidate.category == code, Candidate.exam_id.in_(
+            select(Exam.id).where(Exam.kind == kind)))
 
 
-def log_export(count, fmt, args):
-    log_event("export", Candidate.__tablename__, {"format": fmt, "rows": count, "filters": args})
+class _CandidateFilters(SQLAFilterConverter):
+    """Coded columns filter by equality with a select of labels, not by text prefixes."""
+
+    def convert(self, col_name):
+        if col_name == "category":
+            return [FilterCategory(col_name, self.datamodel)]
+        if col_name in ("gender", "state"):
+            return [FilterEqual(col_name, self.datamodel)]
+        return super().convert(col_name)
 
 
-class _CandidatePartView(ScopedModelView):
-    """Guardians and study history change only while their candidate may change."""
-
-    def guard(self, item, is_add):
-        super().guard(item, is_add)
-        check_change_allowed(item.candidate)
-
-    def pre_delete(self, item):
-        check_change_allowed(item.candidate)
+class _CandidateInterface(SQLAInterface):
+    filter_converter_class = _CandidateFilters
 
 
-class GuardianView(_CandidatePartView):
-    datamodel = SQLAInterface(Guardian)
-    list_columns = ["name", "relation_label", "phone", "work_unit"]
-    add_columns = edit_columns = ["candidate", "name", "relation", "phone", "work_unit"]
-    show_columns = ["candidate", "name", "relation_label", "phone", "work_unit"]
-    label_columns = LABELS
-    add_form_extra_fields = edit_form_extra_fields = {
-        "relation": _select(_l("Relation"), codes.GUARDIAN_RELATIONS, required=True)}
-    validators_columns = {"name": [form_validator(validate_name)],
-                          "phone": [form_validator(validate_mobile)]}
+def _preference_row(pref):
+    return {"seq": pref.seq, "school": f"{pref.school_name}（{pref.school_code}）",
+            "major": f"{pref.major_name}（{pref.major_code}）", "duration": pref.duration or "",
+            "level": codes.label(codes.CANDIDATE_CATEGORIES[codes.ADULT], pref.level, lang=None,
+                                 default=pref.level),
+            "study_form": codes.label(codes.STUDY_FORMS, pref.study_form, lang=None,
+                                      default=pref.study_form or ""),
+            "adjust": pref.adjust}
 
 
-class StudyHistoryView(_CandidatePartView):
-    datamodel = SQLAInterface(StudyHistory)
-    list_columns = ["start", "end", "school", "role"]
-    add_columns = edit_columns = show_columns = ["candidate", "start", "end", "school", "role"]
-    base_order = ("start", "asc")
-    label_columns = LABELS
+def _label_formatter(table):
+    return lambda code: codes.label(table, code, lang=None, default=code or "")
 
-    def guard(self, item, is_add):
-        super().guard(item, is_add)
-        if item.end is not None and item.start is not None and item.end < item.start:
-            raise ValueError(_l("The end of a study period cannot be before its start."))
+
+def _or_empty(value):
+    return "" if value is None else value
+
+
+BASIC = ["exam", "node", "name", "gender", "id_number", "birth_date", "ethnicity",
+         "political_status", "category", "student_number", "candidate_number", "class_name"]
+CONTACT = ["phone", "address", "postcode", "hukou"]
+_KIND_TITLES = {kind: _l("Only for %(kind)s candidates", kind=EXAM_KINDS[kind])
+                for kind in EXAM_FIELDS}
+
+
+def _form_fieldsets(kinds):
+    # The add form offers every kind's part, folded; an edit form only its record's, open.
+    return [(_l("Basic information"), {"fields": BASIC}), (_l("Contact"), {"fields": CONTACT}),
+            *[(_KIND_TITLES[k], {"fields": list(EXAM_FIELDS[k]), "expanded": len(kinds) == 1})
+              for k in kinds]]
+
+
+def _show_fieldsets(kind):
+    basic = ["photo_thumb", "exam", "node", "name", "gender_label", "id_display", "birth_date",
+             "ethnicity", "political_status", "category_label", "state_label",
+             "student_number", "candidate_number", "class_name"]
+    sets = [(_l("Basic information"), {"fields": basic}), (_l("Contact"), {"fields": CONTACT})]
+    if kind in EXAM_FIELDS:
+        sets.append((EXAM_KINDS[kind], {"fields": list(EXAM_FIELDS[kind])}))
+    return sets
+
+
+_OPTIONAL_TEXT = [c.key for c in Candidate.__table__.columns
+                  if c.nullable and isinstance(c.type, String)]
 
 
 class CandidateView(ScopedModelView):
-    datamodel = SQLAInterface(Candidate)
-    related_views = [GuardianView, StudyHistoryView]
-    list_columns = ["photo_thumb", "name", "gender_label", "id_display", "node", "category_label",
-                    "exam"]
-    search_columns = ["name", "id_number", "exam", "node", "category", "gender", "student_number"]
-    order_columns = ["name"]
+    datamodel = _CandidateInterface(Candidate)
+    related_views = [GuardianView, StudyHistoryView, QualityEvaluationView]
+    list_columns = ["photo_thumb", "name", "gender_label", "id_display", "candidate_number",
+                    "class_name", "node", "category_label", "state_label", "exam"]
+    search_columns = ["name", "id_number", "candidate_number", "exam", "node", "class_name",
+                      "state", "category", "gender", "student_number"]
+    search_form_extra_fields = {
+        "gender": SelectField(_l("Gender"),
+                              choices=lambda: codes.choices(codes.GENDERS, lang=None)),
+        "state": SelectField(_l("Review state"), choices=list(STATE_LABELS.items())),
+        "category": SelectField(_l("Candidate category"), choices=_category_filter_choices),
+    }
+    order_columns = ["name", "candidate_number", "class_name"]
     base_order = ("id", "asc")
     page_size = 50
     list_template = "candidates/list.html"
     show_template = "candidates/show.html"
     label_columns = LABELS
-    show_fieldsets = [
-        (_l("Basic information"), {"fields": [
-            "photo_thumb", "exam", "node", "name", "gender_label", "id_display", "birth_date",
-            "ethnicity_label", "political_status_label", "category_label", "student_number"]}),
-        (_l("Contact"), {"fields": ["phone", "address", "postcode", "hukou"]}),
-        (_l("Exam-specific"), {"fields": [
-            "subject_track", "foreign_language", "graduation_school", "education_level",
-            "occupation", "work_start"], "expanded": False}),
-    ]
-    add_columns = edit_columns = [
-        "exam", "node", "name", "gender", "id_number", "birth_date", "ethnicity",
-        "political_status", "category", "phone", "address", "postcode", "hukou", "student_number",
-        "subject_track", "foreign_language", "graduation_school", "education_level",
-        "occupation", "work_start"]
+    # Every field of every kind is a show column; each record shows its own kind's part.
+    show_fieldsets = _show_fieldsets(None) + [
+        (EXAM_KINDS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
+    formatters_columns = {
+        **{col: _label_formatter(table) for col, table in CODED.items()},
+        **{col: _or_empty for fields in EXAM_FIELDS.values() for col in fields
+           if col not in CODED},
+        **{col: _or_empty for col in ("student_number", "candidate_number", "class_name",
+                                      "category_label", *CONTACT)},
+    }
+    add_fieldsets = edit_fieldsets = _form_fieldsets(EXAM_FIELDS)
     add_form_extra_fields = edit_form_extra_fields = {
-        "gender": _select(_l("Gender"), codes.GENDERS, required=True),
-        "ethnicity": _select(_l("Ethnicity"), codes.ETHNICITIES),
-        "political_status": _select(_l("Political status"), codes.POLITICAL_STATUS),
-        "category": SelectField(_l("Candidate category"), choices=_category_choices(),
+        "gender": code_select(_l("Gender"), codes.GENDERS, required=True),
+        **{col: code_select(LABELS[col], table) for col, table in CODED.items()},
+        "category": SelectField(_l("Candidate category"), choices=_category_choices,
                                 validators=[Optional()]),
-        "subject_track": _select(_l("Subject track"), codes.SUBJECT_TRACKS),
-        "foreign_language": _select(_l("Foreign language"), codes.FOREIGN_LANGUAGES),
-        "education_level": _select(_l("Education level"), codes.EDUCATION_LEVELS),
-        "occupation": _select(_l("Occupation"), codes.OCCUPATIONS),
     }
     validators_columns = {
         "id_number": [form_validator(validate_id_number)],
@@ -175,7 +168,28 @@ class CandidateView(ScopedModelView):
         "phone": [form_validator(validate_mobile)],
         "postcode": [form_validator(validate_postcode)],
         "hukou": [form_validator(validate_division_code)],
+        "candidate_number": [form_validator(validate_candidate_number)],
+        "work_start": [form_validator(validate_past_date)],
+        "graduation_date": [form_validator(validate_past_date)],
     }
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        widgets = super()._get_show_widget(
+            pk, item, widgets, actions, show_fieldsets or _show_fieldsets(item.exam.kind))
+        if item.exam.kind == codes.ADULT:
+            # 成人高考 preferences (志愿), read-only here: the candidate fills them in.
+            widgets["preferences"] = [_preference_row(p) for p in item.preferences]
+        return widgets
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        # The edit form offers the fields of the record's own exam kind only.
+        item = self.datamodel.get(request.view_args.get("pk"), self._base_filters)
+        kinds = [item.exam.kind] if item is not None and item.exam.kind in EXAM_FIELDS else []
+        widgets = widgets or {}
+        widgets["edit"] = self.edit_widget(form=form, include_cols=self.edit_columns,
+                                           exclude_cols=exclude_cols or [],
+                                           fieldsets=_form_fieldsets(kinds))
+        return widgets
 
     @expose("/export/<fmt>")
     @has_access
@@ -188,16 +202,28 @@ class CandidateView(ScopedModelView):
         query = self.datamodel.apply_all(self.datamodel.session.query(Candidate), filters,
                                          order_column="id", order_direction="asc")
         candidates = query.yield_per(2000)
-        data, count = (to_xlsx if fmt == "xlsx" else to_csv)(candidates)
-        log_export(count, fmt, dict(request.args))
+        data, count = (to_csv if fmt == "csv" else to_xlsx)(candidates)
+        log_event("export", Candidate.__tablename__,
+                  {"format": fmt, "rows": count, "filters": dict(request.args)})
         mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                     if fmt == "xlsx" else "text/csv; charset=utf-8")
         return Response(data, mimetype=mimetype, headers={
             "Content-Disposition": f"attachment; filename=candidates.{fmt}"})
 
+    @action("batch_print", _l("Batch print"), None, "fa-print", multiple=True, single=False)
+    def batch_print(self, items):
+        """Open the batch-print page for the selected candidates."""
+        items = items if isinstance(items, list) else [items]
+        # Actions load rows through the scope (FAB's own loading skips the base filters).
+        ids = [str(c.id) for c in scoped_items(Candidate, [i.id for i in items])]
+        if not ids:
+            flash(_l("Select the candidates to print."), "warning")
+            return redirect(url_for(".list"))
+        return redirect(url_for("PrintView.batch_form", ids=",".join(ids)))
+
     def guard(self, item, is_add):
-        for key in ("ethnicity", "political_status", "category", "subject_track",
-                    "foreign_language", "education_level", "occupation"):
+        # An empty input means "not given": NULL, never "" (a second "" 考生号 would collide).
+        for key in _OPTIONAL_TEXT:
             if getattr(item, key) == "":
                 setattr(item, key, None)
         check_candidate(item, g.user.node)

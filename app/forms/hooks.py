@@ -2,9 +2,10 @@
 
 
 def registration_printed(candidate):
-    """Called each time a candidate's 报名登记表 is printed (single or batch): the review
-    workflow marks a confirmed record printed, which staff then mark signed (and locked).
-    Idempotent: only the first print of a confirmed record changes it."""
+    """Called each time a candidate's 报名登记表 is printed (single or batch), before rendering:
+    the review workflow records which version of a confirmed record the paper shows; staff
+    may mark it signed (and locked) only while that version is current. Reprinting an
+    unchanged record changes nothing."""
     from ..review.workflow import mark_printed
 
     mark_printed(candidate)

@@ -37,6 +37,23 @@ class AdmissionTicket(Model):
     def audit_node_path(self):
         return self.candidate.node.path if self.candidate and self.candidate.node else None
 
+    @property
+    def exam_name(self):
+        return self.candidate.exam.name if self.candidate and self.candidate.exam else ""
+
+    @property
+    def timetable_text(self):
+        """The timetable as edited on the ticket screen, one subject per line."""
+        from .tickets import format_timetable
+
+        return format_timetable(self.timetable)
+
+    @timetable_text.setter
+    def timetable_text(self, text):
+        from .tickets import parse_timetable
+
+        self.timetable = parse_timetable(text)
+
     def __repr__(self):
         return self.ticket_number
 

@@ -228,7 +228,24 @@ def verification_code(kind: str, record_id: int, version: int, secret: bytes) ->
 _TYPO = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
+def normalise_code(code: str) -> str:
+    """A code as typed from paper (any case, spaces, dashes, 0/1/8 look-alikes) in its printed
+    form ``XXXX-XXXX-XXXX``; anything that cannot be a code comes back unchanged in shape."""
+    raw = "".join(str(code or "").split()).replace("-", "").upper().translate(_TYPO)
+    if len(raw) != 12:
+        return raw
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def is_code(code: str) -> bool:
+    """Whether ``code`` (normalised) has the shape of a verification code."""
+    return len(code) == 14 and all(c in _B32 for c in code.replace("-", ""))
+
+
+_B32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
 def verify_code(code: str, kind: str, record_id: int, version: int, secret: bytes) -> bool:
-    given = "".join(str(code).split()).replace("-", "").upper().translate(_TYPO)
-    expected = verification_code(kind, record_id, version, secret).replace("-", "")
+    given = normalise_code(code)
+    expected = verification_code(kind, record_id, version, secret)
     return hmac.compare_digest(given.encode(), expected.encode())

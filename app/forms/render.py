@@ -14,9 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..candidates import codes
-from ..candidates.models import EVALUATION_DIMENSIONS
+from ..candidates.models import EVALUATION_DIMENSIONS, Candidate
 from ..candidates.validators import mask_id_number
+from ..exams.models import ADULT, EXAM_KINDS
 from ..extensions import db
+from ..jurisdiction import CITY, COUNTY, PROVINCE, Node, scoped
 from .pdf import render_pdf, verification_code, verify_code
 
 
@@ -27,11 +29,13 @@ class FormKind:
     label: object  # UI (translated)
     needs_candidate: bool = True
     batch: bool = True  # one form per candidate, so it can be batch printed
+    exam_kinds: tuple | None = None  # the exam kinds the form exists for (None: every kind)
 
 
 FORMS = {
     "registration": FormKind("forms/registration.html", "报名登记表", _l("Registration form")),
-    "process": FormKind("forms/process.html", "报名流程表", _l("Registration procedure sheet")),
+    "process": FormKind("forms/process.html", "报名流程表", _l("Registration procedure sheet"),
+                        exam_kinds=(ADULT,)),
     "physical": FormKind("forms/physical.html", "考生体格检查表", _l("Physical examination form")),
     "preferences": FormKind("forms/preferences.html", "志愿表", _l("Preference form")),
     "ticket": FormKind("forms/ticket.html", "准考证", _l("Admission ticket")),
@@ -75,6 +79,28 @@ class NoTicket(LookupError):
     message = _l("No admission ticket has been issued to this candidate yet.")
 
 
+class NotForExam(LookupError):
+    """The form does not exist for the candidate's exam kind (e.g. 报名流程表 outside 成人高考)."""
+
+    def __init__(self, kind, exam_kind):
+        super().__init__(kind, exam_kind)
+        self.message = form_refusal(kind, exam_kind)
+
+
+def form_refusal(kind, exam_kind):
+    """Why ``kind`` cannot be printed for an exam of ``exam_kind``, or None when it can."""
+    allowed = FORMS[kind].exam_kinds
+    if allowed is None or exam_kind in allowed:
+        return None
+    return _l("The %(form)s is only printed for %(exams)s candidates.", form=FORMS[kind].label,
+              exams="、".join(str(EXAM_KINDS[k]) for k in allowed))
+
+
+def forms_for(exam_kind):
+    """The candidate form kinds that exist for an exam kind, in menu order."""
+    return [k for k in CANDIDATE_KINDS if form_refusal(k, exam_kind) is None]
+
+
 def secret():
     return str(current_app.config["SECRET_KEY"]).encode()
 
@@ -116,6 +142,7 @@ def _labels(c):
         "foreign_language": codes.label(codes.FOREIGN_LANGUAGES, c.foreign_language),
         "education_level": codes.label(codes.EDUCATION_LEVELS, c.education_level),
         "occupation": codes.label(codes.OCCUPATIONS, c.occupation),
+        "hukou": place_name(c.hukou),
     }
 
 
@@ -158,19 +185,67 @@ def _candidate_context(kind, c, extra):
         ctx["ticket"] = ticket
         ctx["timetable"] = ticket.timetable or []
     elif kind == "preferences":
-        given = list(extra.pop("preferences", None) or [])
-        ordinals = "一二三四五六七八九十"
+        given = list(extra.pop("preferences", None) or []) or stored_preferences(c)
         rows = []
         for i in range(max(PREFERENCE_ROWS, len(given))):
             row = dict(given[i]) if i < len(given) else {}
-            row.setdefault("label", f"第{ordinals[i] if i < 10 else i + 1}志愿")
+            row.setdefault("label", f"第{_ordinal(i + 1)}志愿")
             rows.append(row)
         ctx["preferences"] = rows
+        ctx["adult_head"] = _adult_head(c, given) if c.exam and c.exam.kind == ADULT else None
     elif kind == "process":
         ctx["steps"] = ADULT_STEPS
     elif kind == "physical":
         ctx["exam_items"] = EXAM_ITEMS
     return ctx
+
+
+def _ordinal(n):
+    return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
+
+
+def stored_preferences(c):
+    """The candidate's stored 志愿 (``Candidate.preferences``) as rows of the 志愿表."""
+    return [{
+        "label": f"第{_ordinal(p.seq)}志愿",
+        "code": p.school_code, "name": p.school_name,
+        "major_code": p.major_code, "major": p.major_name,
+        "level": codes.label(codes.CANDIDATE_CATEGORIES[ADULT], p.level),
+        "track": _track_label(p.track, p.major_category),
+        "study_form": codes.label(codes.STUDY_FORMS, p.study_form),
+        "duration": p.duration,
+        "adjust": "是" if p.adjust else "否",
+    } for p in c.preferences]
+
+
+def _track_label(track, major_category):
+    """科类: 高起本/高起专 sit a 文史/理工… paper, 专升本 one of the 招生专业类."""
+    return (codes.label(codes.ADULT_TRACKS, track)
+            or codes.label(codes.ADULT_MAJOR_CATEGORIES, major_category))
+
+
+def _adult_head(c, rows):
+    """报考层次 and 科类 printed above a 成人高考 志愿表: the candidate's level, and the track
+    of the first choice (the paper every choice of one candidate is sat with)."""
+    level = codes.label(codes.CANDIDATE_CATEGORIES[ADULT], c.category)
+    first = rows[0] if rows else {}
+    return {"level": level or first.get("level"), "track": first.get("track")}
+
+
+def place_name(code):
+    """户籍所在地 as printed: the division's full name from the jurisdiction tree
+    (410102 → 河南省郑州市中原区); the bare code when the tree does not hold it (a division
+    of another province)."""
+    if not code:
+        return None
+    path = db.session.execute(select(Node.path).where(
+        Node.code == code, Node.kind.in_((PROVINCE, CITY, COUNTY)))).scalar_one_or_none()
+    if path is None:
+        return code
+    chain = [p for p in path.split("/") if p]
+    names = dict(db.session.execute(select(Node.code, Node.name).where(
+        Node.code.in_(chain), Node.kind.in_((PROVINCE, CITY, COUNTY)))).all())
+    return "".join(names[p] for p in chain if p in names)
 
 
 def _zh(lazy):
@@ -187,6 +262,16 @@ def publicity_rows(candidates):
                      "school": c.node.name if c.node else "",
                      "result": str(getattr(c, "state_label", "") or "")})
     return rows
+
+
+def publicity_candidates(unit, exam_id, state=None):
+    """The candidates of a 公示 list: one unit, one exam, optionally one review state, in the
+    current user's scope."""
+    stmt = select(Candidate).where(Candidate.node_id == unit.id, Candidate.exam_id == exam_id)
+    if state is not None:
+        stmt = stmt.where(Candidate.state == state)
+    return db.session.execute(scoped(stmt.order_by(Candidate.student_number, Candidate.id),
+                                     Candidate)).scalars().all()
 
 
 def publicity_version(candidates):
@@ -208,6 +293,9 @@ def _render_form_html(kind, candidate, extra):
     if spec.needs_candidate:
         if candidate is None:
             raise ValueError(f"form {kind!r} needs a candidate")
+        exam_kind = candidate.exam.kind if candidate.exam else None
+        if form_refusal(kind, exam_kind) is not None:
+            raise NotForExam(kind, exam_kind)
         ctx.update(_candidate_context(kind, candidate, extra))
         code = candidate_code(kind, candidate)
     elif kind == "publicity":
@@ -230,7 +318,8 @@ def render_form(kind, candidate=None, photo=None, **extra):
     """Render one form to PDF bytes.
 
     ``photo``: the JPEG to embed (default: the candidate's current photo, if any).
-    Raises :class:`NoTicket` for a 准考证 without a ticket.
+    Raises :class:`NoTicket` for a 准考证 without a ticket and :class:`NotForExam` for a form
+    that does not exist for the candidate's exam kind.
     """
     pdf, _code = render_form_with_code(kind, candidate, photo=photo, **extra)
     return pdf

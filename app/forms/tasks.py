@@ -23,7 +23,7 @@ from ..jurisdiction import Node, scoped
 from . import hooks
 from .models import PrintBatch, PrintBatchPart
 from .pdf import merge_pdfs, page_count
-from .render import FORMS, NoTicket, render_form
+from .render import FORMS, NoTicket, NotForExam, render_form_with_code
 
 PART_SIZE = 25
 PART_TIMEOUT = 1800
@@ -68,8 +68,19 @@ def resolve_candidates(batch, node):
         return []
     stmt = stmt.join(Node, Candidate.node_id == Node.id).where(
         Node.path >= unit.path, Node.path < unit.path + "~")
+    if selection.get("class_name"):
+        stmt = stmt.where(Candidate.class_name == selection["class_name"])
     stmt = stmt.order_by(Node.path, Candidate.student_number, Candidate.id)
     return list(db.session.execute(scoped(stmt, Candidate, node)).scalars())
+
+
+def unit_classes(unit, exam_id):
+    """The classes (班级) of a unit's candidates in one exam, inside the current user's scope."""
+    stmt = (select(Candidate.class_name).distinct()
+            .where(Candidate.node_id == unit.id, Candidate.exam_id == exam_id,
+                   Candidate.class_name.is_not(None), Candidate.class_name != "")
+            .order_by(Candidate.class_name))
+    return list(db.session.execute(scoped(stmt, Candidate)).scalars())
 
 
 def run_batch(batch_id):
@@ -124,8 +135,8 @@ def _render_part(batch, index):
     rows = db.session.execute(scoped(select(Candidate).where(Candidate.id.in_(ids)),
                                      Candidate, node)).scalars().all()
     by_id = {c.id: c for c in rows}
-    kind, batch_id, total = batch.kind, batch.id, batch.total
-    pdfs, skipped, pending = [], 0, 0
+    kind, batch_id, total, node_path = batch.kind, batch.id, batch.total, batch.node_path
+    pdfs, skipped, pending, codes = [], 0, 0, {}
     for cid in ids:
         candidate = by_id.get(cid)
         if candidate is None:
@@ -136,10 +147,11 @@ def _render_part(batch, index):
             hooks.registration_printed(candidate)
             db.session.flush()
         try:
-            pdfs.append(render_form(kind, candidate))
-        except NoTicket:
+            pdf, codes[str(cid)] = render_form_with_code(kind, candidate)
+        except (NoTicket, NotForExam):
             skipped += 1
             continue
+        pdfs.append(pdf)
         pending += 1
         if pending >= PROGRESS_EVERY:
             _advance(batch_id, pending, total)
@@ -148,6 +160,10 @@ def _render_part(batch, index):
     merged = merge_pdfs(pdfs) if pdfs else b""
     pages = page_count(merged) if pdfs else 0
     _write(path, merged)
+    if codes:
+        # The code printed on each form, so the verification screen can find a paper copy.
+        _log(batch.user_id, node_path, {"kind": kind, "batch_id": batch_id, "part": index,
+                                        "codes": codes})
     try:
         db.session.add(PrintBatchPart(batch_id=batch_id, part=index, path=path,
                                       forms=len(pdfs), pages=pages))
@@ -211,21 +227,57 @@ def _merge(batch_id):
 
 def _log_done(batch):
     """The print itself, logged under the requesting user (jobs have no request to ask)."""
+    _log(batch.user_id, batch.node_path, {
+        "kind": batch.kind, "batch_id": batch.id, "exam_id": batch.exam_id,
+        "candidates": [i for i in (batch.candidate_ids or [])], "forms": batch.done,
+        "pages": batch.pages})
+
+
+def _log(user_id, node_path, changes):
     from ..security import KsUser
 
-    user = db.session.get(KsUser, batch.user_id)
+    user = db.session.get(KsUser, user_id)
     db.session.execute(insert(AuditLog), [dict(
-        at=dt.datetime.now(), user_id=batch.user_id, username=user.username if user else None,
-        ip=None, action="print", table_name="ks_candidate", row_id=None,
-        node_path=batch.node_path,
-        changes={"kind": batch.kind, "batch_id": batch.id, "exam_id": batch.exam_id,
-                 "candidates": [i for i in (batch.candidate_ids or [])], "forms": batch.done,
-                 "pages": batch.pages})])
+        at=dt.datetime.now(), user_id=user_id, username=user.username if user else None,
+        ip=None, action="print", table_name="ks_candidate", row_id=None, node_path=node_path,
+        changes=changes)])
     db.session.commit()
 
 
 def _summary(batch):
     return summary(batch)
+
+
+def purge_prints(days, now=None):
+    """Delete the merged PDFs of batches finished more than ``days`` days ago, and part or
+    temporary files that old (left by failed batches). The batches stay listed, without a
+    download. Returns ``(files deleted, bytes freed)``."""
+    now = now or dt.datetime.now()
+    cutoff = now - dt.timedelta(days=days)
+    folder = os.path.realpath(prints_dir())
+    files = freed = 0
+
+    def remove(path):
+        nonlocal files, freed
+        path = os.path.realpath(path)
+        if os.path.dirname(path) == folder and os.path.isfile(path):
+            freed += os.path.getsize(path)
+            os.unlink(path)
+            files += 1
+
+    old = db.session.execute(select(PrintBatch).where(
+        PrintBatch.path.is_not(None),
+        func.coalesce(PrintBatch.finished_on, PrintBatch.created_on) < cutoff)).scalars().all()
+    for batch in old:
+        remove(batch.path)
+        batch.path = None
+    db.session.commit()
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if "-part-" in name or name.endswith(".tmp"):
+            if dt.datetime.fromtimestamp(os.path.getmtime(path)) < cutoff:
+                remove(path)
+    return files, freed
 
 
 def summary(batch):

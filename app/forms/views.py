@@ -3,6 +3,7 @@
 Every candidate is loaded through the jurisdiction scope (another county: 404), every print
 is written to the audit log, and batches are scoped by the requesting user's unit.
 """
+import functools
 import os
 import re
 
@@ -22,8 +23,9 @@ from ..jurisdiction import POINT, SCHOOL, Node, get_scoped_or_404, scoped
 from ..review.workflow import STATE_LABELS
 from . import hooks
 from .models import PrintBatch
-from .render import BATCH_KINDS, CANDIDATE_KINDS, FORMS, NoTicket, render_form_with_code
-from .tasks import prints_dir, run_batch, summary
+from .render import (BATCH_KINDS, CANDIDATE_KINDS, FORMS, NoTicket, NotForExam, form_refusal,
+                     forms_for, publicity_candidates, render_form_with_code)
+from .tasks import prints_dir, run_batch, summary, unit_classes
 
 BATCH_TIMEOUT = 600
 MAX_BATCH_IDS = 20000
@@ -32,10 +34,31 @@ STATUS_LABELS = {"queued": _l("Waiting for a worker…"), "running": _l("Printin
 _IDS_SPLIT = re.compile(r"[\s,，;；]+")
 
 
+def status_label(batch):
+    if batch.status == "done" and not batch.path and batch.done:
+        return _l("Finished; the PDF has since been deleted (flask kaosheng purge-prints). "
+                  "Print the batch again if you need it.")
+    return STATUS_LABELS.get(batch.status, batch.status)
+
+
+def _parse_ids(text):
+    return [int(x) for x in _IDS_SPLIT.split(text or "") if x.isdigit()]
+
+
 def pdf_response(data, filename):
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{filename}"',
         "Cache-Control": "no-store"})
+
+
+def print_links(candidate_id):
+    """``[(kind, label)]`` a candidate's page offers: the forms that exist for its exam kind
+    (``_print_links.html``); empty outside the user's scope."""
+    candidate = db.session.execute(scoped(select(Candidate).where(
+        Candidate.id == candidate_id), Candidate)).scalar_one_or_none()
+    if candidate is None:
+        return []
+    return [(k, FORMS[k].label) for k in forms_for(candidate.exam.kind if candidate.exam else None)]
 
 
 class PrintView(BaseView):
@@ -43,8 +66,13 @@ class PrintView(BaseView):
     class_permission_name = "PrintView"
     method_permission_name = {m: "print" for m in (
         "single", "draft", "publicity", "publicity_pick", "batch_form", "batch_start", "batch_progress",
-        "batch_status", "batch_download")}
+        "batch_status", "batch_download", "batch_classes")}
     default_view = "batch_form"
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
+        blueprint.add_app_template_global(print_links, "print_links")
+        return blueprint
 
     # --- single forms -------------------------------------------------------------------
 
@@ -63,6 +91,8 @@ class PrintView(BaseView):
             pdf, code = render_form_with_code(kind, candidate)
         except NoTicket as exc:
             return self._message(exc.message, 404)
+        except NotForExam as exc:
+            return self._message(exc.message, 400)
         log_event("print", "ks_candidate", {"kind": kind, "candidate_id": candidate.id,
                                             "code": code}, row_id=candidate.id)
         return pdf_response(pdf, f"{kind}-{candidate.id}.pdf")
@@ -83,15 +113,11 @@ class PrintView(BaseView):
         exam = db.session.get(Exam, request.args.get("exam", type=int) or 0)
         if exam is None:
             return self._message(_l("Choose an exam."), 400)
-        stmt = select(Candidate).where(Candidate.node_id == unit.id, Candidate.exam_id == exam.id)
         # 公示 is posted per review result: ?state=school_approved lists that state only.
         state = request.args.get("state") or None
-        if state is not None:
-            if state not in STATE_LABELS:
-                abort(404)
-            stmt = stmt.where(Candidate.state == state)
-        candidates = db.session.execute(scoped(
-            stmt.order_by(Candidate.student_number, Candidate.id), Candidate)).scalars().all()
+        if state is not None and state not in STATE_LABELS:
+            abort(404)
+        candidates = publicity_candidates(unit, exam.id, state)
         pdf, code = render_form_with_code("publicity", node=unit, exam=exam,
                                           candidates=candidates)
         log_event("print", "ks_candidate", {"kind": "publicity", "node_id": unit.id,
@@ -123,42 +149,62 @@ class PrintView(BaseView):
         return db.session.execute(select(Exam).where(Exam.active.is_(True))
                                   .order_by(Exam.year.desc(), Exam.kind)).scalars().all()
 
-    def _batch_page(self, error=None, status=200):
+    def _batch_page(self, error=None, status=200, ids=""):
         recent = db.session.execute(scoped(
             select(PrintBatch).order_by(PrintBatch.id.desc()).limit(20), PrintBatch)).scalars().all()
         return self.render_template(
             "forms/batch.html", kinds=[(k, FORMS[k].label) for k in BATCH_KINDS],
             exams=self._exams(), units=self._units(), recent=recent, forms=FORMS,
             statuses=STATUS_LABELS, error=error, review_states=STATE_LABELS,
-            draft_url=url_for(".draft")), status
+            draft_url=url_for(".draft"), ids=ids, form=request.form), status
 
     @expose("/batch")
     @has_access
     def batch_form(self):
-        return self._batch_page()
+        # ?ids=1,2,3 (the candidate list's "Batch print" action) prefills the id field.
+        return self._batch_page(ids="\n".join(str(i) for i in _parse_ids(
+            request.args.get("ids", ""))[:MAX_BATCH_IDS]))
+
+    @expose("/batch/classes")
+    @has_access
+    def batch_classes(self):
+        """The classes of one unit's candidates in one exam (JSON), for the batch form."""
+        unit = get_scoped_or_404(Node, request.args.get("node", type=int) or 0)
+        exam_id = request.args.get("exam", type=int) or 0
+        return jsonify({"classes": unit_classes(unit, exam_id)})
 
     @expose("/batch", methods=["POST"])
     @has_access
     def batch_start(self):
         kind = request.form.get("kind")
         exam = db.session.get(Exam, request.form.get("exam", type=int) or 0)
+        ids = [i for v in request.form.getlist("ids") for i in _parse_ids(v)]
+        refused = functools.partial(self._batch_page, status=400, ids=request.form.get("ids", ""))
         if kind not in BATCH_KINDS or g.user.node is None:
-            return self._batch_page(_("Choose the form to print."), 400)
-        ids = [int(x) for v in request.form.getlist("ids") for x in _IDS_SPLIT.split(v)
-               if x.isdigit()]
+            return refused(_("Choose the form to print."))
+        if exam is None and not ids:
+            return refused(_("Choose an exam."))
+        # Listed ids of another exam kind are skipped by the job, one by one.
+        refusal = form_refusal(kind, exam.kind) if exam is not None else None
+        if refusal is not None:
+            return refused(str(refusal))
         unit_id = request.form.get("node", type=int)
+        class_name = request.form.get("class_name", "").strip()
         if ids:
             if len(ids) > MAX_BATCH_IDS:
-                return self._batch_page(_("Too many candidates in one batch."), 400)
+                return refused(_("Too many candidates in one batch."))
             selection = {"ids": ids}
         elif unit_id:
             # Only units the user may see; the job re-checks against the user's subtree.
             unit = get_scoped_or_404(Node, unit_id)
-            if exam is None:
-                return self._batch_page(_("Choose an exam."), 400)
             selection = {"node_id": unit.id}
+            if class_name:
+                if class_name not in unit_classes(unit, exam.id):
+                    return refused(_("%(unit)s has no candidates in class %(cls)s for this exam.",
+                                     unit=unit.name, cls=class_name))
+                selection["class_name"] = class_name
         else:
-            return self._batch_page(_("Choose a school or registration point, or list candidate ids."), 400)
+            return refused(_("Choose a school or registration point, or list candidate ids."))
         batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind=kind,
                            exam_id=exam.id if exam else None, selection=selection,
                            status="queued")
@@ -178,14 +224,14 @@ class PrintView(BaseView):
     def batch_progress(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
         return self.render_template("forms/batch_progress.html", batch=batch,
-                                    title=FORMS[batch.kind].label, statuses=STATUS_LABELS)
+                                    title=FORMS[batch.kind].label, label=status_label(batch))
 
     @expose("/batch/<int:batch_id>/status")
     @has_access
     def batch_status(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
         data = summary(batch)
-        data["label"] = str(STATUS_LABELS.get(batch.status, batch.status))
+        data["label"] = str(status_label(batch))
         data["download"] = (url_for(".batch_download", batch_id=batch.id)
                             if batch.status == "done" and batch.path else None)
         return jsonify(data)

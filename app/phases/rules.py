@@ -1,13 +1,15 @@
 """The one question every write path asks: is activity A open now for this candidate/unit?
 
 An exam with no phase configured for an activity leaves that activity unrestricted (an exam
-office switches time limits on by configuring the window). A phase restricted to a candidate
+office switches time limits on by configuring the window), unless the setting
+``PHASES_REQUIRED`` is true: then an activity without a window is closed. A phase restricted to a candidate
 category applies to candidates of that category only; regions granted an extension (延时) use
 the latest end granted to them or to any region above them.
 """
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -26,7 +28,8 @@ def now_local():
     return dt.datetime.now(TZ).replace(tzinfo=None)
 
 
-def _ancestor_paths(node):
+def ancestor_paths(node):
+    """The paths of ``node`` and every region above it."""
     parts = [p for p in node.path.split("/") if p]
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
@@ -48,7 +51,7 @@ def windows(exam_id, activity, category=None, node=None):
         if node is not None:
             extended = db.session.execute(
                 select(func.max(PhaseExtension.new_end)).join(Node, Node.id == PhaseExtension.node_id)
-                .where(PhaseExtension.phase_id == phase.id, Node.path.in_(_ancestor_paths(node)))
+                .where(PhaseExtension.phase_id == phase.id, Node.path.in_(ancestor_paths(node)))
             ).scalar()
             if extended is not None and extended > end:
                 end = extended
@@ -60,6 +63,9 @@ def check_open(activity, exam_id, category=None, node=None, now=None):
     """Raise PhaseClosed unless ``activity`` is open now; return None when open."""
     found = windows(exam_id, activity, category, node)
     if not found:
+        if current_app.config.get("PHASES_REQUIRED", False):
+            raise PhaseClosed(_l("%(activity)s is closed: no window is configured for this "
+                                 "exam.", activity=ACTIVITIES.get(activity, activity)))
         return None
     now = now or now_local()
     applicable = [(p, end) for p, end in found if p.category in (None, category)]

@@ -1,19 +1,19 @@
 """Phase configuration (时间安排), regional extensions (延时) and an exam's calendar timeline."""
-from flask import g
+from flask import current_app, g
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from ..base_views import GuardedMixin, ScopedModelView
 from ..exams.models import Exam
 from ..extensions import db
-from ..jurisdiction import CITY, PROVINCE
+from ..jurisdiction import CITY, PROVINCE, Node, scope_clause
 from .models import ACTIVITIES, Phase, PhaseExtension
-from .rules import now_local
+from .rules import ancestor_paths, now_local
 
 LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("Activity"),
           "category": _l("Candidate category (empty: all)"), "name": _l("Name"),
@@ -78,12 +78,35 @@ class TimelineView(BaseView):
             phases = db.session.execute(select(Phase).where(Phase.exam_id == exam.id)
                                         .order_by(Phase.start)).scalars().all()
         bars, now = [], now_local()
+        extensions = visible_extensions([p.id for p in phases])
         if phases:
-            first, last = min(p.start for p in phases), max(p.end for p in phases)
+            ends = [p.end for p in phases] + [e.new_end for e in extensions]
+            first, last = min(p.start for p in phases), max(ends)
             span = max((last - first).total_seconds(), 1)
+
+            def pct(moment):
+                return round((moment - first).total_seconds() / span * 100, 2)
+
             for p in phases:
-                left = (p.start - first).total_seconds() / span * 100
-                width = max((p.end - p.start).total_seconds() / span * 100, 0.8)
-                bars.append((p, round(left, 2), round(width, 2), p.start <= now <= p.end))
+                width = max(pct(p.end) - pct(p.start), 0.8)
+                # Extensions of this phase: the bar grows to the extended end, per region.
+                extra = [(e, pct(e.new_end) - pct(p.end), e.phase.start <= now <= e.new_end)
+                         for e in extensions if e.phase_id == p.id]
+                bars.append((p, pct(p.start), round(width, 2), p.start <= now <= p.end, extra))
         return self.render_template("phases/timeline.html", exams=exams, exam=exam, bars=bars,
-                                    now=now)
+                                    now=now, required=current_app.config.get("PHASES_REQUIRED"))
+
+
+def visible_extensions(phase_ids):
+    """Extensions of these phases that concern the user: granted inside its subtree, or to a
+    region above it (those apply to the user's unit too)."""
+    if not phase_ids:
+        return []
+    node = g.user.node
+    if node is None:
+        return []
+    stmt = (select(PhaseExtension).join(Node, Node.id == PhaseExtension.node_id)
+            .where(PhaseExtension.phase_id.in_(phase_ids),
+                   or_(scope_clause(PhaseExtension, node), Node.path.in_(ancestor_paths(node))))
+            .order_by(Node.path, PhaseExtension.new_end))
+    return db.session.execute(stmt).scalars().all()

@@ -1,7 +1,9 @@
 """Accepting a picture for a candidate: check, normalise when the file (not the scene) is the
 problem, store, and make it the current photo or ID document. No request needed."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..exams.models import ADULT
 from ..extensions import db
 from . import storage
 from .checks import CANDIDATE_PHOTO, ID_DOCUMENT, Failure, check_photo
@@ -14,12 +16,18 @@ _CONTENT_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image
                   (b"RIFF", "image/webp"))
 
 
-def change_refusal(candidate):
+def change_refusal(candidate, by_candidate=False):
     """None when the pictures may change, else the translated reason: a signed (locked)
-    record, or the photo-capture window being closed."""
+    record, or the photo-capture window being closed. ``by_candidate`` adds the rules of the
+    self-service page: a 成人高考 photo is taken on site at the confirmation point (seed 004),
+    and a confirmed record is the school's to review (a rejected one opens again)."""
     from ..phases.rules import PhaseClosed, check_open_for
     from ..review.workflow import Locked, check_editable
 
+    if by_candidate:
+        refusal = _candidate_refusal(candidate)
+        if refusal is not None:
+            return refusal
     try:
         check_editable(candidate)
         check_open_for("photo_capture", candidate)
@@ -28,8 +36,16 @@ def change_refusal(candidate):
     return None
 
 
-def can_change(candidate):
-    return change_refusal(candidate) is None
+def _candidate_refusal(candidate):
+    from ..review.workflow import DRAFT, REJECTED
+
+    if candidate.exam.kind == ADULT:
+        return _l("For the adult higher education entrance exam your photo is taken on site "
+                  "at your confirmation point; it cannot be uploaded here.")
+    if candidate.state not in (DRAFT, REJECTED):
+        return _l("Your information is confirmed, so the photo can no longer be changed here. "
+                  "If it must change, ask your school.")
+    return None
 
 
 def content_type(data):
@@ -65,14 +81,16 @@ def current_photo(candidate_id, kind):
         .order_by(CandidatePhoto.id.desc())).scalars().first()
 
 
-def accept_photo(candidate, data, kind, user):
+def accept_photo(candidate, data, kind, user, by_candidate=False):
     """Return ``(CandidatePhoto, [])`` once stored (not committed), or ``(None, failures)``.
 
-    Only accepted uploads are written to disk: a rejected file is no part of the record.
+    ``by_candidate``: the candidate's own upload (self-service), whose rules are stricter;
+    ``user`` is then None. Only accepted uploads are written to disk: a rejected file is no
+    part of the record.
     """
     if kind not in KINDS:
         raise ValueError(kind)
-    refusal = change_refusal(candidate)
+    refusal = change_refusal(candidate, by_candidate)
     if refusal is not None:
         return None, [Failure("locked", refusal)]
     final, failures = compliant_bytes(data, kind)

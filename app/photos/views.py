@@ -13,7 +13,7 @@ from ..jurisdiction import get_scoped_or_404
 from . import storage
 from .checks import Failure
 from .models import ID_DOCUMENT, KINDS, PHOTO, StoredFile
-from .service import accept_photo, can_change, current_photo
+from .service import accept_photo, change_refusal, current_photo
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 KIND_LABELS = {PHOTO: _l("Candidate photo"), ID_DOCUMENT: _l("ID document")}
@@ -73,6 +73,13 @@ def wants_json():
         "application/json"
 
 
+def upload_answer(kind, failures, url, status):
+    """The JSON verdict on an upload that capture.js shows next to the picture."""
+    return jsonify(ok=not failures, kind=kind, url=url,
+                   failures=[{"code": f.code, "message": str(f.message)} for f in failures]
+                   ), status
+
+
 class PhotoView(BaseView):
     route_base = "/photos"
     class_permission_name = "PhotoView"
@@ -85,7 +92,7 @@ class PhotoView(BaseView):
         pictures = {k: current_photo(candidate.id, k) for k in KINDS}
         return self.render_template(
             "photos/capture.html", candidate=candidate, kinds=KINDS, labels=KIND_LABELS,
-            pictures=pictures, failures=failures or {}, locked=not can_change(candidate),
+            pictures=pictures, failures=failures or {}, refusal=change_refusal(candidate),
             writable=self.appbuilder.sm.has_access("can_capture", self.class_permission_name),
             max_mb=MAX_UPLOAD_BYTES // (1024 * 1024)), status
 
@@ -112,10 +119,8 @@ class PhotoView(BaseView):
             else:
                 db.session.commit()
         if wants_json():
-            return jsonify(ok=not failures, kind=kind,
-                           failures=[{"code": f.code, "message": str(f.message)}
-                                     for f in failures],
-                           url=url_for(".file", candidate_id=pk, kind=kind)), status
+            return upload_answer(kind, failures, url_for(".file", candidate_id=pk, kind=kind),
+                                 status)
         if not failures:
             flash(_("%(kind)s saved", kind=KIND_LABELS[kind]), "success")
             return redirect(url_for(".capture", pk=pk))

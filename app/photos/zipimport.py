@@ -64,20 +64,23 @@ def files_in(archive):
 
 
 def read_member(archive, info, seen):
-    """Judge one member; ``seen`` (a set of lower-cased base names) finds duplicates."""
+    """Judge one member. ``seen`` maps each ID number met so far to its member's name: one
+    picture per candidate, whatever the folder, letter case or ``.jpg``/``.jpeg`` spelling."""
     name = info.filename
     if _unsafe(name):
         return _rejected(name, "unsafe_path", _l("Unsafe path in the archive (.. or absolute)"))
     # Nested folders are fine: only the file name says whose picture it is.
     base = posixpath.basename(name.replace("\\", "/"))
-    key = base.lower()
-    if key in seen:
-        return _rejected(name, "duplicate", _l("Duplicate file name %(name)s", name=base))
-    seen.add(key)
     stem, dot, ext = base.rpartition(".")
-    if not dot or "." + ext.lower() not in _EXTENSIONS or not _ID_RE.fullmatch(stem.upper()):
+    id_number = stem.upper()
+    if not dot or "." + ext.lower() not in _EXTENSIONS or not _ID_RE.fullmatch(id_number):
         return _rejected(name, "bad_name",
                          _l("The file name must be the ID number followed by .jpg"))
+    if id_number in seen:
+        return _rejected(name, "duplicate", _l(
+            "Another file in the archive is for the same ID number: %(name)s",
+            name=seen[id_number]))
+    seen[id_number] = name
     if info.flag_bits & 0x1:
         return _rejected(name, "encrypted", _l("Encrypted files cannot be read"))
     if info.file_size > MAX_MEMBER_BYTES or (
@@ -92,7 +95,7 @@ def read_member(archive, info, seen):
         return _too_big(name)
     if not data.startswith(JPEG_MAGIC):
         return _rejected(name, "not_jpeg", _l("Not a JPEG file"))
-    return Member(name, id_number=stem.upper(), data=data)
+    return Member(name, id_number=id_number, data=data)
 
 
 def _too_big(name):

@@ -6,9 +6,11 @@ service answers a JSON API for programs.
 """
 import datetime as dt
 
-from flask import flash, g, jsonify, redirect, request, url_for
+from flask import g, jsonify, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
@@ -20,10 +22,11 @@ from ..base_views import ScopedModelView, scoped_items
 from ..candidates.models import Candidate
 from ..extensions import db
 from ..jurisdiction import get_scoped_or_404
-from ..phases.rules import PhaseClosed
+from ..phases.rules import PhaseClosed, check_open_for
 from .models import Qualification
-from .workflow import (QUALIFICATION_KINDS, QUALIFICATION_TRANSITIONS, STAFF, TRANSITIONS,
-                       Conflict, Locked, TransitionRefused, apply, apply_qualification)
+from .workflow import (QUALIFICATION_KINDS, QUALIFICATION_STATES, QUALIFICATION_TRANSITIONS,
+                       STAFF, STATE_LABELS, TRANSITIONS, Conflict, Locked, TransitionRefused,
+                       apply, apply_qualification, check_unlocked)
 
 REFUSALS = (TransitionRefused, PhaseClosed, Locked)
 
@@ -72,32 +75,45 @@ class TransitionListView(ScopedModelView):
                                     today=dt.date.today().isoformat())
 
     def _apply_all(self, transition, items):
+        """Run the transition on every row; the result page lists every row skipped and why
+        (a flash per row would overflow the session cookie on a large selection)."""
         done, skipped = 0, []
         kw = {"reason": request.form.get("reason"),
               "principal_name": request.form.get("principal_name"),
               "signed_on": _parse_date(request.form.get("signed_on"))}
         for item in items:
-            refusal = run_transition(item, transition.action, request.form.get(f"v_{item.id}"),
-                                     self.apply_fn, **kw)
+            seen = request.form.get(f"v_{item.id}")
+            if seen in (None, ""):
+                # The confirmation page carries each row's version; a post without it cannot
+                # tell whether the reviewer saw the record as it is now.
+                skipped.append((item, str(_l("%(name)s: the version you saw is missing; reload "
+                                             "the list and try again.", name=item.name))))
+                continue
+            refusal = run_transition(item, transition.action, seen, self.apply_fn, **kw)
             if refusal is None:
                 done += 1
             else:
-                skipped.append(refusal[1])
-        flash(_l("%(action)s: %(done)d done, %(skipped)d skipped.", action=transition.label,
-                 done=done, skipped=len(skipped)), "success" if done else "warning")
-        for reason in skipped[:20]:
-            flash(reason, "danger")
-        return redirect(url_for(".list"))
+                skipped.append((item, refusal[1]))
+        return self.render_template("review/result.html", transition=transition, done=done,
+                                    skipped=skipped)
 
     @expose("/api/transition", methods=["POST"])
     @has_access
     def api_transition(self):
-        """JSON: {"id", "action", "version", "reason", "principal_name", "signed_on"}."""
-        data = request.get_json(silent=True) or {}
+        """JSON: {"id", "action", "version", "reason", "principal_name", "signed_on"}.
+
+        ``version`` (the record's version as the caller last read it) is required: a program
+        must not overwrite a change it has not seen."""
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return jsonify(error=str(_l("Send a JSON object."))), 400
+        if data.get("version") in (None, ""):
+            return jsonify(error=str(_l("“version” is required: send the record's version as "
+                                        "you last read it."))), 400
         item = get_scoped_or_404(self.datamodel.obj, data.get("id"))
         if data.get("action") not in self.transitions:
             return jsonify(error=str(_l("Unknown action."))), 422
-        refusal = run_transition(item, data["action"], data.get("version"), self.apply_fn,
+        refusal = run_transition(item, data["action"], data["version"], self.apply_fn,
                                  reason=data.get("reason"),
                                  principal_name=data.get("principal_name"),
                                  signed_on=_parse_date(data.get("signed_on")))
@@ -119,6 +135,22 @@ class TransitionListView(ScopedModelView):
                                 *cls.extra_permissions, *names]
 
     extra_permissions = ()
+    #: {column: (label, {code: label})}: filtered by equality on a select of labelled codes.
+    choice_filters = {}
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls.search_form_extra_fields = {
+            col: SelectField(label, choices=list(labels.items()), validators=[DataRequired()],
+                             widget=Select2Widget())
+            for col, (label, labels) in cls.choice_filters.items()}
+
+    def _init_properties(self):
+        super()._init_properties()
+        # A code column offers “equal to” only: “starts with” on a select would be noise.
+        for col in self.choice_filters:
+            only = [FilterEqual(col, self.datamodel)]
+            self._filters._search_filters[col] = self._filters._all_filters[col] = only
 
 
 class ReviewView(TransitionListView):
@@ -129,6 +161,7 @@ class ReviewView(TransitionListView):
     show_columns = ["exam", "node", "name", "id_display", "state_label", "reject_reason",
                     "printed_at", "signed_at", "locked"]
     search_columns = ["state", "exam", "node", "name", "locked"]
+    choice_filters = {"state": (_l("Review state"), STATE_LABELS)}
     base_order = ("id", "asc")
     page_size = 50
     label_columns = {"id_display": _l("ID number"), "node": _l("School / point"),
@@ -160,6 +193,8 @@ class QualificationView(TransitionListView):
     show_columns = ["candidate", "kind_label", "note", "state_label", "reject_reason"]
     add_columns = ["candidate", "kind", "note"]
     search_columns = ["state", "kind", "candidate"]
+    choice_filters = {"state": (_l("Review state"), QUALIFICATION_STATES),
+                      "kind": (_l("Qualification"), QUALIFICATION_KINDS)}
     base_order = ("id", "desc")
     label_columns = {"candidate": _l("Candidate"), "kind": _l("Qualification"),
                      "kind_label": _l("Qualification"), "state": _l("Review state"),
@@ -169,12 +204,15 @@ class QualificationView(TransitionListView):
                                                  choices=list(QUALIFICATION_KINDS.items()))}
 
     def guard(self, item, is_add):
-        from ..candidates.views import check_change_allowed
-
         super().guard(item, is_add)
         if not set(STAFF) & {r.name for r in g.user.roles}:
             raise PermissionError(_l("Only school or registration point staff file applications."))
-        check_change_allowed(item.candidate)
+        if item.candidate is None:
+            raise ValueError(_l("Choose the candidate."))
+        # An application is not the candidate's data, so an approved record may still get one;
+        # the signature, though, covers everything filed with the form.
+        check_unlocked(item.candidate)
+        check_open_for("staff_entry", item.candidate)
 
 
 ReviewView.install_actions()

@@ -1,10 +1,18 @@
 """Review states and transitions, defined once (审核流程), plus the lock (签字确认后锁定).
 
-draft → confirmed (by the candidate, or staff on paper) → school_approved (principal signs)
-→ county_approved → city_approved; each level may reject with a reason back to the candidate,
-who corrects and confirms again. Printing the registration form marks the record printed;
-staff then mark it signed, which locks it: nothing may change it until an upper level unlocks
-it with a reason.
+draft → confirmed (by the candidate, or staff on paper) → school_approved (first review at the
+school or registration point, its head signs) → county_approved → city_approved; each level
+may reject with a reason back to the candidate, who corrects and confirms again.
+
+What may change when, decided here only:
+- An approved record's data is frozen too: an approval covers the data it saw, so a staff
+  change must wait until a reviewer rejects the record (it then goes through review again).
+- Printing the 报名登记表 records which version of the record the paper shows; staff mark it
+  signed only while that version is still current, and signing locks the record: nothing may
+  change its data until an upper level unlocks it with a reason.
+- The lock freezes the data (“一经签字确认，任何人不得擅自更改”), not the review: approvals
+  move on a signed record. A rejection sends the record back for correction, which the lock
+  forbids, so it needs an unlock first.
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -18,11 +26,15 @@ DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
 SCHOOL_OK, COUNTY_OK, CITY_OK = "school_approved", "county_approved", "city_approved"
 STATE_LABELS = {
     DRAFT: _l("Draft"), CONFIRMED: _l("Confirmed by candidate"), REJECTED: _l("Rejected"),
-    SCHOOL_OK: _l("Approved by school"), COUNTY_OK: _l("Approved by county"),
+    SCHOOL_OK: _l("Approved by school / point"), COUNTY_OK: _l("Approved by county"),
     CITY_OK: _l("Approved by city"),
 }
+APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK)
 CANDIDATE = "candidate"  # the actor name of the self-service page
 STAFF = ("school_staff", "point_staff")
+# First review (初审): the school's reviewer, or the reviewer bound to a registration point
+# (the role may be bound to either; see security.ROLES).
+FIRST_REVIEWERS = ("school_reviewer",)
 
 
 @dataclass(frozen=True)
@@ -42,10 +54,10 @@ TRANSITIONS = {t.action: t for t in (
                (CANDIDATE,), "self_registration"),
     Transition("confirm_on_behalf", _l("Confirm (paper form signed)"), (DRAFT, REJECTED),
                CONFIRMED, STAFF, "staff_entry"),
-    Transition("school_approve", _l("Approve (school)"), (CONFIRMED,), SCHOOL_OK,
-               ("school_reviewer",), "school_review", needs_signoff=True),
-    Transition("school_reject", _l("Reject (school)"), (CONFIRMED,), REJECTED,
-               ("school_reviewer",), "school_review", needs_reason=True),
+    Transition("school_approve", _l("Approve (school / point)"), (CONFIRMED,), SCHOOL_OK,
+               FIRST_REVIEWERS, "school_review", needs_signoff=True),
+    Transition("school_reject", _l("Reject (school / point)"), (CONFIRMED,), REJECTED,
+               FIRST_REVIEWERS, "school_review", needs_reason=True),
     Transition("county_approve", _l("Approve (county)"), (SCHOOL_OK,), COUNTY_OK,
                ("county_reviewer",), "county_review"),
     Transition("county_reject", _l("Reject (county)"), (SCHOOL_OK,), REJECTED,
@@ -54,7 +66,7 @@ TRANSITIONS = {t.action: t for t in (
                ("city_reviewer",), "city_review"),
     Transition("city_reject", _l("Reject (city)"), (COUNTY_OK,), REJECTED,
                ("city_reviewer",), "city_review", needs_reason=True),
-    Transition("mark_signed", _l("Mark signed and lock"), (CONFIRMED, SCHOOL_OK, COUNTY_OK, CITY_OK),
+    Transition("mark_signed", _l("Mark signed and lock"), (CONFIRMED, *APPROVED),
                None, STAFF, "confirmation"),
     Transition("unlock", _l("Unlock"), tuple(STATE_LABELS), None, (), None, needs_reason=True),
     Transition("relock", _l("Lock again"), tuple(STATE_LABELS), None, (), None),
@@ -70,7 +82,7 @@ class Conflict(TransitionRefused):
 
 
 class Locked(PermissionError):
-    pass
+    """The record's data is frozen: signed (locked), or approved and not yet rejected."""
 
 
 def unlock_roles():
@@ -83,11 +95,29 @@ def allowed_roles(transition):
     return unlock_roles() if transition.action in ("unlock", "relock") else transition.roles
 
 
-def check_editable(candidate):
-    """Every write path calls this: a signed (locked) record may not change."""
+def check_unlocked(candidate):
+    """The lock alone: a signed record's data may not change until an upper level unlocks it."""
     if candidate is not None and candidate.locked:
         raise Locked(_l("%(name)s's record is signed and locked; an upper level must unlock it "
                         "with a reason before it can change.", name=candidate.name))
+
+
+def check_editable(candidate):
+    """Every write to a candidate's data calls this (staff screens, imports, photos,
+    self-service): refused on a signed (locked) record, and on an approved one, whose approval
+    covers the data as it was seen; a reviewer rejects it first, and it is reviewed again."""
+    check_unlocked(candidate)
+    if candidate is not None and candidate.state in APPROVED:
+        raise Locked(_l("%(name)s's record is “%(state)s”: its data cannot change while approved. "
+                        "A reviewer must reject it with a reason first; it is then reviewed "
+                        "again.", name=candidate.name, state=STATE_LABELS[candidate.state]))
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise TransitionRefused(_l("The version must be a whole number.")) from None
 
 
 def actor_roles(user):
@@ -105,7 +135,7 @@ def check_transition(subject, transitions, labels, action, user, reason=None,
         raise TransitionRefused(_l("Unknown action."))
     if not actor_roles(user) & set(allowed_roles(transition)):
         raise TransitionRefused(_l("Your role may not do “%(action)s”.", action=transition.label))
-    if expected_version not in (None, "") and int(expected_version) != subject.version:
+    if expected_version not in (None, "") and _as_int(expected_version) != subject.version:
         raise Conflict(_l("%(name)s was changed by someone else after you loaded the page; "
                           "reload and check again.", name=subject.name))
     if subject.state not in transition.from_states:
@@ -116,7 +146,8 @@ def check_transition(subject, transitions, labels, action, user, reason=None,
     if transition.needs_reason and not reason:
         raise TransitionRefused(_l("A reason is required."))
     if transition.needs_signoff and not ((principal_name or "").strip() and signed_on):
-        raise TransitionRefused(_l("The principal's name and the sign-off date are required."))
+        raise TransitionRefused(_l("The name of the principal (or the point's head) and the "
+                                   "sign-off date are required."))
     return transition, reason
 
 
@@ -132,25 +163,31 @@ def apply(candidate, action, user, reason=None, principal_name=None, signed_on=N
 
     transition, reason = check_transition(candidate, TRANSITIONS, STATE_LABELS, action, user,
                                           reason, principal_name, signed_on, expected_version)
-    if transition.to_state == REJECTED or action == "confirm_on_behalf":
-        check_editable(candidate)
-    if action == "confirm":
-        check_editable(candidate)
+    if transition.to_state in (REJECTED, CONFIRMED):
+        # Both send the data round again (to the candidate, or on behalf of the paper form):
+        # not while the signature holds it.
+        check_unlocked(candidate)
     if action == "mark_signed":
         if candidate.locked:
             raise TransitionRefused(_l("%(name)s is already locked.", name=candidate.name))
-        if candidate.printed_at is None:
-            raise TransitionRefused(_l("Print the registration form of %(name)s first.",
-                                       name=candidate.name))
+        check_printed_current(candidate)
     if action == "unlock" and not candidate.locked:
         raise TransitionRefused(_l("%(name)s is not locked.", name=candidate.name))
-    if action == "relock" and (candidate.locked or candidate.signed_at is None):
-        raise TransitionRefused(_l("%(name)s cannot be locked again now.", name=candidate.name))
+    if action == "relock":
+        if candidate.locked or candidate.signed_at is None:
+            raise TransitionRefused(_l("%(name)s cannot be locked again now.",
+                                       name=candidate.name))
+        check_printed_current(candidate)
     if transition.activity:
         check_open_for(transition.activity, candidate, now)
 
     before = candidate.state
     now = now or dt.datetime.now()
+    if transition.to_state == REJECTED:
+        # The paper was found wrong: signing needs a form printed after the correction.
+        candidate.printed_at = candidate.printed_version = None
+    else:
+        _keep_print_current(candidate)
     if transition.to_state is not None:
         candidate.state = transition.to_state
         candidate.reject_reason = reason if transition.to_state == REJECTED else None
@@ -172,11 +209,43 @@ def apply(candidate, action, user, reason=None, principal_name=None, signed_on=N
         db.session.info["audit_reason"] = reason or None
 
 
-def mark_printed(candidate):
-    """The registration form was printed (forms hook); only confirmed records count."""
-    if candidate.state not in (DRAFT, REJECTED) and candidate.printed_at is None:
-        candidate.printed_at = dt.datetime.now()
+# --- the printed paper (报名登记表) and the record version it shows ------------------------
+#
+# ``Candidate.version`` is SQLAlchemy's version column: every UPDATE of the row adds one, data
+# change or not (another listener also bumps it when guardians, study history or photos
+# change). The printed version is therefore set to the value the row will have after the
+# flush that stores it, and carried along by the workflow's own changes (approvals, signing,
+# unlock), which do not change what the paper shows.
 
+
+def _print_current(candidate):
+    return candidate.printed_version is not None and candidate.printed_version == candidate.version
+
+
+def _keep_print_current(candidate):
+    if _print_current(candidate):
+        candidate.printed_version = candidate.version + 1
+
+
+def check_printed_current(candidate):
+    """Signing binds the paper: refuse unless the form printed last shows the record as it is."""
+    if candidate.printed_version is None:
+        raise TransitionRefused(_l("Print the registration form of %(name)s first.",
+                                   name=candidate.name))
+    if not _print_current(candidate):
+        raise TransitionRefused(_l("%(name)s: the record changed after the form was printed: "
+                                   "print it again.", name=candidate.name))
+
+
+def mark_printed(candidate, now=None):
+    """The 报名登记表 was printed (forms hook, single or batch): remember the version it shows.
+
+    Only a confirmed (or reviewed) record's form is the one to sign; printing the same version
+    again changes nothing."""
+    if candidate.state in (DRAFT, REJECTED) or _print_current(candidate):
+        return
+    candidate.printed_at = now or dt.datetime.now()
+    candidate.printed_version = candidate.version + 1  # the version after this change's flush
 
 
 # --- qualification types (资格审核: 分配生, 少数民族照顾, 农村专项…), their own chain ----------
@@ -188,15 +257,15 @@ QUALIFICATION_KINDS = {
     "rural_special": _l("Rural special enrolment (农村专项)"),
 }
 QUALIFICATION_STATES = {
-    PENDING: _l("Pending"), SCHOOL_OK: _l("Approved by school"),
+    PENDING: _l("Pending"), SCHOOL_OK: _l("Approved by school / point"),
     COUNTY_OK: _l("Approved by county"), CITY_OK: _l("Approved by city"),
     REJECTED: _l("Rejected"),
 }
 QUALIFICATION_TRANSITIONS = {t.action: t for t in (
-    Transition("q_school_approve", _l("Approve qualification (school)"), (PENDING,), SCHOOL_OK,
-               ("school_reviewer",), "school_review", needs_signoff=True),
-    Transition("q_school_reject", _l("Reject qualification (school)"), (PENDING,), REJECTED,
-               ("school_reviewer",), "school_review", needs_reason=True),
+    Transition("q_school_approve", _l("Approve qualification (school / point)"), (PENDING,),
+               SCHOOL_OK, FIRST_REVIEWERS, "school_review", needs_signoff=True),
+    Transition("q_school_reject", _l("Reject qualification (school / point)"), (PENDING,),
+               REJECTED, FIRST_REVIEWERS, "school_review", needs_reason=True),
     Transition("q_county_approve", _l("Approve qualification (county)"), (SCHOOL_OK,), COUNTY_OK,
                ("county_reviewer",), "county_review"),
     Transition("q_county_reject", _l("Reject qualification (county)"), (SCHOOL_OK,), REJECTED,

@@ -5,3 +5,4 @@ session lives under its own keys (``ss_*``) and never sets Flask-Login's user, s
 session opens no staff page and a staff session opens nothing under ``/me/``.
 """
 from .views import bp, register  # noqa: F401
+from . import adult  # noqa: F401,E402  (成人高考 routes on the same blueprint)

@@ -5,6 +5,7 @@ keys, so FAB never sees a candidate as a user and staff pages stay closed to can
 """
 import datetime as dt
 import hashlib
+import re
 import secrets
 import time
 import unicodedata
@@ -19,12 +20,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..candidates.models import Candidate
 from ..candidates.validators import ValidationError, validate_id_number
 from ..extensions import db
-from ..passwords import password_problems
+from ..passwords import name_variants, password_problems
 from .models import CandidateAccount
 
 #: No 0/O, 1/I/L: codes are read off paper and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+#: 考生号 as exam offices assign them (14 digits in most provinces; letters tolerated).
+CANDIDATE_NUMBER_RE = re.compile(r"[0-9A-Z]{6,20}")
 RECOVERY_QUESTIONS = (
     _l("My primary school's name"),
     _l("My mother's given name"),
@@ -32,7 +35,7 @@ RECOVERY_QUESTIONS = (
     _l("The name of my best childhood friend"),
     _l("My favourite teacher's name"),
 )
-SESSION_KEYS = ("ss_cid", "ss_aid", "ss_stamp", "ss_seen")
+SESSION_KEYS = ("ss_cid", "ss_aid", "ss_stamp", "ss_seen", "ss_start")
 
 
 def hash_method():
@@ -79,28 +82,34 @@ def code_days():
     return int(current_app.config.get("SELF_SERVICE_CODE_DAYS", 14))
 
 
-def issue_code(candidate):
+def issue_code(candidate, account=None):
     """Create or reset the candidate's account code; return ``(account, plain code)``.
 
-    Only the hash is stored; a previous code stops working. The password (if any) stays valid
-    until the candidate uses the new code.
+    Only the hash is stored; a previous code stops working. A reset is what staff do when an
+    account is compromised or the password forgotten, so it ends the old password, the lock
+    and every session at once (sessions are bound to the password hash): until the candidate
+    activates with the new code nobody can log in to the account.
     """
-    account = db.session.execute(select(CandidateAccount).where(
-        CandidateAccount.candidate_id == candidate.id)).scalar_one_or_none()
+    if account is None:
+        account = db.session.execute(select(CandidateAccount).where(
+            CandidateAccount.candidate_id == candidate.id)).scalar_one_or_none()
     if account is None:
         account = CandidateAccount(candidate=candidate)
         db.session.add(account)
     code = new_code()
     account.activation_code_hash = make_hash(code)
     account.activation_expires = now() + dt.timedelta(days=code_days())
+    account.password_hash = None
+    account.failed_logins, account.locked_until = 0, None
     return account, code
 
 
 def personal_values(candidate):
-    """What a candidate's password may not contain: ID number (and its parts), birth date in
-    the usual spellings, name."""
+    """What a candidate's password may not contain: ID number (and its parts), 考生号, birth
+    date in the usual spellings, name (with its pinyin)."""
     values = [candidate.id_number, candidate.id_number[-6:], candidate.id_number[-8:],
-              candidate.id_number[:6] if candidate.id_number else "", candidate.name]
+              candidate.id_number[:6] if candidate.id_number else "",
+              getattr(candidate, "candidate_number", None), *name_variants(candidate.name)]
     b = candidate.birth_date
     if b:
         values += [b.strftime(f) for f in ("%Y%m%d", "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d",
@@ -116,15 +125,24 @@ def check_new_password(candidate, password, confirm):
     return problems
 
 
-def accounts_for(id_number):
-    """Accounts of every candidate record holding this ID number (one per exam)."""
+def accounts_for(identifier):
+    """Accounts of every candidate record holding this ID number (one per exam), or, when
+    ``identifier`` is not a valid ID number, this 考生号 (candidate number)."""
+    identifier = "".join(unicodedata.normalize("NFKC", identifier or "").split()).upper()
     try:
-        id_number = validate_id_number(id_number)
+        clause = Candidate.id_number == validate_id_number(identifier)
     except ValidationError:
-        return []
+        if not CANDIDATE_NUMBER_RE.fullmatch(identifier):
+            return []
+        # 考生号 is unique per exam: naming the exams lets the (exam_id, candidate_number)
+        # unique index answer instead of a scan.
+        from ..exams.models import Exam
+
+        clause = Candidate.exam_id.in_(select(Exam.id)) & (
+            Candidate.candidate_number == identifier)
     return db.session.execute(
         select(CandidateAccount).join(Candidate, Candidate.id == CandidateAccount.candidate_id)
-        .where(Candidate.id_number == id_number).order_by(CandidateAccount.id.desc())
+        .where(clause).order_by(CandidateAccount.id.desc())
     ).scalars().all()
 
 
@@ -150,13 +168,17 @@ def lock_message(account):
 # --- session -------------------------------------------------------------------------------
 
 
-def _stamp_of(password_hash):
-    """Changes with the password: other sessions end when the password changes."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def _stamp_of(password_hash, last_login):
+    """The server-side check of a session cookie: bound to the password hash and to the
+    account's latest log-in or log-out (``last_login`` serves as the session epoch, no extra
+    column). A password change, a staff reset, a new log-in elsewhere (one session per
+    account) or a log-out ends every other session of the account, cookie copies included."""
+    epoch = last_login.isoformat() if last_login else ""
+    return hashlib.sha256(f"{password_hash or ''}|{epoch}".encode()).hexdigest()[:16]
 
 
 def _stamp(account):
-    return _stamp_of(account.password_hash)
+    return _stamp_of(account.password_hash, account.last_login)
 
 
 _PAGE_LOAD = (joinedload(CandidateAccount.candidate).joinedload(Candidate.exam),
@@ -170,10 +192,14 @@ def start_session(account):
     session["ss_cid"] = account.candidate_id
     session["ss_aid"] = account.id
     session["ss_stamp"] = _stamp(account)
-    session["ss_seen"] = int(time.time())
+    session["ss_seen"] = session["ss_start"] = int(time.time())
 
 
-def end_session():
+def end_session(account=None):
+    """Log out; with ``account``, also end its sessions everywhere (moves the epoch)."""
+    if account is not None:
+        account.last_login = now()
+        db.session.commit()
     for key in SESSION_KEYS:
         session.pop(key, None)
 
@@ -182,19 +208,26 @@ def idle_seconds():
     return 60 * int(current_app.config.get("SESSION_MINUTES", 30))
 
 
+def max_seconds():
+    return 3600 * float(current_app.config.get("SELF_SERVICE_MAX_HOURS", 8))
+
+
 def _session_ids():
     aid, cid, seen = session.get("ss_aid"), session.get("ss_cid"), session.get("ss_seen")
-    if not aid or not cid or not seen:
+    start = session.get("ss_start")
+    if not aid or not cid or not seen or not start:
         return None
-    if int(time.time()) - int(seen) > idle_seconds():
+    t = int(time.time())
+    # Idle timeout, and an absolute lifetime however active the session is.
+    if t - int(seen) > idle_seconds() or t - int(start) > max_seconds():
         end_session()
         return None
     return aid, cid
 
 
-def _session_valid(cid, candidate_id, password_hash):
+def _session_valid(cid, candidate_id, password_hash, last_login):
     if candidate_id != cid or password_hash is None \
-            or session.get("ss_stamp") != _stamp_of(password_hash):
+            or session.get("ss_stamp") != _stamp_of(password_hash, last_login):
         end_session()
         return False
     t = int(time.time())
@@ -210,7 +243,8 @@ def session_account():
         return None
     # One query for what every page shows: the account, its candidate, exam and unit.
     account = db.session.get(CandidateAccount, ids[0], options=_PAGE_LOAD)
-    if account is None or not _session_valid(ids[1], account.candidate_id, account.password_hash):
+    if account is None or not _session_valid(ids[1], account.candidate_id, account.password_hash,
+                                             account.last_login):
         return None
     return account
 
@@ -226,8 +260,10 @@ class CandidateSummary:
         self.phone, self.exam_id, self.category = row.phone, row.exam_id, row.category
         self.node_id = row.node_id
         self.exam = SimpleNamespace(id=row.exam_id, name=row.exam_name, kind=row.exam_kind)
-        self.node = SimpleNamespace(id=row.node_id, name=row.node_name, path=row.node_path)
+        self.node = SimpleNamespace(id=row.node_id, name=row.node_name, path=row.node_path,
+                                    kind=row.node_kind)
         self.guardian_count, self.has_ticket = row.guardians, bool(row.tickets)
+        self.preference_count = row.preferences
 
     @property
     def state_label(self):
@@ -245,7 +281,8 @@ def session_summary():
     if _SUMMARY is None:
         _SUMMARY = _summary_statement()
     row = db.session.execute(_SUMMARY, {"aid": ids[0]}).one_or_none()
-    if row is None or not _session_valid(ids[1], row.account_cid, row.password_hash):
+    if row is None or not _session_valid(ids[1], row.account_cid, row.password_hash,
+                                         row.last_login):
         return None
     return CandidateSummary(row)
 
@@ -255,7 +292,7 @@ _SUMMARY = None
 
 def _summary_statement():
     """Built once per process (building a select costs more than running it on SQLite)."""
-    from ..candidates.models import Guardian
+    from ..candidates.models import Guardian, Preference
     from ..exams.models import Exam
     from ..forms.models import AdmissionTicket
     from ..jurisdiction import Node
@@ -264,14 +301,27 @@ def _summary_statement():
         Guardian.candidate_id == Candidate.id).scalar_subquery()
     tickets = select(func.count(AdmissionTicket.id)).where(
         AdmissionTicket.candidate_id == Candidate.id).scalar_subquery()
+    preferences = select(func.count(Preference.id)).where(
+        Preference.candidate_id == Candidate.id).scalar_subquery()
     return (
         select(CandidateAccount.candidate_id.label("account_cid"), CandidateAccount.password_hash,
+               CandidateAccount.last_login,
                Candidate.id, Candidate.name, Candidate.state, Candidate.reject_reason,
                Candidate.locked, Candidate.version, Candidate.phone, Candidate.exam_id,
                Candidate.category, Candidate.node_id, Exam.name.label("exam_name"),
                Exam.kind.label("exam_kind"), Node.name.label("node_name"),
-               Node.path.label("node_path"), guardians.label("guardians"),
-               tickets.label("tickets"))
+               Node.path.label("node_path"), Node.kind.label("node_kind"),
+               guardians.label("guardians"), tickets.label("tickets"),
+               preferences.label("preferences"))
         .join(Candidate, Candidate.id == CandidateAccount.candidate_id)
         .join(Exam, Exam.id == Candidate.exam_id).join(Node, Node.id == Candidate.node_id)
         .where(CandidateAccount.id == bindparam("aid")))
+
+
+def decoy_question(identifier):
+    """The recovery question shown for a number without an account: one of the offered
+    questions, chosen by a keyed hash so the same number always gets the same one."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hashlib.blake2b(normalise_code(identifier).encode(), key=key[:64],
+                             digest_size=4).digest()
+    return str(RECOVERY_QUESTIONS[int.from_bytes(digest, "big") % len(RECOVERY_QUESTIONS)])

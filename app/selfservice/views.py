@@ -14,11 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..adult import pledge
+from ..adult.rules import confirmation_problems
 from ..audit import AuditLog
 from ..candidates import codes
-from ..candidates.models import Guardian, StudyHistory
+from ..candidates.models import Candidate, Guardian, StudyHistory
 from ..candidates.validators import mask_id_number
-from ..exams.models import ZHONGZHAO
+from ..exams.models import ADULT, ZHONGZHAO
 from ..extensions import db
 from ..phases.rules import TZ, PhaseClosed, check_open_for, now_local, windows
 from ..review.workflow import (DRAFT, REJECTED, Locked, TransitionRefused, apply,
@@ -28,8 +30,8 @@ from . import auth, forms
 bp = Blueprint("selfservice", __name__, url_prefix="/me",
                template_folder=None, static_folder=None)
 PUBLIC = {"selfservice.login", "selfservice.activate", "selfservice.recover"}
-#: POSTs counted by the per-address limit (shared bucket).
-LIMITED = ("login", "activate", "recover")
+#: POSTs counted by the per-address limit (shared bucket): everything that checks a secret.
+LIMITED = ("login", "activate", "recover", "password")
 EDITABLE_STATES = (DRAFT, REJECTED)
 
 
@@ -44,8 +46,9 @@ def register(app):
     """Register the blueprint and put the per-address limit on its login-type POSTs, using
     FAB's limiter (Redis storage when REDIS_URL is set, so it holds across workers)."""
     app.register_blueprint(bp)
-    limit = (app.config.get("SELF_SERVICE_RATE_LIMIT") or app.config.get("AUTH_RATE_LIMIT")
-             or "10 per minute")
+    # Generous per address (a school lab shares one NAT address); guessing is stopped by the
+    # per-account lock, see README "Candidate self-service".
+    limit = app.config.get("SELF_SERVICE_RATE_LIMIT") or "60 per minute"
     shared = app.appbuilder.sm.limiter.shared_limit(limit, scope="selfservice-auth",
                                                     methods=["POST"])
     for name in LIMITED:
@@ -124,7 +127,7 @@ def _event(action, details):
 
 
 def _generic_login_error():
-    return _l("The ID number or the password is wrong.")
+    return _l("The ID number / candidate number or the password is wrong.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -230,33 +233,33 @@ def recover():
     if request.method == "GET":
         return _page("recover.html")
     form = request.form
-    id_number = form.get("id_number", "")
+    id_number = " ".join(form.get("id_number", "").split())
+    if not id_number:
+        return _page("recover.html", 400, error=_l("Enter your ID number or candidate number."))
     accounts = [a for a in auth.accounts_for(id_number)
                 if a.password_hash and a.recovery_answer_hash]
-    if not accounts:
-        auth.check_hash(None, "x")
-        return _page("recover.html", 404, id_number=id_number, error=_l(
-            "No recovery information is set for this ID number. Ask your school for an "
-            "activation code."))
-    ctx = {"id_number": id_number, "question": accounts[0].recovery_question, "form": form}
+    # Whether the number has an account is not told: unknown numbers get a stand-in question
+    # (always the same one for the same number) and every answer is "wrong or locked".
+    question = accounts[0].recovery_question if accounts else auth.decoy_question(id_number)
+    ctx = {"id_number": id_number, "question": question, "form": form}
     if form.get("step") != "reset":
         return _page("recover.html", **ctx)
     answer = auth.normalise_answer(form.get("answer"))
-    match, locked = None, None
+    match = None
     for account in accounts:
-        if auth.is_locked(account):
-            locked = account
-            continue
-        if auth.check_hash(account.recovery_answer_hash, answer):
+        if not auth.is_locked(account) and auth.check_hash(account.recovery_answer_hash, answer):
             match = account
             break
+    if not accounts:
+        auth.check_hash(None, answer)
     if match is None:
         for account in accounts:
             if not auth.is_locked(account):
                 auth.record_failure(account)
         db.session.commit()
-        error = auth.lock_message(locked) if locked else _l("The answer is wrong.")
-        return _page("recover.html", 401, error=error, **ctx)
+        return _page("recover.html", 401, error=_l(
+            "The answer is wrong, or the account is locked for a while after repeated "
+            "failures. Try again later, or ask your school for a new activation code."), **ctx)
     errors = _password_form_errors(match.candidate, form, with_recovery=False)
     if errors:
         return _page("recover.html", 400, errors=errors, **ctx)
@@ -272,7 +275,7 @@ def recover():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    auth.end_session()
+    auth.end_session(g.ss_account)  # server-side: a copied cookie stops working too
     flash(_("You have logged out."), "info")
     return redirect(url_for(".login"))
 
@@ -284,7 +287,18 @@ def password():
         return _page("password.html", questions=auth.RECOVERY_QUESTIONS,
                      question=account.recovery_question)
     form = request.form
-    if not auth.check_hash(account.password_hash, form.get("current", "")):
+    # A wrong current password counts toward the account lock like a wrong log-in: a session
+    # left open on a shared computer must not become a way to guess the password.
+    if auth.is_locked(account) or not auth.check_hash(account.password_hash,
+                                                       form.get("current", "")):
+        if not auth.is_locked(account):
+            auth.record_failure(account)
+        db.session.commit()
+        if auth.is_locked(account):
+            message = auth.lock_message(account)
+            auth.end_session()
+            flash(str(message), "error")
+            return redirect(url_for(".login"))
         return _page("password.html", 400, questions=auth.RECOVERY_QUESTIONS,
                      question=account.recovery_question,
                      errors={"current": [_l("The current password is wrong.")]})
@@ -294,6 +308,7 @@ def password():
         return _page("password.html", 400, questions=auth.RECOVERY_QUESTIONS,
                      question=account.recovery_question, errors=errors)
     account.password_hash = auth.make_hash(form["password"])
+    account.failed_logins = 0
     if with_recovery:
         account.recovery_question = " ".join(form["question"].split())
         account.recovery_answer_hash = auth.make_hash(auth.normalise_answer(form["answer"]))
@@ -306,11 +321,12 @@ def password():
 # --- status and confirmation ----------------------------------------------------------------
 
 
-def edit_refusal(cand, window=False):
+def edit_refusal(cand, window=False, activity="self_registration"):
     """None when the candidate may change the record now, else the translated reason.
 
     ``window``: the :func:`window_info` already computed for this request (a page showing
     the countdown); when it says open, the same phase data need not be read again.
+    ``activity``: the phase asked (成人高考 preferences may have a window of their own).
     """
     try:
         check_editable(cand)
@@ -318,8 +334,9 @@ def edit_refusal(cand, window=False):
             raise Refused(_l("Your information is “%(state)s” and can no longer be changed "
                              "here. If something is wrong, contact your school.",
                              state=cand.state_label))
-        if window is False or (window is not None and window["status"] != "open"):
-            check_open_for("self_registration", cand)
+        if activity != "self_registration" or window is False or (
+                window is not None and window["status"] != "open"):
+            check_open_for(activity, cand)
     except (Locked, PhaseClosed, Refused) as exc:
         return exc.args[0]
     return None
@@ -371,6 +388,8 @@ def window_info(cand):
 
 
 def completeness(cand, guardians=None):
+    """What is missing before confirming (``guardians``: the count when ``cand`` is the status
+    page's summary). 成人高考 records are checked against the preference and point rules."""
     problems = []
     if not cand.phone:
         problems.append(_l("Enter your mobile number."))
@@ -378,6 +397,8 @@ def completeness(cand, guardians=None):
         guardians = len(cand.guardians)
     if cand.exam and cand.exam.kind == ZHONGZHAO and not guardians:
         problems.append(_l("Add at least one guardian."))
+    if cand.exam and cand.exam.kind == ADULT:
+        problems += confirmation_problems(cand)
     return problems
 
 
@@ -386,10 +407,19 @@ def home():
     cand = g.candidate
     window = window_info(cand)
     refusal = edit_refusal(cand, window)
-    return _page("status.html", cand=cand, window=window, refusal=refusal,
-                 missing=completeness(cand, cand.guardian_count) if refusal is None else [],
+    adult = cand.exam.kind == ADULT
+    missing = []
+    if refusal is None:
+        # 成人高考: the rules need the preferences and the point, so the full record.
+        missing = completeness(db.session.get(Candidate, cand.id) if adult else cand,
+                               cand.guardian_count)
+    return _page("status.html", cand=cand, window=window, refusal=refusal, missing=missing,
                  ticket=cand.has_ticket,
-                 can_print=cand.state not in EDITABLE_STATES)
+                 ticket_refusal=ticket_refusal(cand) if cand.has_ticket else None,
+                 can_print=cand.state not in EDITABLE_STATES, adult=adult,
+                 downloads=[k for k, kinds in DOWNLOADS.items()
+                            if k != "ticket" and (kinds is None or cand.exam.kind in kinds)],
+                 pledge=pledge if adult else None)
 
 
 @bp.route("/confirm", methods=["POST"])
@@ -397,11 +427,22 @@ def confirm():
     cand = g.candidate
     try:
         missing = completeness(cand)
+        # The box carries the wording's version: a page showing older wording must be reloaded.
+        if cand.exam.kind == ADULT and request.form.get("pledge") != pledge.PLEDGE_VERSION:
+            missing.append(_l("Read the integrity pledge and tick the box to accept it."))
         if missing:
             raise Refused(" ".join(str(m) for m in missing))
         apply(cand, "confirm", None, expected_version=request.form.get("version"))
+        if cand.exam.kind == ADULT:
+            # 诚信考试承诺书: who accepted which wording when (the audit row's time).
+            _event("pledge", {"event": "integrity_pledge", "version": pledge.PLEDGE_VERSION,
+                              "candidate_id": cand.id})
         db.session.commit()
-        flash(_("Your information is confirmed. Your school will review it."), "success")
+        if cand.exam.kind == ADULT:
+            flash(_("Your information is confirmed. Take your ID card and documents to %(point)s "
+                    "for the on-site confirmation.", point=cand.node.name), "success")
+        else:
+            flash(_("Your information is confirmed. Your school will review it."), "success")
     except (TransitionRefused, PhaseClosed, Locked, Refused) as exc:
         db.session.rollback()
         flash(str(exc.args[0]), "error")
@@ -531,7 +572,7 @@ def _photo_page(status=200, failures=None):
 
     cand = g.candidate
     return _page("photo.html", status, cand=cand, photo=current_photo(cand.id, PHOTO),
-                 refusal=change_refusal(cand), failures=failures or [],
+                 refusal=change_refusal(cand, by_candidate=True), failures=failures or [],
                  max_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
 
 
@@ -544,16 +585,23 @@ def photo():
 def photo_upload():
     from ..photos.models import PHOTO
     from ..photos.service import accept_photo
-    from ..photos.views import MAX_UPLOAD_BYTES, read_upload
+    from ..photos.views import MAX_UPLOAD_BYTES, read_upload, upload_answer, wants_json
 
     data, error = read_upload("file", MAX_UPLOAD_BYTES)
     if error is not None:
-        return _photo_page(error[1], [error[0]])
-    photo_row, failures = accept_photo(g.candidate, data, PHOTO, None)
+        failures, status = [error[0]], error[1]
+    else:
+        _row, failures = accept_photo(g.candidate, data, PHOTO, None, by_candidate=True)
+        status = 422 if failures else 200
+        if failures:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    # capture.js posts the camera's picture asking for JSON; the plain form gets a page.
+    if wants_json():
+        return upload_answer(PHOTO, failures, url_for(".photo_file"), status)
     if failures:
-        db.session.rollback()
-        return _photo_page(422, failures)
-    db.session.commit()
+        return _photo_page(status, failures)
     flash(_("Your photo is saved."), "success")
     return redirect(url_for(".photo"))
 
@@ -579,7 +627,19 @@ def photo_file():
 
 # --- forms ------------------------------------------------------------------------------------
 
-DOWNLOADS = ("registration", "ticket")
+#: What a candidate downloads here → the exam kinds it exists for (None: every kind). The
+#: admission ticket once issued (and in its printing window); the others once confirmed.
+DOWNLOADS = {"registration": None, "process": (ADULT,), "preferences": (ADULT,), "ticket": None}
+
+
+def ticket_refusal(cand):
+    """None while the admission ticket may be printed (the ``ticket_print`` window when the
+    exam configures one), else the translated reason."""
+    try:
+        check_open_for("ticket_print", cand)
+    except PhaseClosed as exc:
+        return exc.args[0]
+    return None
 
 
 @bp.route("/forms/<kind>.pdf")
@@ -587,12 +647,17 @@ def form_pdf(kind):
     from ..forms.render import NoTicket, render_form_with_code, ticket_for
 
     cand = g.candidate
-    if kind not in DOWNLOADS:
+    if kind not in DOWNLOADS or cand.exam.kind not in (DOWNLOADS[kind] or (cand.exam.kind,)):
         abort(404)
-    if kind == "registration" and cand.state in EDITABLE_STATES:
+    if kind == "ticket":
+        if ticket_for(cand) is None:
+            abort(404)
+        refusal = ticket_refusal(cand)
+        if refusal is not None:
+            flash(str(refusal), "error")
+            return redirect(url_for(".home"))
+    elif cand.state in EDITABLE_STATES:
         abort(404)  # printed once confirmed
-    if kind == "ticket" and ticket_for(cand) is None:
-        abort(404)
     try:
         pdf, code = render_form_with_code(kind, cand)
     except NoTicket:

@@ -34,6 +34,10 @@ def test_county_admin_journey(page, live_url):
     node_options = page.eval_on_selector_all("select[name=node] option", "os => os.map(o => o.textContent)")
     assert any("五十七中" in o for o in node_options)
     assert not any("五十六中" in o for o in node_options)
+    role_options = page.eval_on_selector_all("select[name=roles] option",
+                                             "os => os.map(o => o.textContent)")
+    assert "school_staff" in role_options and "county_admin" in role_options
+    assert "city_admin" not in role_options and "province_admin" not in role_options
     page.select_option("select[name=node]", label="郑州市第五十七中学")
     page.select_option("select[name=roles]", label="school_staff")
     page.fill("input[name=password]", "Browser-pass-2026")

@@ -1,16 +1,19 @@
 """Candidate self-service in a real browser: the school issues a code, the candidate activates
-the account on a phone-sized screen, adds a guardian and a phone number, and confirms."""
+the account on a phone-sized screen, adds a guardian and a phone number, and confirms; a 成人高考
+candidate fills in a preference, chooses a confirmation point, accepts the pledge and confirms."""
 import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
+from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.candidates.validators import make_id_number
 from app.demo import DEMO_PASSWORD
-from app.exams.models import ZHONGZHAO, Exam
+from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node
+from test_selfservice import phase  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +31,7 @@ def new_candidate(app):
         return cand.id, cand.id_number
 
 
-def test_activation_completion_and_confirmation(app, browser, page, live_url):
-    cid, id_number = new_candidate(app)
-    # the school issues the code
+def staff_issues_code(page, live_url, cid):
     page.goto(f"{live_url}/login/")
     page.fill("input[name=username]", "zy_school")
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -40,6 +41,24 @@ def test_activation_completion_and_confirmation(app, browser, page, live_url):
     page.click("form[method=post] button[type=submit]")
     code = page.get_attribute("#activation-code", "data-code")
     assert code and len(code) == 8
+    return code
+
+
+def activate_on_phone(me, live_url, id_number, code, password="river-stone-blue-42"):
+    me.goto(f"{live_url}/me/activate")
+    me.fill("input[name=id_number]", id_number)
+    me.fill("input[name=code]", code)
+    me.fill("input[name=password]", password)
+    me.fill("input[name=password2]", password)
+    me.fill("input[name=question]", "我的小学校名")
+    me.fill("input[name=answer]", "建设路小学")
+    me.click("button[type=submit]")
+    me.wait_for_url(f"{live_url}/me/")
+
+
+def test_activation_completion_and_confirmation(app, browser, page, live_url):
+    cid, id_number = new_candidate(app)
+    code = staff_issues_code(page, live_url, cid)
 
     # the candidate, on a phone, in a separate browser context (no staff cookie)
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740})
@@ -90,3 +109,62 @@ def test_activation_completion_and_confirmation(app, browser, page, live_url):
         cand = db.session.get(Candidate, cid)
         assert cand.state == "confirmed" and cand.phone == "13812345678"
         assert [g.name for g in cand.guardians] == ["王建国"]
+
+
+def test_adult_candidate_fills_preferences_chooses_point_and_confirms(app, browser, page,
+                                                                       live_url, phase):
+    import datetime as dt
+
+    phase("self_registration", dt.datetime(2026, 1, 1), dt.datetime(2099, 1, 1), kind=ADULT)
+    with app.app_context():
+        exam = db.session.execute(
+            select(Exam).where(Exam.kind == ADULT, Exam.year == 2026)).scalar_one()
+        school = db.session.execute(select(Node).where(Node.code == "41010201")).scalar_one()
+        point_id = db.session.execute(select(Node.id).where(Node.code == "BM410102")).scalar_one()
+        birth = dt.date(1996, 8, 8)
+        cand = Candidate(exam=exam, node=school, name="成考浏览器", gender="2", birth_date=birth,
+                         id_number=make_id_number("410102", birth, 886), category="01",
+                         phone="13612345678")
+        db.session.add(cand)
+        db.session.commit()
+        cid, id_number = cand.id, cand.id_number
+    code = staff_issues_code(page, live_url, cid)
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740})
+    me = context.new_page()
+    try:
+        activate_on_phone(me, live_url, id_number, code)
+        assert "请填报第一志愿" in me.inner_text("body")
+        me.click("nav a[href$='/me/preferences']")
+        form = "#pref-1 form[action$='/preferences/1']"
+        me.select_option(f"{form} select[name=level]", label="高起本")
+        me.select_option(f"{form} select[name=track]", label="文史类")
+        me.select_option(f"{form} select[name=major_category]", label="经济管理类")
+        me.select_option(f"{form} select[name=study_form]", label="函授")
+        me.fill(f"{form} input[name=school_code]", "10459")
+        me.fill(f"{form} input[name=school_name]", "郑州大学")
+        me.fill(f"{form} input[name=major_code]", "120203")
+        me.fill(f"{form} input[name=major_name]", "会计学")
+        me.click(f"{form} button[type=submit]")
+        assert "已保存" in me.inner_text("body")
+
+        me.click("nav a[href$='/me/point']")
+        me.click(f"#point-{point_id} button[type=submit]")
+        assert "中原区报名点" in me.inner_text("#current")
+
+        me.click("nav a[href$='/me/']")
+        assert "诚信考试承诺书" in me.inner_text("#pledge")
+        me.check("input[name=pledge]")
+        me.click("#confirm")
+        me.wait_for_load_state("networkidle")
+        assert me.inner_text("#state") == "考生已确认"
+        assert "中原区报名点" in me.inner_text("body")
+        assert me.locator("a[href$='/me/forms/process.pdf']").count() == 1
+    finally:
+        context.close()
+    with app.app_context():
+        cand = db.session.get(Candidate, cid)
+        assert cand.state == "confirmed" and cand.node.code == "BM410102"
+        assert [(p.seq, p.school_code) for p in cand.preferences] == [(1, "10459")]
+        assert db.session.execute(select(AuditLog).where(
+            AuditLog.action == "pledge", AuditLog.row_id == cid)).scalar_one() is not None

@@ -1,5 +1,8 @@
-/* Capture page: live camera preview with a guide frame, take / retake, and upload of the
-   cropped frame as a JPEG. Plain JS on purpose: offices run old browsers and no CDN. */
+/* Camera capture for the staff capture page and the candidate's own photo page: live preview
+   with a guide frame, take / retake, and upload of the cropped frame as a JPEG. Plain JS on
+   purpose: offices run old browsers and no CDN.
+   The page sets on #ks-capture: data-upload-url, data-msg-* texts, data-autostart="yes" to
+   open the camera on load, and data-kind when it has no #ks-kind chooser (one kind only). */
 (function () {
   "use strict";
   var root = document.getElementById("ks-capture");
@@ -17,7 +20,9 @@
   // to the notice's size, and never upsizes.
   var SIZES = { photo: [900, 1200], id_document: [1200, 900] };
 
-  function target() { return SIZES[kindSelect.value] || SIZES.photo; }
+  function kind() { return kindSelect ? kindSelect.value : (root.dataset.kind || "photo"); }
+
+  function target() { return SIZES[kind()] || SIZES.photo; }
 
   function cropBox() {
     var size = target(), vw = video.videoWidth, vh = video.videoHeight;
@@ -27,6 +32,8 @@
   }
 
   function placeGuide() {
+    // A landscape frame (the ID document) has no head oval.
+    guide.classList.toggle("ks-landscape", target()[0] > target()[1]);
     if (!video.videoWidth) { return; }
     var b = cropBox();
     guide.style.left = (100 * b.x / video.videoWidth) + "%";
@@ -44,7 +51,11 @@
 
   function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      say(root.dataset.msgNoCamera); return;
+      // Browsers offer the camera only to HTTPS pages and localhost.
+      say(window.isSecureContext === false ? root.dataset.msgInsecure : root.dataset.msgNoCamera);
+      buttons.start.disabled = true;
+      root.setAttribute("data-camera", "unavailable");
+      return;
     }
     navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1920 }, height: { ideal: 1440 } }, audio: false })
       .then(function (stream) {
@@ -89,29 +100,30 @@
   }
 
   function send() {
-    var kind = kindSelect.value;
+    var chosen = kind();
     enable(false, false, false, false);
     canvas.toBlob(function (blob) {
       var form = new FormData();
       form.append("csrf_token", document.getElementById("ks-csrf").value);
       form.append("file", blob, "camera.jpg");
-      fetch(root.dataset.uploadUrl + "?kind=" + encodeURIComponent(kind), {
+      fetch(root.dataset.uploadUrl + "?kind=" + encodeURIComponent(chosen), {
         method: "POST", body: form, credentials: "same-origin",
         headers: { "Accept": "application/json" }
       }).then(function (resp) {
         return resp.json().catch(function () { return { ok: false, failures: [] }; });
       }).then(function (body) {
-        showResult(kind, body); enable(false, false, true, false);
+        showResult(chosen, body); enable(false, false, true, false);
       }).catch(function () {
         say(root.dataset.msgFailed); enable(false, false, true, true);
       });
     }, "image/jpeg", 0.92);
   }
 
-  kindSelect.addEventListener("change", placeGuide);
+  if (kindSelect) { kindSelect.addEventListener("change", placeGuide); }
   buttons.start.addEventListener("click", startCamera);
   buttons.take.addEventListener("click", take);
   buttons.retake.addEventListener("click", retake);
   buttons.send.addEventListener("click", send);
-  startCamera();
+  placeGuide();
+  if (root.dataset.autostart === "yes") { startCamera(); }
 })();

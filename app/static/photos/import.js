@@ -1,4 +1,5 @@
-/* Import report: poll the job's progress until it is finished, then reload the report. */
+/* Import report: poll the job's progress until the import has finished or failed, then
+   reload the page, which shows the report (or the error) rendered by the server. */
 (function () {
   "use strict";
   var root = document.getElementById("ks-import");
@@ -11,8 +12,13 @@
       .then(function (resp) { return resp.json(); })
       .then(function (s) {
         bar.style.width = s.percent + "%"; bar.textContent = s.percent + "%";
-        if (s.state === "finished" || s.import_status === "done") { window.location.reload(); return; }
-        if (s.state === "failed") { text.textContent = s.error || ""; return; }
+        if (s.import_status === "done" || s.import_status === "failed") { window.location.reload(); return; }
+        // The worker died before it could record the outcome: say so and stop asking.
+        if (s.state === "failed") {
+          text.textContent = s.error || root.dataset.msgFailed;
+          root.setAttribute("data-finished", "yes");
+          return;
+        }
         if (s.total) { text.textContent = s.done + " / " + s.total + " " + (s.message || ""); }
         window.setTimeout(poll, 1000);
       })

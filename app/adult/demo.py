@@ -1,0 +1,73 @@
+"""成人高考 demo data: designated confirmation points (低龄 / 医卫类 / 专升本 only) and a few
+candidates of the 2026 exam, one under 17 on the exam date (the exam date and the calendar
+come with the phases, ``app.demo.seed_phases``). Idempotent: existing points and
+candidates are left as they are (an administrator may have changed them)."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..jurisdiction import POINT, Node, make_path
+
+# (parent county, code, name, serves_levels, for_minors, for_medical, address, contact, phone)
+POINTS = (
+    ("410102", "BM410102Y", "中原区医卫类报名确认点", "", False, True,
+     "郑州市中原区建设西路 8 号卫生学校", "刘老师", "0371-67891234"),
+    ("410103", "BM410103D", "二七区低龄考生报名确认点", "01,02", True, False,
+     "郑州市二七区大学路 32 号", "赵老师", "0371-68812345"),
+    ("410105", "BM410105Z", "金水区专升本报名确认点", "03", False, False,
+     "郑州市金水区文化路 96 号", "孙老师", "0371-63334567"),
+)
+# (name, gender, birth date, sequence, category, 考生号, education level, occupation)
+CANDIDATES = (
+    ("李明华", "1", dt.date(1998, 5, 12), 131, "02", "26410102000001", "60", "4"),
+    ("张丽", "2", dt.date(2000, 11, 3), 242, "03", "26410102000002", "30", "2"),
+    ("王小军", "1", dt.date(2010, 3, 10), 353, "01", "26410102000003", "60", "Y"),
+)
+
+
+def seed_adult():
+    """Points and candidates for the 2026 成人高考 (called from ``app.demo.seed_demo``);
+    returns how many candidates it created."""
+    from ..candidates.models import Candidate, Preference
+    from ..candidates.validators import make_id_number
+    from ..exams.models import ADULT, Exam
+
+    nodes = {n.code: n for n in db.session.execute(select(Node)).scalars()}
+    for county, code, name, levels, minors, medical, address, contact, phone in POINTS:
+        if code in nodes or county not in nodes:
+            continue
+        parent = nodes[county]
+        db.session.add(Node(code=code, name=name, kind=POINT, parent=parent, active=True,
+                            path=make_path(parent, code), serves_levels=levels or None,
+                            for_minors=minors, for_medical=medical, address=address,
+                            contact=contact, phone=phone))
+    exam = db.session.execute(
+        select(Exam).where(Exam.kind == ADULT, Exam.year == 2026)).scalar_one_or_none()
+    point = nodes.get("BM410102")
+    if exam is None or point is None:
+        db.session.flush()
+        return 0
+    created = 0
+    for name, gender, birth, seq, level, number, education, occupation in CANDIDATES:
+        id_number = make_id_number("410102", birth, seq)
+        if db.session.execute(select(Candidate.id).where(
+                Candidate.exam_id == exam.id, Candidate.id_number == id_number)).first():
+            continue
+        cand = Candidate(exam=exam, node=point, name=name, gender=gender, birth_date=birth,
+                         id_number=id_number, ethnicity="01", political_status="13",
+                         category=level, candidate_number=number, education_level=education,
+                         occupation=occupation, study_form="3", phone=f"1370000{seq:04d}",
+                         address="郑州市中原区建设路 1 号", postcode="450000", hukou="410102")
+        if level == "03":
+            cand.preferences += [
+                Preference(seq=1, level="03", major_category="02", study_form="3",
+                           school_code="10459", school_name="郑州大学", major_code="120203",
+                           major_name="会计学", duration="2.5", adjust=True),
+                Preference(seq=2, level="03", major_category="02", study_form="3",
+                           school_code="10478", school_name="河南财经政法大学",
+                           major_code="120202", major_name="市场营销", duration="2.5")]
+        db.session.add(cand)
+        created += 1
+    db.session.flush()
+    return created

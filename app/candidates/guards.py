@@ -1,0 +1,66 @@
+"""Checks every staff write to a candidate goes through (plain functions; views call them
+from their pre_add / pre_update / pre_delete hooks and raise the message)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..jurisdiction import POINT, SCHOOL, in_scope
+from . import codes
+from .labels import LABELS
+from .models import Candidate
+from .validators import EXAM_FIELDS, ValidationError, check_exam_field, check_id_consistency
+
+
+def check_change_allowed(candidate):
+    """Lock and staff-entry window: every staff write to a candidate's data goes through here."""
+    from ..phases.rules import check_open
+    from ..review.workflow import check_editable
+
+    check_editable(candidate)
+    exam_id = candidate.exam.id if candidate.exam is not None else candidate.exam_id
+    check_open("staff_entry", exam_id, candidate.category, candidate.node)
+
+
+def _unit_of(holder, user_node):
+    # Inside one's subtree the unit is named with its code; outside, only its name.
+    return holder.node.name if not in_scope(holder, user_node) else \
+        f"{holder.node.name}（{holder.node.code}）"
+
+
+def check_candidate(item, user_node):
+    """Raise ValueError with a translated message unless ``item`` may be stored."""
+    if item.node is None or item.node.kind not in (SCHOOL, POINT):
+        raise ValueError(_l("A candidate belongs to a school or a registration point."))
+    if not in_scope(item.node, user_node):
+        raise ValueError(_l("That unit is outside your jurisdiction."))
+    try:
+        check_id_consistency(item.id_number, item.birth_date, item.gender)
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from exc
+    kind = item.exam.kind if item.exam is not None else None
+    if item.category and item.exam is not None:
+        allowed = {c for c, _zh, _en in codes.CANDIDATE_CATEGORIES.get(kind, ())}
+        if item.category not in allowed:
+            raise ValueError(_l("That candidate category does not exist for this exam."))
+    for field in (f for fields in EXAM_FIELDS.values() for f in fields):
+        if getattr(item, field) not in (None, ""):
+            try:
+                check_exam_field(kind, field)
+            except ValidationError as exc:
+                raise ValueError(f"{LABELS[field]}: {exc}") from exc
+    # Form data sets the relationships; the foreign-key columns stay empty until a flush.
+    exam_id = item.exam.id if item.exam is not None else item.exam_id
+    others = (Candidate.exam_id == exam_id, Candidate.id != (item.id or 0))
+    with db.session.no_autoflush:
+        holder = db.session.execute(select(Candidate).where(
+            *others, Candidate.id_number == item.id_number)).scalar_one_or_none()
+        number_holder = db.session.execute(select(Candidate).where(
+            *others, Candidate.candidate_number == item.candidate_number)
+        ).scalar_one_or_none() if item.candidate_number else None
+    if holder is not None:
+        raise ValueError(_l("This ID number is already registered for this exam by %(unit)s.",
+                            unit=_unit_of(holder, user_node)))
+    if number_holder is not None:
+        raise ValueError(_l("The candidate number %(number)s is already used for this exam by "
+                            "another candidate of %(unit)s.", number=item.candidate_number,
+                            unit=_unit_of(number_holder, user_node)))
