@@ -91,6 +91,9 @@ UNLOCK_ROLES = tuple(
     r.strip() for r in os.environ.get("UNLOCK_ROLES", "county_admin,city_admin,province_admin").split(",")
     if r.strip())
 
+# An activity without a configured window is open (false) or closed (true) for an exam.
+PHASES_REQUIRED = os.environ.get("PHASES_REQUIRED", "").lower() in ("1", "true", "yes")
+
 # Candidate self-service (/me/, app/selfservice): activation codes printed by the school expire
 # after this many days; per-address limit on login/activation/recovery/password posts (a school
 # lab shares one NAT address, so it is generous: the per-account lock stops guessing);

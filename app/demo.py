@@ -11,6 +11,12 @@ from .extensions import db
 from .jurisdiction import CITY, COUNTY, POINT, PROVINCE, SCHOOL, Node, make_path
 
 DEMO_PASSWORD = "Demo-2026-ks"
+#: Two activated self-service accounts, so the candidate pages can be tried at once: a 中招
+#: candidate of 郑州市中原区外国语中学 (its last demo candidate) and the 成人高考 candidate with
+#: 考生号 26410102000001. Real candidates always choose their own password (activation code).
+DEMO_CANDIDATE_PASSWORD = "Kaosheng-Demo-2026"
+DEMO_CANDIDATE_SCHOOL = "41010202"
+DEMO_ADULT_CANDIDATE_NUMBER = "26410102000001"
 
 PROVINCE_TREE = ("410000", "河南省", [
     ("410100", "郑州市", [
@@ -155,9 +161,40 @@ def seed_demo():
     created = seed_candidates()
     created += seed_adult()
     phases = seed_phases()
+    logins = seed_candidate_accounts()
     return {"units": len(nodes), "users": len(DEMO_USERS), "candidates created": created,
-            "phases created": phases,
-            "password": DEMO_PASSWORD}
+            "phases created": phases, "password": DEMO_PASSWORD,
+            "candidate logins (/me/)": ", ".join(logins),
+            "candidate password": DEMO_CANDIDATE_PASSWORD}
+
+
+def seed_candidate_accounts():
+    """Activate the two demo candidate accounts (see DEMO_CANDIDATE_PASSWORD); an account that
+    exists already is left alone. Returns the identifiers they log in with."""
+    from .candidates.models import Candidate
+    from .selfservice.auth import make_hash, normalise_answer
+    from .selfservice.models import CandidateAccount
+
+    school = select(Node.id).where(Node.code == DEMO_CANDIDATE_SCHOOL).scalar_subquery()
+    pupil = db.session.execute(select(Candidate).where(Candidate.node_id == school)
+                               .order_by(Candidate.id.desc()).limit(1)).scalar_one_or_none()
+    adult = db.session.execute(select(Candidate).where(
+        Candidate.candidate_number == DEMO_ADULT_CANDIDATE_NUMBER)).scalar_one_or_none()
+    logins = []
+    for cand, login in ((pupil, pupil and pupil.id_number),
+                        (adult, DEMO_ADULT_CANDIDATE_NUMBER)):
+        if cand is None:
+            continue
+        logins.append(login)
+        if db.session.execute(select(CandidateAccount.id).where(
+                CandidateAccount.candidate_id == cand.id)).first():
+            continue
+        db.session.add(CandidateAccount(
+            candidate_id=cand.id, password_hash=make_hash(DEMO_CANDIDATE_PASSWORD),
+            recovery_question="我就读小学的名称",
+            recovery_answer_hash=make_hash(normalise_answer("演示小学"))))
+    db.session.flush()
+    return logins
 
 
 #: Henan 2022 中招 collection windows (seed 001, 教办基〔2022〕47号 §一): who, categories, window.

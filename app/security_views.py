@@ -64,7 +64,6 @@ class KsUserView(GuardedMixin, UserDBModelView):
         (_l("User info"), {"fields": ["username", "node", "roles"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
-    # "Role" alone is taken by the study-history column (担任职务) in the catalogue.
     label_columns = {"node": _l("Unit"), "roles": _l("Roles")}
     description_columns = {
         **UserDBModelView.description_columns,

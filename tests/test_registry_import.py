@@ -443,3 +443,160 @@ def test_endless_concurrent_changes_end_the_job_failed(school, app, monkeypatch)
         [["冲突甲", id_number, "男", "41010201", "回族", "13800001234", ""]]))
     assert status["status"] == "failed" and "重新导入" in status["message"]
     assert stored(app, id_number, "ethnicity") == ("01",)
+
+
+# --- the review workflow's freeze and the record version ---------------------------------
+
+def idn_may(day, seq):
+    """ID numbers of this section (born May 2010), apart from the ones above."""
+    return make_id_number("410102", dt.date(2010, 5, day), seq)
+
+
+def set_stored(app, id_number, **values):
+    with app.app_context():
+        cand = db.session.execute(
+            select(Candidate).where(Candidate.id_number == id_number)).scalar_one()
+        for key, value in values.items():
+            setattr(cand, key, value)
+        db.session.commit()
+
+
+def guardians_of(app, id_number):
+    return [g.name for g in candidate(app, id_number).guardians]
+
+
+@pytest.mark.parametrize("day, state, label", [
+    (1, "school_approved", "学校/报名点已审核"), (2, "county_approved", None),
+    (3, "city_approved", None)])
+def test_import_refuses_to_change_an_approved_record(school, app, day, state, label):
+    id_number = idn_may(day, 301)
+    row = ["审核甲", id_number, "男", "41010201", "汉族", "13800001234"]
+    run_import(school, app, csv_bytes([row + [""]]))
+    set_stored(app, id_number, state=state)
+    batch_id, status = run_import(school, app, csv_bytes([
+        ["审核甲", id_number, "男", "41010201", "回族", "13800001234", "李建国"]]))
+    assert (status["updated"], status["rejected"]) == (0, 1)
+    assert stored(app, id_number, "ethnicity", "state") == ("01", state)
+    assert guardians_of(app, id_number) == []
+    (line, column, reason), = error_report(school, batch_id)[1:]
+    assert (line, column) == ("2", "身份证号")
+    assert "审核甲" in reason and "审核通过后不得修改" in reason and "退回" in reason
+    if label:
+        assert label in reason
+    # The registry's same data again is no change, so nothing to refuse.
+    batch_id, status = run_import(school, app, csv_bytes([row + [""]]))
+    assert (status["created"], status["updated"], status["rejected"]) == (0, 0, 0)
+    # Once a reviewer has rejected it, the import may correct it again.
+    set_stored(app, id_number, state="rejected")
+    _, status = run_import(school, app, csv_bytes([
+        ["审核甲", id_number, "男", "41010201", "回族", "13800001234", ""]]))
+    assert (status["updated"], status["rejected"]) == (1, 0)
+    assert stored(app, id_number, "ethnicity") == ("03",)
+
+
+def test_record_approved_between_read_and_write_is_not_overwritten(school, app, monkeypatch):
+    from sqlalchemy import update
+
+    id_number = idn_may(4, 303)
+    run_import(school, app, csv_bytes([["审核乙", id_number, "男", "41010201", "汉族", "13800001234", ""]]))
+    table = Candidate.__table__
+    fired = _race(monkeypatch, id_number, lambda: _elsewhere(
+        lambda: update(table).where(table.c.id_number == id_number)
+        .values(state="county_approved", version=table.c.version + 1)))
+    batch_id, status = run_import(school, app, csv_bytes(
+        [["审核乙", id_number, "男", "41010201", "回族", "13800001234", ""]]))
+    assert fired and status["status"] == "done"
+    assert (status["updated"], status["rejected"]) == (0, 1)
+    assert stored(app, id_number, "ethnicity") == ("01",)
+    assert "县级已审核" in error_report(school, batch_id)[1][2]
+
+
+def test_guardian_alone_is_not_added_to_a_record_signed_meanwhile(school, app, monkeypatch):
+    from sqlalchemy import update
+
+    id_number = idn_may(5, 305)
+    row = ["签字丙", id_number, "男", "41010201", "汉族", "13800001234"]
+    run_import(school, app, csv_bytes([row + [""]]))
+    table = Candidate.__table__
+    fired = _race(monkeypatch, id_number, lambda: _elsewhere(
+        lambda: update(table).where(table.c.id_number == id_number)
+        .values(locked=True, version=table.c.version + 1)))
+    batch_id, status = run_import(school, app, csv_bytes([row + ["李建国"]]))
+    assert fired and (status["updated"], status["rejected"]) == (0, 1)
+    assert guardians_of(app, id_number) == []
+    assert "锁定" in error_report(school, batch_id)[1][2]
+
+
+def test_guardian_added_by_import_moves_the_version_and_outdates_printed_forms(school, app):
+    import re
+
+    from app.audit import AuditLog
+
+    id_number = idn_may(6, 307)
+    row = ["版本丁", id_number, "男", "41010201", "汉族", "13800001234"]
+    run_import(school, app, csv_bytes([row + [""]]))
+    with app.app_context():
+        cand = db.session.execute(
+            select(Candidate).where(Candidate.id_number == id_number)).scalar_one()
+        cid, before = cand.id, cand.version
+    assert school.get(f"/print/registration/{cid}.pdf").status_code == 200
+    with app.app_context():
+        code = [r.changes["code"] for r in db.session.execute(
+            select(AuditLog).where(AuditLog.action == "print").order_by(AuditLog.id)).scalars()
+            if (r.changes or {}).get("candidate_id") == cid][-1]
+
+    def verified():
+        page = school.get(f"/print/verify?code={code}").get_data(as_text=True)
+        return re.search(r'id="verify-result" data-status="(\w+)"', page).group(1)
+
+    assert verified() == "current"
+    _, status = run_import(school, app, csv_bytes([row + ["李建国"]]))
+    assert (status["updated"], status["rejected"]) == (1, 0)
+    assert guardians_of(app, id_number) == ["李建国"]
+    assert stored(app, id_number, "version") == (before + 1,)
+    assert verified() == "outdated"
+    with app.app_context():
+        audit = db.session.execute(select(AuditLog).where(
+            AuditLog.action == "update", AuditLog.row_id == cid,
+            AuditLog.table_name == Candidate.__tablename__)).scalars().all()[-1]
+        assert audit.changes == {"guardians": [None, "李建国"]}
+    # The record already has a guardian: the same file adds none and changes nothing.
+    _, status = run_import(school, app, csv_bytes([row + ["李建国"]]))
+    assert (status["updated"], status["rejected"]) == (0, 0)
+    assert stored(app, id_number, "version") == (before + 1,)
+
+
+# --- an upload that cannot be mapped -----------------------------------------------------
+
+def test_mapping_of_an_upload_removed_from_the_server(school, app):
+    import os
+
+    batch_id = upload(school, app, csv_bytes(
+        [["文件戊", idn_may(7, 309), "男", "41010201", "汉族", "13800001234", ""]]))
+    with app.app_context():
+        os.remove(db.session.get(ImportBatch, batch_id).stored_path)
+    for resp in (school.post(f"/registry-import/{batch_id}/mapping", {"col_name": "0"}),
+                 school.get(f"/registry-import/{batch_id}/mapping")):
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 410
+        assert 'id="import-error"' in page and "已不在服务器上" in page and "重新上传文件" in page
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        assert (batch.status, batch.job_id) == ("failed", None)
+        assert "已不在服务器上" in batch.message
+    assert candidate(app, idn_may(7, 309)) is None
+
+
+def test_mapping_of_an_upload_without_data_rows(school, app):
+    batch_id = upload(school, app, csv_bytes(
+        [["文件己", idn_may(8, 311), "男", "41010201", "汉族", "13800001234", ""]]))
+    with app.app_context():  # e.g. a file truncated on the server's disk
+        with open(db.session.get(ImportBatch, batch_id).stored_path, "wb") as fh:
+            fh.write(csv_bytes([]))
+    for resp in (school.get(f"/registry-import/{batch_id}/mapping"),
+                 school.post(f"/registry-import/{batch_id}/mapping",
+                             {"col_name": "0", "col_id_number": "1", "col_school_code": "3"})):
+        assert resp.status_code == 422
+        assert "文件中没有数据行" in resp.get_data(as_text=True)
+    status = school.get(f"/registry-import/{batch_id}/status").get_json()
+    assert status["status"] == "failed" and "没有数据行" in status["message"]

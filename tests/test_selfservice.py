@@ -427,6 +427,21 @@ def test_confirmation_changes_the_state(app, candidate):
             AuditLog.action == "print", AuditLog.row_id == cid)).scalars().first() is not None
 
 
+def test_an_approved_record_is_explained_in_the_candidates_words(app, candidate):
+    c, cid, _ = candidate()
+    with app.app_context():
+        cand = db.session.get(Candidate, cid)
+        cand.state = "school_approved"
+        db.session.commit()
+    resp = c.post("/me/info/contact", {"phone": "13733334444"})
+    page = text(resp)
+    # The candidate is told the state and whom to contact, not the staff-side rule.
+    assert resp.status_code == 403 and "状态为“学校/报名点已审核”，不能在此修改" in page
+    assert "审核人员填写理由退回" not in page
+    with app.app_context():
+        assert db.session.get(Candidate, cid).phone == "13800001111"
+
+
 def test_stale_version_is_reported(app, candidate):
     c, cid, _ = candidate()
     resp = c.post("/me/confirm", {"version": 999}, follow_redirects=True)

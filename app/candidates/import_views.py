@@ -20,7 +20,7 @@ from .labels import LABELS
 from .models import ImportBatch, ImportRowError
 from .registry_file import (FIELDS, RegistryFileError, auto_mapping, fields_for, missing_required,
                             read_table)
-from .tasks import STOPPED, fail, run_import, summary
+from .tasks import STOPPED, fail, read_upload, run_import, summary
 
 MAX_UPLOAD = 50 * 1024 * 1024
 FIELD_LABELS = {f: LABELS[f] for f in FIELDS}
@@ -80,8 +80,10 @@ class RegistryImportView(BaseView):
     @has_access
     def mapping(self, batch_id):
         batch = self._batch(batch_id)
-        with open(batch.stored_path, "rb") as fh:
-            table = read_table(fh.read(), batch.filename)
+        try:
+            table = read_upload(batch)
+        except RegistryFileError as exc:
+            return self._unreadable(batch, exc)
         fields = fields_for(batch.exam.kind)
         if request.method == "POST" and batch.status == "uploaded":
             chosen = {}
@@ -105,6 +107,15 @@ class RegistryImportView(BaseView):
         return self.render_template("candidates/import_mapping.html", batch=batch, table=table,
                                     preview=preview, fields=fields, labels=FIELD_LABELS,
                                     mapping=batch.mapping or {})
+
+    def _unreadable(self, batch, exc):
+        """The stored upload cannot be mapped (removed from the server, or no data rows): say
+        so, and end a batch still waiting for its mapping, since it can never start."""
+        if batch.status == "uploaded":
+            fail(batch.id, str(exc))
+        page = self.render_template("candidates/import_error.html", batch=batch,
+                                    message=str(exc))
+        return page, 410 if exc.code == "gone" else 422
 
     @expose("/<int:batch_id>")
     @has_access

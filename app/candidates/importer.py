@@ -7,8 +7,14 @@ same rows again instead of duplicating them, and nothing is left half-written.
 
 A re-import never loses stored data: only the fields a row carries (a mapped column with a
 non-empty cell) are written, so what the candidate or the school entered elsewhere (phone,
-ethnicity, 成人高考 details...) survives the next registry sync. The write itself re-checks
-the lock and the version read before, so a record signed meanwhile is not overwritten.
+ethnicity, 成人高考 details...) survives the next registry sync.
+
+A row that would change a record the review workflow holds frozen (signed, or approved) is
+rejected with the workflow's own reason (``editable_refusal``, the rule of check_editable
+applied to the values the chunk read in bulk). The write re-checks that rule and the version
+read before, so a record signed or approved meanwhile is not overwritten, and it moves the
+version of every record it changes, guardians included: printed forms' verification codes
+bind that version.
 """
 import datetime as dt
 import functools
@@ -20,6 +26,7 @@ from ..audit import AuditLog
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, subtree_range
 from ..phases.rules import PhaseClosed, check_open
+from ..review.workflow import APPROVED, editable_refusal
 from . import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import normalise_code, normalise_date, normalise_gender
@@ -193,7 +200,6 @@ def _unit_messages():
                                "this file."),
         "number_held": _l("The candidate number %(number)s is already used for this exam by "
                           "another candidate of %(unit)s."),
-        "locked": _l("This candidate's record is signed and locked; it was not changed."),
     }
 
 
@@ -327,16 +333,22 @@ class Importer:
             if old is None:
                 inserts.append((cand, guardian))
                 continue
-            if old["locked"]:
-                self._reject(errors, number, "id_number", message_text(self.msgs["locked"]))
-                continue
             changes = {k: [_plain(old[k]), _plain(cand[k])] for k in UPDATABLE
                        if k in cand and old[k] != cand[k]}
-            if changes:
-                updates.append({**cand, "b_id": old["id"], "b_version": old["version"]})
-                audits.append(self._audit("update", old["id"], changes, cand["node_id"]))
-            if guardian and not old["has_guardian"]:
+            adds_guardian = bool(guardian) and not old["has_guardian"]
+            if not changes and not adds_guardian:
+                continue  # unchanged: no write, so nothing for the workflow to refuse
+            refusal = editable_refusal(old["name"], old["state"], old["locked"])
+            if refusal is not None:
+                self._reject(errors, number, "id_number", message_text(refusal))
+                continue
+            if adds_guardian:
                 new_guardians.append({**guardian, "candidate_id": old["id"]})
+                changes["guardians"] = [None, guardian["name"]]
+            # Also for a guardian alone: the UPDATE moves the version (the session listener
+            # of versioning.py does not see Core inserts) under the same checks.
+            updates.append({**cand, "b_id": old["id"], "b_version": old["version"]})
+            audits.append(self._audit("update", old["id"], changes, cand["node_id"]))
         self._write(inserts, updates, audits, new_guardians, errors)
 
     def _closed(self, category, node_id):
@@ -359,7 +371,7 @@ class Importer:
         cols = [getattr(Candidate, k) for k in UPDATABLE]
         rows = db.session.execute(
             select(Candidate.id, Candidate.id_number, Node.name, Candidate.locked,
-                   Candidate.version, *cols,
+                   Candidate.version, Candidate.state, *cols,
                    select(Guardian.id).where(Guardian.candidate_id == Candidate.id)
                    .limit(1).scalar_subquery())
             .join(Node, Node.id == Candidate.node_id)
@@ -367,8 +379,8 @@ class Importer:
         ).all()
         out = {}
         for row in rows:
-            record = dict(zip(UPDATABLE, row[5:5 + len(UPDATABLE)]))
-            record.update(id=row[0], unit=row[2], locked=row[3], version=row[4],
+            record = dict(zip(UPDATABLE, row[6:6 + len(UPDATABLE)]))
+            record.update(id=row[0], unit=row[2], locked=row[3], version=row[4], state=row[5],
                           has_guardian=row[-1] is not None)
             out[row[1]] = record
         return out
@@ -438,13 +450,14 @@ class Importer:
     @staticmethod
     def _update(conn, updates, now):
         """Set the fields each row carries (COALESCE keeps the stored value where the row has
-        none), only where the record is still unlocked and at the version read; any row that
-        no longer matches makes the chunk stale."""
+        none) and move the version, only where the record is still at the version read and
+        editable (the workflow's rule again, for a change that slipped past the version);
+        any row that no longer matches makes the chunk stale."""
         table = Candidate.__table__
         fields = [k for k in _carried(updates) if k in UPDATABLE]
         stmt = update(table).where(
             table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"),
-            table.c.locked.is_(False),
+            table.c.locked.is_(False), table.c.state.notin_(APPROVED),
         ).values({**{k: func.coalesce(bindparam(k, type_=table.c[k].type), table.c[k])
                      for k in fields},
                   "changed_on": now, "version": table.c.version + 1})

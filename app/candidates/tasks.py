@@ -11,6 +11,8 @@ from .importer import ImportConflict, Importer
 from .models import ImportBatch, ImportRowError
 from .registry_file import RegistryFileError, apply_mapping, read_table
 
+GONE = _l("The uploaded file of this import is no longer stored on the server; upload it "
+          "again.")
 STOPPED = _l("The import stopped because of a server error. The rows imported so far are "
              "saved; import the file again to finish, or contact the system administrator.")
 
@@ -40,9 +42,19 @@ def run_import(batch_id, locale="zh"):
     return summary(db.session.get(ImportBatch, batch_id))
 
 
+def read_upload(batch):
+    """The stored upload of ``batch`` as a table; RegistryFileError (with a message for the
+    user) when the file is gone (removed from UPLOAD_DIR) or holds no usable table."""
+    try:
+        with open(batch.stored_path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise RegistryFileError("gone", GONE) from None
+    return read_table(data, batch.filename)
+
+
 def _run(batch, user):
-    with open(batch.stored_path, "rb") as fh:
-        table = read_table(fh.read(), batch.filename)
+    table = read_upload(batch)
     mapping = {k: int(v) for k, v in (batch.mapping or {}).items()}
 
     def header_of(field):

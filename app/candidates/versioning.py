@@ -9,8 +9,7 @@ the version column increment, so every code printed before the change stops veri
 concurrent reviewer holding the old version is told the record changed.
 
 Core statements bypass the session and so this listener: the registry import's Core writes
-move the version of the candidates whose own fields they update, not of a candidate that only
-gains a guardian.
+move the version themselves (one checked UPDATE per candidate they change, guardians included).
 """
 import datetime as dt
 

@@ -68,6 +68,22 @@ def save_upload(field, limit, path):
     return _too_big(limit) if size else _no_file()
 
 
+def receive_upload(candidate, kind, user, by_candidate=False):
+    """Check and store the uploaded ``file`` for ``candidate``; ``(failures, status)``.
+
+    The one path for staff and candidate uploads: a refused picture leaves nothing behind.
+    """
+    data, error = read_upload("file", MAX_UPLOAD_BYTES)
+    if error is not None:
+        return [error[0]], error[1]
+    _photo, failures = accept_photo(candidate, data, kind, user, by_candidate=by_candidate)
+    if failures:
+        db.session.rollback()
+        return failures, 422
+    db.session.commit()
+    return failures, 200
+
+
 def wants_json():
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
         "application/json"
@@ -108,16 +124,7 @@ class PhotoView(BaseView):
         kind = request.args.get("kind", PHOTO)
         if kind not in KINDS:
             abort(404)
-        data, error = read_upload("file", MAX_UPLOAD_BYTES)
-        if error is not None:
-            failures, status = [error[0]], error[1]
-        else:
-            photo, failures = accept_photo(candidate, data, kind, g.user)
-            status = 422 if failures else 200
-            if failures:
-                db.session.rollback()
-            else:
-                db.session.commit()
+        failures, status = receive_upload(candidate, kind, g.user)
         if wants_json():
             return upload_answer(kind, failures, url_for(".file", candidate_id=pk, kind=kind),
                                  status)

@@ -95,22 +95,37 @@ def allowed_roles(transition):
     return unlock_roles() if transition.action in ("unlock", "relock") else transition.roles
 
 
+def _locked_message(name):
+    return _l("%(name)s's record is signed and locked; an upper level must unlock it "
+              "with a reason before it can change.", name=name)
+
+
+def editable_refusal(name, state, locked):
+    """The rule of :func:`check_editable` on plain values, for writers that read records in
+    bulk without loading them (the registry import): the translated refusal, or None."""
+    if locked:
+        return _locked_message(name)
+    if state in APPROVED:
+        return _l("%(name)s's record is “%(state)s”: its data cannot change while approved. "
+                  "A reviewer must reject it with a reason first; it is then reviewed "
+                  "again.", name=name, state=STATE_LABELS[state])
+    return None
+
+
 def check_unlocked(candidate):
     """The lock alone: a signed record's data may not change until an upper level unlocks it."""
     if candidate is not None and candidate.locked:
-        raise Locked(_l("%(name)s's record is signed and locked; an upper level must unlock it "
-                        "with a reason before it can change.", name=candidate.name))
+        raise Locked(_locked_message(candidate.name))
 
 
 def check_editable(candidate):
     """Every write to a candidate's data calls this (staff screens, imports, photos,
     self-service): refused on a signed (locked) record, and on an approved one, whose approval
     covers the data as it was seen; a reviewer rejects it first, and it is reviewed again."""
-    check_unlocked(candidate)
-    if candidate is not None and candidate.state in APPROVED:
-        raise Locked(_l("%(name)s's record is “%(state)s”: its data cannot change while approved. "
-                        "A reviewer must reject it with a reason first; it is then reviewed "
-                        "again.", name=candidate.name, state=STATE_LABELS[candidate.state]))
+    if candidate is not None:
+        refusal = editable_refusal(candidate.name, candidate.state, candidate.locked)
+        if refusal is not None:
+            raise Locked(refusal)
 
 
 def _as_int(value):

@@ -329,11 +329,12 @@ def edit_refusal(cand, window=False, activity="self_registration"):
     ``activity``: the phase asked (成人高考 preferences may have a window of their own).
     """
     try:
-        check_editable(cand)
-        if cand.state not in EDITABLE_STATES:
+        # A candidate reads about its own state; the lock (and staff-side rules) come after.
+        if cand.state not in EDITABLE_STATES and not cand.locked:
             raise Refused(_l("Your information is “%(state)s” and can no longer be changed "
                              "here. If something is wrong, contact your school.",
                              state=cand.state_label))
+        check_editable(cand)
         if activity != "self_registration" or window is False or (
                 window is not None and window["status"] != "open"):
             check_open_for(activity, cand)
@@ -509,11 +510,12 @@ def _form_write(kind, parse, apply_values, target=None):
 
 @bp.route("/info/contact", methods=["POST"])
 def contact():
-    def save(values):
-        for key, value in values.items():
-            setattr(g.candidate, key, value)
+    return _form_write("contact", forms.contact, lambda v: _assign(g.candidate, v))
 
-    return _form_write("contact", forms.contact, save)
+
+def _assign(row, values):
+    for key, value in values.items():
+        setattr(row, key, value)
 
 
 @bp.route("/guardians", methods=["POST"])
@@ -525,12 +527,7 @@ def guardian_add():
 @bp.route("/guardians/<int:pk>", methods=["POST"])
 def guardian_edit(pk):
     row = _own(Guardian, pk)
-
-    def save(values):
-        for key, value in values.items():
-            setattr(row, key, value)
-
-    return _form_write("guardian", forms.guardian, save, target=pk)
+    return _form_write("guardian", forms.guardian, lambda v: _assign(row, v), target=pk)
 
 
 @bp.route("/guardians/<int:pk>/delete", methods=["POST"])
@@ -548,12 +545,7 @@ def study_add():
 @bp.route("/studies/<int:pk>", methods=["POST"])
 def study_edit(pk):
     row = _own(StudyHistory, pk)
-
-    def save(values):
-        for key, value in values.items():
-            setattr(row, key, value)
-
-    return _form_write("study", forms.study, save, target=pk)
+    return _form_write("study", forms.study, lambda v: _assign(row, v), target=pk)
 
 
 @bp.route("/studies/<int:pk>/delete", methods=["POST"])
@@ -584,19 +576,9 @@ def photo():
 @bp.route("/photo", methods=["POST"])
 def photo_upload():
     from ..photos.models import PHOTO
-    from ..photos.service import accept_photo
-    from ..photos.views import MAX_UPLOAD_BYTES, read_upload, upload_answer, wants_json
+    from ..photos.views import receive_upload, upload_answer, wants_json
 
-    data, error = read_upload("file", MAX_UPLOAD_BYTES)
-    if error is not None:
-        failures, status = [error[0]], error[1]
-    else:
-        _row, failures = accept_photo(g.candidate, data, PHOTO, None, by_candidate=True)
-        status = 422 if failures else 200
-        if failures:
-            db.session.rollback()
-        else:
-            db.session.commit()
+    failures, status = receive_upload(g.candidate, PHOTO, None, by_candidate=True)
     # capture.js posts the camera's picture asking for JSON; the plain form gets a page.
     if wants_json():
         return upload_answer(PHOTO, failures, url_for(".photo_file"), status)
