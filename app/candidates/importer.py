@@ -114,34 +114,32 @@ def convert_row(values, exam_kind):
     name, ID number, gender and birth date always are. Raises RowError listing every
     problem of the row (field, translated message)."""
     out, problems = {}, []
-    rules = _RULES.get(exam_kind) or _RULES.setdefault(exam_kind, _field_rules(exam_kind))
+    rules = _RULES.get(exam_kind) or _RULES.setdefault(exam_kind, dict(_field_rules(exam_kind)))
     for key, fn in (("name", validate_name), ("id_number", validate_id_number)):
         try:
             out[key] = fn(values.get(key, ""))
         except ValidationError as exc:
             problems.append((key, str(exc)))
-    for key, fn in rules:
-        value = (values.get(key) or "").strip()
-        if value:
-            try:
-                if key in _EXAM_SPECIFIC:
-                    check_exam_field(exam_kind, key)
-                out[key] = fn(value)
-            except ValidationError as exc:
-                problems.append((key, str(exc)))
-    for key, limit in _TEXT_LIMITS.items():
-        text = (values.get(key) or "").strip()
-        if not text:
+    # Only the mapped columns are in ``values``: look each one up instead of walking every rule.
+    for key, raw in values.items():
+        fn, limit = rules.get(key), _TEXT_LIMITS.get(key)
+        if fn is None and limit is None:
+            continue
+        value = (raw or "").strip()
+        if not value:
             continue
         try:
             if key in _EXAM_SPECIFIC:
                 check_exam_field(exam_kind, key)
+            if fn is not None:
+                out[key] = fn(value)
+                continue
         except ValidationError as exc:
             problems.append((key, str(exc)))
             continue
-        if len(text) > limit:
+        if len(value) > limit:
             problems.append((key, message_text(_too_long(limit))))
-        out[key] = text
+        out[key] = value
     school_code = (values.get("school_code") or "").strip()
     if not school_code:
         problems.append(("school_code", message_text(_missing_school())))

@@ -24,8 +24,10 @@ class Candidate(Model):
     __table_args__ = (
         # One ID number at most once per exam across the province.
         UniqueConstraint("exam_id", "id_number", name="uq_ks_candidate_exam_id_number"),
-        # 考生号: assigned by the exam office, unique within the exam when set.
-        UniqueConstraint("exam_id", "candidate_number", name="uq_ks_candidate_exam_number"),
+        # 考生号: assigned by the exam office, unique within the exam when set. The number leads
+        # the index, so a planner never takes it for an "exam_id = …" scan (the import's ID
+        # lookups must use uq_ks_candidate_exam_id_number, even with stale statistics).
+        UniqueConstraint("candidate_number", "exam_id", name="uq_ks_candidate_exam_number"),
         Index("ix_ks_candidate_node_exam", "node_id", "exam_id"),
     )
 

@@ -51,7 +51,7 @@ def upgrade():
         batch_op.add_column(sa.Column('medical_license', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('remark', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('printed_version', sa.Integer(), nullable=True))
-        batch_op.create_unique_constraint('uq_ks_candidate_exam_number', ['exam_id', 'candidate_number'])
+        batch_op.create_unique_constraint('uq_ks_candidate_exam_number', ['candidate_number', 'exam_id'])
 
     with op.batch_alter_table('ks_exam', schema=None) as batch_op:
         batch_op.add_column(sa.Column('exam_date', sa.Date(), nullable=True))
