@@ -68,7 +68,10 @@ from app.selfservice.models import CandidateAccount
 app = create_app()
 with app.app_context():
     h = generate_password_hash({PASSWORD!r}, method=app.config["FAB_PASSWORD_HASH_METHOD"])
-    cands = db.session.execute(select(Candidate).order_by(Candidate.id).limit({n})).scalars().all()
+    # The demo data activates two accounts of its own: take candidates without one.
+    cands = db.session.execute(select(Candidate).where(~select(CandidateAccount.id).where(
+        CandidateAccount.candidate_id == Candidate.id).exists()).order_by(Candidate.id)
+        .limit({n})).scalars().all()
     for c in cands:
         db.session.add(CandidateAccount(candidate_id=c.id, password_hash=h,
                                         recovery_question="q", recovery_answer_hash=h))
