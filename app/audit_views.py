@@ -9,6 +9,7 @@ class AuditLogView(ScopedModelView):
     """Read-only audit trail, restricted to the auditor's subtree."""
 
     datamodel = SQLAInterface(AuditLog)
+    list_title, show_title = _l("Audit log"), _l("Audit record")
     base_permissions = ["can_list", "can_show"]
     list_columns = ["at", "username", "action", "table_name", "row_id", "reason"]
     show_columns = ["at", "username", "ip", "action", "table_name", "row_id", "node_path",

@@ -103,6 +103,8 @@ _POINT_FIELDS = {
 
 class NodeView(ScopedModelView):
     datamodel = SQLAInterface(Node)
+    list_title, show_title = _l("Units"), _l("Unit")
+    add_title, edit_title = _l("Add unit"), _l("Edit unit")
     list_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "active"]
     show_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "address", "active",
                     "serves_levels_label", "for_minors", "for_medical"]

@@ -48,6 +48,8 @@ _FORM_FIELDS = {
 
 
 class KsUserView(GuardedMixin, UserDBModelView):
+    list_title, show_title = _l("Users"), _l("User account")
+    add_title, edit_title = _l("Add user"), _l("Edit user")
     base_filters = SCOPE
     list_columns = ["username", "first_name", "last_name", "node", "roles", "active", "last_login"]
     search_columns = ["username", "first_name", "last_name", "email", "active", "node", "roles"]
@@ -102,11 +104,13 @@ class KsResetPasswordView(ResetPasswordView):
 
 
 class KsRoleView(HardenedViewMixin, RoleModelView):
-    pass
+    list_title, show_title = _l("Roles"), _l("Role definition")
+    add_title, edit_title = _l("Add role"), _l("Edit role")
 
 
 class KsGroupView(HardenedViewMixin, UserGroupModelView):
-    pass
+    list_title, show_title = _l("Groups"), _l("Group")
+    add_title, edit_title = _l("Add group"), _l("Edit group")
 
 
 class NoSecurityApi(SecurityApi):

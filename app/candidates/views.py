@@ -128,6 +128,8 @@ _OPTIONAL_TEXT = [c.key for c in Candidate.__table__.columns
 
 class CandidateView(ScopedModelView):
     datamodel = _CandidateInterface(Candidate)
+    list_title, show_title = _l("Candidates"), _l("Candidate")
+    add_title, edit_title = _l("Add candidate"), _l("Edit candidate")
     related_views = [GuardianView, StudyHistoryView, QualityEvaluationView]
     list_columns = ["photo_thumb", "name", "gender_label", "id_display", "candidate_number",
                     "class_name", "node", "category_label", "state_label", "exam"]

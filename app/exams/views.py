@@ -15,6 +15,8 @@ class ExamView(GuardedMixin, ModelView):
     """Exams are province-wide configuration: everyone reads, the province admin writes."""
 
     datamodel = SQLAInterface(Exam)
+    list_title, show_title = _l("Exams"), _l("Exam")
+    add_title, edit_title = _l("Add exam"), _l("Edit exam")
     list_columns = ["year", "kind_label", "name", "active"]
     add_columns = edit_columns = ["kind", "year", "name", "active"]
     show_columns = ["year", "kind_label", "name", "active"]

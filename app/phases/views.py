@@ -24,6 +24,8 @@ LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("
 
 class PhaseView(GuardedMixin, ModelView):
     datamodel = SQLAInterface(Phase)
+    list_title, show_title = _l("Phases"), _l("Phase")
+    add_title, edit_title = _l("Add phase"), _l("Edit phase")
     list_columns = ["exam", "activity_label", "category", "name", "start", "end"]
     add_columns = edit_columns = ["exam", "activity", "category", "name", "start", "end"]
     search_columns = ["exam", "activity", "category"]
@@ -46,6 +48,8 @@ class PhaseExtensionView(ScopedModelView):
     """A city or province admin grants a region of its subtree a later end, with a reason."""
 
     datamodel = SQLAInterface(PhaseExtension)
+    list_title, show_title = _l("Extensions"), _l("Extension")
+    add_title, edit_title = _l("Grant an extension"), _l("Edit extension")
     list_columns = ["phase", "node", "new_end", "reason", "created_on"]
     add_columns = ["phase", "node", "new_end", "reason"]
     edit_columns = ["new_end", "reason"]

@@ -156,6 +156,7 @@ class TransitionListView(ScopedModelView):
 class ReviewView(TransitionListView):
     route_base = "/review"
     datamodel = SQLAInterface(Candidate)
+    list_title = show_title = _l("Review")
     list_columns = ["name", "id_display", "node", "category_label", "state_label", "locked",
                     "reject_reason"]
     show_columns = ["exam", "node", "name", "id_display", "state_label", "reject_reason",
@@ -186,6 +187,8 @@ class QualificationView(TransitionListView):
 
     route_base = "/qualifications"
     datamodel = SQLAInterface(Qualification)
+    list_title, show_title = _l("Qualification applications"), _l("Qualification application")
+    add_title, edit_title = _l("File a qualification application"), _l("Edit qualification application")
     transitions = QUALIFICATION_TRANSITIONS
     apply_fn = staticmethod(apply_qualification)
     extra_permissions = ("can_add",)
