@@ -5,6 +5,7 @@ from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -77,6 +78,16 @@ class OfferedSelectMultipleField(OfferedSelectField):
             yield pk, self.get_label(obj), obj in chosen, {}
 
 
+def display_value(value):
+    """How list and show pages print a plain value: nothing for None and 是 / 否 for booleans
+    (FAB prints Python's "None" and "False")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
+
+
 class HardenedViewMixin:
     """What every FAB model view of the project needs beyond FAB's defaults.
 
@@ -91,6 +102,12 @@ class HardenedViewMixin:
     """
 
     exclude_route_methods = {"download"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        shown = {*(self.list_columns or ()), *(self.show_columns or ())}
+        self.formatters_columns = {**dict.fromkeys(shown, display_value),
+                                   **self.formatters_columns}
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):

@@ -39,9 +39,10 @@ def test_login_page_is_chinese_by_default(client):
     assert "登录" in page and "csrf_token" in page
 
 
-def test_every_list_page_has_a_chinese_title(app, login):
-    """FAB's generated titles ("List Candidate") are English whatever the locale: every model
-    view of the project names its pages itself."""
+def test_every_list_page_has_a_chinese_title_and_no_python_values(app, login):
+    """FAB's generated titles ("List Candidate") are English whatever the locale, and it prints
+    None / False as Python does: every model view of the project names its pages itself and
+    shows empty cells and 是 / 否."""
     from flask_appbuilder import ModelView
 
     admin = login("henan_admin")
@@ -53,6 +54,8 @@ def test_every_list_page_has_a_chinese_title(app, login):
         assert resp.status_code == 200, url
         title = re.search(r'class="panel-title">\s*(.*?)\s*<', resp.get_data(as_text=True))
         assert title and re.search(r"[\u4e00-\u9fff]", title.group(1)), (url, title)
+        cells = re.findall(r"<td>\s*(None|False|True)\s*</td>", resp.get_data(as_text=True))
+        assert not cells, (url, cells[:3])
 
 
 def test_wrong_password_is_refused(client):

@@ -94,10 +94,6 @@ def _label_formatter(table):
     return lambda code: codes.label(table, code, lang=None, default=code or "")
 
 
-def _or_empty(value):
-    return "" if value is None else value
-
-
 BASIC = ["exam", "node", "name", "gender", "id_number", "birth_date", "ethnicity",
          "political_status", "category", "student_number", "candidate_number", "class_name"]
 CONTACT = ["phone", "address", "postcode", "hukou"]
@@ -150,13 +146,7 @@ class CandidateView(ScopedModelView):
     # Every field of every kind is a show column; each record shows its own kind's part.
     show_fieldsets = _show_fieldsets(None) + [
         (EXAM_KINDS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
-    formatters_columns = {
-        **{col: _label_formatter(table) for col, table in CODED.items()},
-        **{col: _or_empty for fields in EXAM_FIELDS.values() for col in fields
-           if col not in CODED},
-        **{col: _or_empty for col in ("student_number", "candidate_number", "class_name",
-                                      "category_label", *CONTACT)},
-    }
+    formatters_columns = {col: _label_formatter(table) for col, table in CODED.items()}
     add_fieldsets = edit_fieldsets = _form_fieldsets(EXAM_FIELDS)
     add_form_extra_fields = edit_form_extra_fields = {
         "gender": code_select(_l("Gender"), codes.GENDERS, required=True),

@@ -169,7 +169,7 @@ class ReviewView(TransitionListView):
                      "category_label": _l("Candidate category"), "state_label": _l("Review state"),
                      "state": _l("Review state"), "locked": _l("Locked"),
                      "reject_reason": _l("Rejection reason"), "printed_at": _l("Printed at"),
-                     "signed_at": _l("Signed at"), "exam": _l("Exam"), "name": _l("Name")}
+                     "signed_at": _l("Signed at"), "exam": _l("Exam"), "name": _l("Full name")}
 
 
 def _make_action(transition):
