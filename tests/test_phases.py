@@ -118,3 +118,12 @@ def test_phases_required_closes_activities_without_a_window(app, login, monkeypa
     with app.app_context():
         assert db.session.get(Candidate, cid).phone == "13955556666"
     assert "尚未设置时间" in text(login("zy_admin").get(f"/phases/timeline/{exam_pk}"))
+
+
+def test_phase_screens_name_the_categories(login):
+    admin = login("henan_admin")
+    listing = text(admin.get("/phaseview/list/?psize_PhaseView=100"))
+    # Henan 2022 windows per category, and the 成人高考 calendar for every category.
+    assert "回户籍地报考" in listing and "全部类别" in listing
+    form = text(admin.get("/phaseview/add"))
+    assert "01 (中招: 学籍户籍一致; 高考: 普通高中应届; 成人高考: 高起本)" in form

@@ -50,6 +50,15 @@ class Phase(Model):
     def activity_label(self):
         return ACTIVITIES.get(self.activity, self.activity)
 
+    @property
+    def category_label(self):
+        from ..candidates import codes
+
+        if self.category is None:
+            return _l("All categories")
+        table = codes.CANDIDATE_CATEGORIES.get(self.exam.kind if self.exam else None, ())
+        return codes.label(table, self.category, lang=None, default=self.category)
+
     def __repr__(self):
         return self.name
 

@@ -16,17 +16,31 @@ from .models import ACTIVITIES, Phase, PhaseExtension
 from .rules import ancestor_paths, now_local
 
 LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("Activity"),
-          "category": _l("Candidate category (empty: all)"), "name": _l("Name"),
+          "category": _l("Candidate category (empty: all)"),
+          "category_label": _l("Candidate category"), "name": _l("Name"),
           "start": _l("Start (Beijing time)"), "end": _l("End (Beijing time)"),
           "phase": _l("Phase"), "node": _l("Region"), "new_end": _l("Extended end"),
           "reason": _l("Reason"), "created_on": _l("Granted at")}
+
+
+def category_choices():
+    """Category codes are per exam kind: each option names what the code means in each kind
+    (the phase's exam decides which applies)."""
+    from ..candidates import codes
+
+    names = {}
+    for kind, table in codes.CANDIDATE_CATEGORIES.items():
+        for code, name in codes.choices(table, lang=None):
+            names.setdefault(code, []).append(
+                f"{codes.label(codes.EXAM_KINDS, kind, lang=None)}: {name}")
+    return [(code, f"{code} ({'; '.join(parts)})") for code, parts in sorted(names.items())]
 
 
 class PhaseView(GuardedMixin, ModelView):
     datamodel = SQLAInterface(Phase)
     list_title, show_title = _l("Phases"), _l("Phase")
     add_title, edit_title = _l("Add phase"), _l("Edit phase")
-    list_columns = ["exam", "activity_label", "category", "name", "start", "end"]
+    list_columns = ["exam", "activity_label", "category_label", "name", "start", "end"]
     add_columns = edit_columns = ["exam", "activity", "category", "name", "start", "end"]
     search_columns = ["exam", "activity", "category"]
     base_order = ("start", "asc")
@@ -35,7 +49,7 @@ class PhaseView(GuardedMixin, ModelView):
         "activity": SelectField(_l("Activity"), choices=list(ACTIVITIES.items()),
                                 validators=[DataRequired()]),
         "category": SelectField(_l("Candidate category (empty: all)"), validators=[Optional()],
-                                choices=[("", "")] + [(f"{i:02d}", f"{i:02d}") for i in range(1, 10)]),
+                                choices=lambda: [("", "")] + category_choices()),
     }
 
     def guard(self, item, is_add):
