@@ -1,5 +1,6 @@
 """Test fixtures: one migrated, seeded database per run (SQLite, or a throwaway PostgreSQL
 database when KAOSHENG_TEST_PG is set) and HTTP clients logged in per role and node."""
+import contextlib
 import os
 import re
 import uuid
@@ -57,24 +58,35 @@ def database_url(tmp_path_factory):
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+@contextlib.contextmanager
+def seeded_app(instance_dir, database_url, prepare=None):
+    """An app on a migrated database with the demo data (and ``prepare(app)`` run in its
+    context before the commit); its connections are closed afterwards."""
     from flask_migrate import upgrade
 
     from app.demo import seed_demo
 
-    app = create_app(make_config(tmp_path_factory.mktemp("instance"),
-                                 SQLALCHEMY_DATABASE_URI=database_url))
+    app = create_app(make_config(instance_dir, SQLALCHEMY_DATABASE_URI=database_url))
     with app.app_context():
         upgrade()
         app.appbuilder.sm.sync_roles()
         seed_demo()
+        if prepare is not None:
+            prepare(app)
         db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    with seeded_app(tmp_path_factory.mktemp("instance"), database_url) as app:
+        yield app
 
 
 class Client:

@@ -21,7 +21,6 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from app import create_app
 from app.audit import AuditLog
 from app.extensions import db
 
@@ -94,30 +93,23 @@ COUNTY_MARKERS = {"zy": ["中原区", "郑州市第五十七中学", "zy_school"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from app.demo import seed_demo
-    from conftest import _pg_database, make_config
+    from conftest import _pg_database, seeded_app
 
     drop = None
     if os.environ.get("KAOSHENG_TEST_PG"):
         url, drop = _pg_database()
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("walkdb") / "walk.db")
-    app = create_app(make_config(tmp_path_factory.mktemp("walk"), SQLALCHEMY_DATABASE_URI=url))
-    with app.app_context():
-        upgrade()
-        app.appbuilder.sm.sync_roles()
-        seed_demo()
+
+    def objects(app):
         app.walk_objects = {side: _side_objects(side) for side in SIDES}
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
-    if drop:
-        drop()
+
+    try:
+        with seeded_app(tmp_path_factory.mktemp("walk"), url, objects) as app:
+            yield app
+    finally:
+        if drop:
+            drop()
 
 
 def _side_objects(side):
