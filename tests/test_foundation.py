@@ -647,3 +647,50 @@ def test_without_proxy_setting_forwarded_header_is_ignored(tmp_path, database_ur
     app = _limited_app(tmp_path, database_url, 0)
     assert _login_codes(app, "203.0.113.7", 2) == [302, 302]
     assert _login_codes(app, "203.0.113.8", 1) == [429]
+
+
+# --- progress on the home page -------------------------------------------------------------
+
+def _progress_rows(page, exam_id):
+    table = page[page.index(f'id="progress-{exam_id}"'):]
+    table = table[:table.index("</table>")]
+    return {unit: [int(n) for n in re.findall(r"<t[dh]>(\d+)</t[dh]>", row)]
+            for unit, row in re.findall(r'<tr[^>]*data-unit="([^"]+)">(.*?)</tr>', table, re.S)}
+
+
+def test_home_page_counts_progress_per_unit_below_the_user(app, login):
+    from app.candidates.models import Candidate
+    from app.exams.models import ZHONGZHAO, Exam
+
+    with app.app_context():
+        exam = db.session.execute(select(Exam).where(
+            Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
+        cand = db.session.execute(
+            select(Candidate).join(Node).where(Node.code == "41010202", Candidate.exam_id == exam.id)
+            .order_by(Candidate.id)).scalars().first()
+        state_before, cand_id, exam_id = cand.state, cand.id, exam.id
+        cand.state = "confirmed"
+        db.session.commit()
+
+        def in_county(code):
+            return db.session.execute(select(func.count()).select_from(Candidate).join(Node).where(
+                Candidate.exam_id == exam.id, Node.path.like(f"%/{code}/%"))).scalar()
+
+        zy_total, eq_total = in_county("410102"), in_county("410103")
+        zy_confirmed = db.session.execute(select(func.count()).select_from(Candidate).join(Node).where(
+            Candidate.exam_id == exam.id, Node.path.like("%/410102/%"),
+            Candidate.state == "confirmed")).scalar()
+    try:
+        rows = _progress_rows(text(login("zz_admin").get("/")), exam_id)
+        # columns: records, draft, confirmed, …
+        assert rows["410102"][0] == zy_total > 0 and rows["410103"][0] == eq_total
+        assert rows["410102"][2] == zy_confirmed >= 1
+        assert rows["total"][0] == sum(r[0] for u, r in rows.items() if u != "total")
+        county = _progress_rows(text(login("eq_admin").get("/")), exam_id)
+        assert "410102" not in county and "41010202" not in county
+        assert county["total"][0] == eq_total
+        assert set(county) - {"total"} <= {"41010301", "41010302", "BM410103", "BM410103D"}
+    finally:
+        with app.app_context():
+            db.session.get(Candidate, cand_id).state = state_before
+            db.session.commit()
