@@ -125,6 +125,14 @@ def _collect(session, flush_context, instances):
             pending.append((action, obj, _changes(obj, action), _node_path(obj)))
 
 
+def _primary_key(obj):
+    # Read from the attributes: after_flush runs before a new row gets its identity key,
+    # but its primary key is already set by the INSERT.
+    state = inspect(obj)
+    key = state.mapper.primary_key_from_instance(obj)
+    return key[0] if key and key[0] is not None else None
+
+
 def _write(session, flush_context):
     pending = session.info.pop("audit_pending", [])
     if not pending:
@@ -134,7 +142,7 @@ def _write(session, flush_context):
     reason = session.info.pop("audit_reason", None)
     rows = [
         dict(at=now, user_id=user_id, username=username, ip=ip, action=action,
-             table_name=obj.__tablename__, row_id=inspect(obj).identity[0] if inspect(obj).identity else None,
+             table_name=obj.__tablename__, row_id=_primary_key(obj),
              node_path=path, reason=reason, changes=changes)
         for action, obj, changes, path in pending
         if changes or action != "update"

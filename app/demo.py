@@ -7,6 +7,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from .adult.demo import seed_adult
+from .points.demo import seed_points
 from .extensions import db
 from .jurisdiction import CITY, COUNTY, POINT, PROVINCE, SCHOOL, Node, make_path
 
@@ -161,6 +162,7 @@ def seed_demo():
     created = seed_candidates()
     created += seed_adult()
     phases = seed_phases()
+    seed_points()
     logins = seed_candidate_accounts()
     return {"units": len(nodes), "users": len(DEMO_USERS), "candidates created": created,
             "phases created": phases, "password": DEMO_PASSWORD,

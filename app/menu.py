@@ -1,6 +1,8 @@
 """Every add_view / add_api of the application, in menu order."""
 from flask_babel import lazy_gettext as _l
 
+from .adult.site_views import ExamSiteView
+from .adult.views import AdultPaymentView, TicketNumberingView, UnpaidCheckView
 from .audit_views import AuditLogView
 from .candidates.import_views import RegistryImportView
 from .candidates.part_views import GuardianView, QualityEvaluationView, StudyHistoryView
@@ -9,10 +11,14 @@ from .exams.views import ExamView
 from .forms.ticket_views import AdmissionTicketView
 from .forms.verify_views import PrintVerifyView
 from .forms.views import PrintView
+from .gaokao.views import IntegrityRecordView, PhysicalExamView
 from .jurisdiction_views import NodeApi, NodeView
 from .photos.import_views import PhotoImportView
 from .phases.views import PhaseExtensionView, PhaseView, TimelineView
+from .playbooks.views import IncidentView
 from .photos.views import PhotoView
+from .points.report_views import DataSubmissionView
+from .points.views import PointProposalView
 from .selfservice.staff_views import ActivationView, CandidateAccountView
 from .review.views import QualificationView, ReviewView
 
@@ -21,6 +27,8 @@ def register_views(appbuilder):
     appbuilder.add_view(NodeView, "Units", icon="fa-sitemap", label=_l("Units"),
                         category="Jurisdiction", category_label=_l("Jurisdiction"),
                         category_icon="fa-map")
+    appbuilder.add_view(PointProposalView, "Point proposals", icon="fa-map-marker",
+                        label=_l("Point proposals"), category="Jurisdiction")
     appbuilder.add_view(ExamView, "Exams", icon="fa-calendar", label=_l("Exams"),
                         category="Exams", category_label=_l("Exams"), category_icon="fa-book")
     appbuilder.add_view(PhaseView, "Phases", icon="fa-clock-o", label=_l("Phases"),
@@ -53,6 +61,30 @@ def register_views(appbuilder):
                         category="Candidates")
     appbuilder.add_view(QualificationView, "Qualifications", icon="fa-certificate",
                         label=_l("Qualifications"), category="Candidates")
+    appbuilder.add_view(DataSubmissionView, "Data reports", icon="fa-paper-plane",
+                        label=_l("Data reports"), category="Candidates")
+    appbuilder.add_view(PhysicalExamView, "Physical examinations", icon="fa-heartbeat",
+                        label=_l("Physical examinations"), category="Gaokao archive",
+                        category_label=_l("高考 archive"), category_icon="fa-archive")
+    appbuilder.add_view(IntegrityRecordView, "Integrity records", icon="fa-gavel",
+                        label=_l("Integrity records"), category="Gaokao archive")
+    incidents = appbuilder.add_view(IncidentView, "Incidents", icon="fa-exclamation-triangle",
+                                    label=_l("Incidents"), category="Incidents",
+                                    category_label=_l("Exception handling"),
+                                    category_icon="fa-bolt")
+    # Same permission as the incident list: whoever sees incidents reads the playbooks.
+    appbuilder.add_link("Exception playbooks", href="IncidentView.reference", icon="fa-list-ol",
+                        label=_l("Exception playbooks"), category="Incidents",
+                        baseview=incidents)
+    appbuilder.add_view(AdultPaymentView, "Payment results", icon="fa-credit-card",
+                        label=_l("Payment results"), category="Adult exam",
+                        category_label=_l("Adult exam logistics"), category_icon="fa-university")
+    appbuilder.add_view(UnpaidCheckView, "Unpaid check", icon="fa-exclamation-circle",
+                        label=_l("Confirmed but unpaid"), category="Adult exam")
+    appbuilder.add_view(ExamSiteView, "Exam sites", icon="fa-building",
+                        label=_l("Exam sites"), category="Adult exam")
+    appbuilder.add_view(TicketNumberingView, "Ticket numbering", icon="fa-sort-numeric-asc",
+                        label=_l("Admission ticket numbering"), category="Adult exam")
     appbuilder.add_view(AuditLogView, "Audit log", icon="fa-history", label=_l("Audit log"),
                         category="Audit", category_label=_l("Audit"), category_icon="fa-eye")
     appbuilder.add_api(NodeApi)

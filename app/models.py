@@ -1,12 +1,16 @@
 """Imports every model module so the metadata is complete for Alembic and FAB."""
+from .adult.models import AdultPayment, ExamSite, SeatAssignment, UnpaidCheck  # noqa: F401
 from .audit import AuditLog  # noqa: F401
 from .candidates.models import (Candidate, Guardian, ImportBatch, ImportRowError,  # noqa: F401
                                 Preference, QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
 from .forms.models import AdmissionTicket, PrintBatch, PrintBatchPart  # noqa: F401
+from .gaokao.models import IntegrityRecord, PhysicalExam  # noqa: F401
 from .jurisdiction import Node  # noqa: F401
 from .photos.models import CandidatePhoto, PhotoImport, StoredFile  # noqa: F401
+from .points.models import DataSubmission, PointProposal  # noqa: F401
 from .security import KsUser  # noqa: F401
 from .phases.models import Phase, PhaseExtension  # noqa: F401
+from .playbooks.models import Incident, IncidentDraftCheck, IncidentEntry, IncidentSnapshot  # noqa: F401
 from .review.models import Qualification, ReviewEvent  # noqa: F401
 from .selfservice.models import CandidateAccount  # noqa: F401

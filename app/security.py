@@ -65,16 +65,32 @@ _ADMIN_VIEWS = {
     "TimelineView": R,
     "ReviewView": RW,
     "QualificationView": RW,
+    # Point proposals and data reports: the tables of app/points/rules.py decide which level
+    # may run which step.
+    "PointProposalView": RW,
+    "DataSubmissionView": RW,
+    # Incidents (突发事件, MISSION §9): opened and handled by administrators.
+    "IncidentView": RW,
+    # 成人高考 logistics: payment results are imported by counties and cities, exam sites
+    # entered by the exam areas; ticket numbering (TicketNumberingView) is the province's.
+    "AdultPaymentView": RW,
+    "ExamSiteView": RW,
+    # 高考 archive: counties and cities record violations; physical results are the clerk's.
+    "PhysicalExamView": RW,
+    "IntegrityRecordView": RW,
     # Held because administrators grant them (nobody grants more than they hold).
     "ActivationView": RW,
     "CandidateAccountView": RW,
+    "UnpaidCheckView": RW,
 }
 _STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, "PhaseView": R,
                 "PhaseExtensionView": R, "TimelineView": R, "ReviewView": R,
                 "QualificationView": R, **_READ_CANDIDATES}
 # Review actions: the workflow table decides which role may run which transition.
 _REVIEWER_VIEWS = {**_STAFF_VIEWS, "ReviewView": RW, "QualificationView": RW,
-                   "PrintVerifyView": RW}
+                   "PrintVerifyView": RW, "IntegrityRecordView": R}
+# Physical results are health data: read from the county up, not by schools.
+_UPPER_REVIEWER_VIEWS = {**_REVIEWER_VIEWS, "PhysicalExamView": R}
 _ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES, "PhotoView": RW, "PhotoImportView": RW,
                 "ReviewView": RW, "QualificationView": RW, "PrintView": RW,
                 "PrintVerifyView": RW, "ActivationView": RW,
@@ -87,18 +103,22 @@ ROLES = [
     RoleDef("county_admin", _l("County administrator"), (COUNTY,), _ADMIN_VIEWS, True),
     RoleDef("school_staff", _l("School staff"), (SCHOOL,),
             {**_ENTRY_VIEWS, "QualityEvaluationView": RW}),
-    RoleDef("point_staff", _l("Registration point staff"), (POINT,), _ENTRY_VIEWS),
+    RoleDef("point_staff", _l("Registration point staff"), (POINT,),
+            {**_ENTRY_VIEWS, "UnpaidCheckView": RW}),
     # First review (初审) is done where the candidate registers: the school's designated
     # reviewer, or the registration point's (its staff enter data, a reviewer checks it).
     RoleDef("school_reviewer", _l("School / point reviewer"), (SCHOOL, POINT), _REVIEWER_VIEWS),
-    RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _REVIEWER_VIEWS),
-    RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _REVIEWER_VIEWS),
-    RoleDef("exam_clerk", _l("Physical-exam clerk"), (COUNTY,), _STAFF_VIEWS),
+    RoleDef("county_reviewer", _l("County reviewer"), (COUNTY,), _UPPER_REVIEWER_VIEWS),
+    RoleDef("city_reviewer", _l("City reviewer"), (CITY,), _UPPER_REVIEWER_VIEWS),
+    RoleDef("exam_clerk", _l("Physical-exam clerk"), (COUNTY,),
+            {**_STAFF_VIEWS, "PhysicalExamView": RW}),
     RoleDef(
         "auditor",
         _l("Auditor (read-only)"),
         (PROVINCE, CITY, COUNTY),
-        {**_STAFF_VIEWS, "AuditLogView": R, "KsUserView": R},
+        {**_STAFF_VIEWS, "PhysicalExamView": R, "IntegrityRecordView": R,
+         "AuditLogView": R, "KsUserView": R, "PointProposalView": R,
+         "DataSubmissionView": R, "IncidentView": R},
     ),
 ]
 ROLES_BY_NAME = {r.name: r for r in ROLES}

@@ -83,6 +83,23 @@ def seeded_app(instance_dir, database_url, prepare=None):
                 engine.dispose()
 
 
+@contextlib.contextmanager
+def module_app(tmp_path_factory, name, prepare=None):
+    """A seeded app on a database of its own (a module whose tests would disturb the shared
+    one): a SQLite file, or a throwaway PostgreSQL database when KAOSHENG_TEST_PG is set."""
+    drop = None
+    if os.environ.get("KAOSHENG_TEST_PG"):
+        url, drop = _pg_database()
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp(f"{name}db") / f"{name}.db")
+    try:
+        with seeded_app(tmp_path_factory.mktemp(name), url, prepare) as app:
+            yield app
+    finally:
+        if drop:
+            drop()
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     with seeded_app(tmp_path_factory.mktemp("instance"), database_url) as app:

@@ -433,6 +433,17 @@ def _audit_rows(app, **where):
         return db.session.execute(stmt).scalars().all()
 
 
+def test_insert_rows_name_the_record_they_created(app, login, ids):
+    admin = login("zy_admin")
+    _add_user(admin, ids, "zy_audit_target", "41010201", "school_staff", app)
+    with app.app_context():
+        user_id = db.session.execute(
+            select(KsUser.id).where(KsUser.username == "zy_audit_target")).scalar_one()
+    [row] = [r for r in _audit_rows(app, table_name="ab_user", action="insert")
+             if (r.changes.get("username") or [None, None])[1] == "zy_audit_target"]
+    assert row.row_id == user_id
+
+
 def test_system_changes_are_filed_at_the_root_for_province_auditors(app, login):
     """Changes made outside a request (CLI, demo data, jobs without a user) reach the
     province auditors, and nobody below them."""

@@ -31,7 +31,9 @@ MODEL_KINDS = {
     "Node": "node", "KsUser": "user", "Candidate": "candidate", "Guardian": "guardian",
     "StudyHistory": "study", "Qualification": "qualification", "PhaseExtension": "extension",
     "AuditLog": "audit", "Exam": "exam", "Phase": "phase", "Role": "role", "Group": "group",
-    "QualityEvaluation": "evaluation", "AdmissionTicket": "ticket",
+    "QualityEvaluation": "evaluation", "AdmissionTicket": "ticket", "Incident": "incident",
+    "PointProposal": "proposal", "DataSubmission": "submission", "ExamSite": "exam_site",
+    "PhysicalExam": "physical", "IntegrityRecord": "integrity",
 }
 #: argument name → object kind, or a fixed value.
 ARG_KINDS = {"candidate_id": "candidate", "node_id": "node", "exam_id": "exam",
@@ -52,7 +54,10 @@ ENDPOINT_ARGS = {
     ("RegistryImportView.status", "batch_id"): "import",
     ("RegistryImportView.errors", "batch_id"): "import",
     ("ReviewView.confirm", "name"): "=school_approve",
+    ("IncidentView.snapshot_file", "snapshot_id"): "snapshot",
     ("QualificationView.confirm", "name"): "=q_school_approve",
+    ("PointProposalView.confirm", "name"): "=city_approve",
+    ("DataSubmissionView.confirm", "name"): "=city_accept",
     ("selfservice.form_pdf", "kind"): "=registration",
     ("selfservice.guardian_edit", "pk"): "guardian",
     ("selfservice.guardian_delete", "pk"): "guardian",
@@ -69,6 +74,9 @@ QUERIES = {
     "PrintView.batch_form": "ids={candidate}",
     "ReviewView.confirm": "ids={candidate}",
     "QualificationView.confirm": "ids={qualification}",
+    "PointProposalView.confirm": "ids={proposal}",
+    "DataSubmissionView.confirm": "ids={submission}",
+    "DataSubmissionView.submit": "exam={exam}",
     "CandidateView.list": "_flt_0_node={node}",
     "AuditLogView.list": "_flt_0_row_id={audit}",
 }
@@ -93,32 +101,26 @@ COUNTY_MARKERS = {"zy": ["中原区", "郑州市第五十七中学", "zy_school"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from conftest import _pg_database, seeded_app
-
-    drop = None
-    if os.environ.get("KAOSHENG_TEST_PG"):
-        url, drop = _pg_database()
-    else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("walkdb") / "walk.db")
+    from conftest import module_app
 
     def objects(app):
         app.walk_objects = {side: _side_objects(side) for side in SIDES}
 
-    try:
-        with seeded_app(tmp_path_factory.mktemp("walk"), url, objects) as app:
-            yield app
-    finally:
-        if drop:
-            drop()
+    with module_app(tmp_path_factory, "walk", objects) as app:
+        yield app
 
 
 def _side_objects(side):
     """One object of every kind in the county ``side``, named with the side's marker."""
+    from app.adult.models import ExamSite
     from app.candidates.models import Candidate, ImportBatch, QualityEvaluation
     from app.forms.models import AdmissionTicket, PrintBatch
+    from app.gaokao.models import IntegrityRecord, PhysicalExam
     from app.jurisdiction import Node
     from app.phases.models import Phase, PhaseExtension
     from app.photos.models import PhotoImport
+    from app.playbooks.models import Incident, IncidentSnapshot
+    from app.points.models import DataSubmission, PointProposal
     from app.review.models import Qualification
     from app.security import KsUser
 
@@ -153,7 +155,29 @@ def _side_objects(side):
                                  new_end=dt.datetime(2030, 1, 1)),
         evaluation=QualityEvaluation(candidate=cand, morality="A", remark=mark),
         ticket=AdmissionTicket(candidate=cand, ticket_number=f"{county_code}0001", site=mark),
+        proposal=PointProposal(node=county, exam=exam, name=mark + "报名确认点",
+                               code=f"BMW{county_code}", address=mark, contact=mark,
+                               phone="0371-67001234"),
+        submission=DataSubmission(node=county, exam=exam, state="submitted",
+                                  submitted_at=dt.datetime.now(), snapshot={
+                                      "totals": {"total": 1},
+                                      "units": [{"code": school_code, "name": mark, "total": 1}]}),
+        exam_site=ExamSite(exam_id=exam.id, node=county, code="09", name=mark + "考点",
+                           address=mark, rooms=1),
+        # Stored directly on the walk's (中招) candidate: the screens would refuse it, the walk
+        # only fetches the rows by id.
+        physical=PhysicalExam(candidate=cand, hospital=mark, exam_date=dt.date(2026, 4, 1),
+                              vision_naked_right=5.0, vision_naked_left=5.0, colour_vision="1",
+                              bp_systolic=120, bp_diastolic=80, height=170.0, weight=60.0,
+                              hearing_right=5.0, hearing_left=5.0, smell="1", conclusion="1",
+                              doctor=mark),
+        integrity=IntegrityRecord(candidate=cand, occurred_on=dt.date(2026, 6, 7), kind="01",
+                                  description=mark, decision=mark),
+        incident=Incident(anomaly="network", exam=exam, node=county, summary=mark,
+                          opened_by_id=user.id, paper_since=dt.datetime(2026, 3, 1)),
     )
+    made["snapshot"] = IncidentSnapshot(incident=made["incident"], status="done", rows=1,
+                                        path=upload)
     db.session.add_all([qual, *made.values()])
     db.session.flush()
     audit = AuditLog(at=dt.datetime.now(), username=mark, action="update", table_name="ks_node",
@@ -167,6 +191,10 @@ def _side_objects(side):
         "photo_import": made["photo_import"].id, "print_batch": made["print_batch"].id,
         "extension": made["extension"].id, "audit": audit.id,
         "evaluation": made["evaluation"].id, "ticket": made["ticket"].id,
+        "proposal": made["proposal"].id, "submission": made["submission"].id,
+        "exam_site": made["exam_site"].id, "physical": made["physical"].id,
+        "integrity": made["integrity"].id,
+        "incident": made["incident"].id, "snapshot": made["snapshot"].id,
         "exam": exam.id, "phase": phase.id, "role": 1, "group": 0,
         "markers": [mark, cand.id_number, *COUNTY_MARKERS[side]],
     }
@@ -316,7 +344,8 @@ def test_own_objects_are_served(app, login):
     client = login("zy_admin")
     objects = app.walk_objects["zy"]
     # Rules that rightly answer 404 for these objects (no picture and no finished file exist).
-    expected_404 = {"PhotoView.file", "PrintView.batch_download", "RegistryImportView.errors"}
+    expected_404 = {"PhotoView.file", "PrintView.batch_download", "RegistryImportView.errors",
+                    "IncidentView.snapshot_file"}
     problems = []
     for rule in rules(app, "GET"):
         url, kinds = fill(app, rule, objects)
@@ -332,6 +361,7 @@ def test_own_objects_are_served(app, login):
 def _snapshot(app, side):
     from app.candidates.models import Candidate
     from app.jurisdiction import Node
+    from app.points.models import DataSubmission, PointProposal
     from app.review.models import Qualification
 
     objects = app.walk_objects[side]
@@ -339,11 +369,15 @@ def _snapshot(app, side):
         cand = db.session.get(Candidate, objects["candidate"])
         node = db.session.get(Node, objects["node"])
         qual = db.session.get(Qualification, objects["qualification"])
+        proposal = db.session.get(PointProposal, objects["proposal"])
+        submission = db.session.get(DataSubmission, objects["submission"])
         return dict(audit=db.session.execute(select(func.max(AuditLog.id))).scalar(),
                     cand=(cand.name, cand.state, cand.version, cand.locked, cand.phone,
                           len(cand.guardians), len(cand.studies)),
                     node=(node.name, node.active, node.contact),
-                    qual=(qual.state, qual.version))
+                    qual=(qual.state, qual.version),
+                    proposal=(proposal.name, proposal.state, proposal.version),
+                    submission=(submission.state, submission.version))
 
 
 @pytest.mark.parametrize("side,username", [("zy", "zy_admin"), ("eq", "eq_admin"),
@@ -416,6 +450,9 @@ def test_lists_and_api_show_only_own_county(app, login, side):
                 "/studyhistoryview/list/", "/qualifications/list/", "/review/list/",
                 "/users/list/", "/nodeview/list/", "/auditlogview/list/?psize_AuditLogView=100",
                 "/phaseextensionview/list/", "/registry-import/", "/photos/import/",
+                "/point-proposals/list/", "/data-reports/list/", "/physical/list/",
+                "/integrity/list/", "/adult/sites/list/",
+                "/incidents/list/",
                 "/api/v1/node/?q=(page_size:100)"):
         body = client.get(url).get_data(as_text=True)
         assert not any(m in body for m in foreign["markers"]), url

@@ -1,7 +1,8 @@
-"""成人高考 demo data: designated confirmation points (低龄 / 医卫类 / 专升本 only) and a few
+"""成人高考 demo data: designated confirmation points (低龄 / 医卫类 / 专升本 only), a few
 candidates of the 2026 exam, one under 17 on the exam date (the exam date and the calendar
-come with the phases, ``app.demo.seed_phases``). Idempotent: existing points and
-candidates are left as they are (an administrator may have changed them)."""
+come with the phases, ``app.demo.seed_phases``), and an exam site (考点) for 中原区 and 二七区.
+Idempotent: existing points, candidates and sites are left as they are (an administrator may
+have changed them)."""
 import datetime as dt
 
 from sqlalchemy import select
@@ -17,6 +18,13 @@ POINTS = (
      "郑州市二七区大学路 32 号", "赵老师", "0371-68812345"),
     ("410105", "BM410105Z", "金水区专升本报名确认点", "03", False, False,
      "郑州市金水区文化路 96 号", "孙老师", "0371-63334567"),
+)
+# (exam area, code, name, address, rooms, seats per room, contact, phone)
+SITES = (
+    ("410102", "01", "郑州市第五十七中学考点", "郑州市中原区伏牛路 57 号", 20, 30, "陈老师",
+     "0371-67650057"),
+    ("410103", "01", "郑州市第五十六中学考点", "郑州市二七区大学路 56 号", 15, 30, "周老师",
+     "0371-68880056"),
 )
 # (name, gender, birth date, sequence, category, 考生号, education level, occupation)
 CANDIDATES = (
@@ -45,6 +53,8 @@ def seed_adult():
     exam = db.session.execute(
         select(Exam).where(Exam.kind == ADULT, Exam.year == 2026)).scalar_one_or_none()
     point = nodes.get("BM410102")
+    if exam is not None:
+        _seed_sites(exam, nodes)
     if exam is None or point is None:
         db.session.flush()
         return 0
@@ -71,3 +81,17 @@ def seed_adult():
         created += 1
     db.session.flush()
     return created
+
+
+def _seed_sites(exam, nodes):
+    from .models import ExamSite
+
+    existing = set(db.session.execute(select(ExamSite.node_id, ExamSite.code).where(
+        ExamSite.exam_id == exam.id)).all())
+    for area, code, name, address, rooms, seats, contact, phone in SITES:
+        node = nodes.get(area)
+        if node is None or (node.id, code) in existing:
+            continue
+        db.session.add(ExamSite(exam=exam, node=node, code=code, name=name, address=address,
+                                rooms=rooms, seats_per_room=seats, contact=contact,
+                                phone=phone))

@@ -1,6 +1,6 @@
 """Candidate screens (考生信息): list with filters and masked ID numbers, detail with guardians,
 study history and quality evaluation, edit forms running the validators of validators.py."""
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
@@ -16,6 +16,7 @@ from wtforms.validators import Optional
 from ..audit import log_event
 from ..base_views import ScopedModelView, scoped_items
 from ..exams.models import EXAM_KINDS, Exam
+from ..gaokao.views import IntegrityRecordView, PhysicalExamView
 from ..review.workflow import STATE_LABELS
 from . import codes
 from .export import to_csv, to_xlsx
@@ -126,7 +127,8 @@ class CandidateView(ScopedModelView):
     datamodel = _CandidateInterface(Candidate)
     list_title, show_title = _l("Candidates"), _l("Candidate")
     add_title, edit_title = _l("Add candidate"), _l("Edit candidate")
-    related_views = [GuardianView, StudyHistoryView, QualityEvaluationView]
+    related_views = [GuardianView, StudyHistoryView, QualityEvaluationView, PhysicalExamView,
+                     IntegrityRecordView]
     list_columns = ["photo_thumb", "name", "gender_label", "id_display", "candidate_number",
                     "class_name", "node", "category_label", "state_label", "exam"]
     search_columns = ["name", "id_number", "candidate_number", "exam", "node", "class_name",
@@ -164,6 +166,25 @@ class CandidateView(ScopedModelView):
         "work_start": [form_validator(validate_past_date)],
         "graduation_date": [form_validator(validate_past_date)],
     }
+
+    @property
+    def _related_views(self):
+        """Tabs follow permissions: a related list shows only to users who may list it (FAB
+        shows every tab to every reader; physical results and integrity records are not for
+        schools)."""
+        views = self.get_init_inner_views()
+        if not has_request_context():
+            return views
+        return [v for v in views
+                if self.appbuilder.sm.has_access("can_list", v.class_permission_name)]
+
+    @_related_views.setter
+    def _related_views(self, views):
+        self.__dict__["_all_related_views"] = views
+
+    def get_init_inner_views(self):
+        # FAB appends the related view instances to this list when it registers them.
+        return self.__dict__.setdefault("_all_related_views", [])
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = super()._get_show_widget(

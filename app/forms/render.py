@@ -18,6 +18,7 @@ from ..candidates.models import EVALUATION_DIMENSIONS, Candidate
 from ..candidates.validators import mask_id_number
 from ..exams.models import ADULT, EXAM_KINDS
 from ..extensions import db
+from ..gaokao.printing import physical_results
 from ..jurisdiction import CITY, COUNTY, PROVINCE, Node, scoped
 from .pdf import render_pdf, verification_code, verify_code
 
@@ -197,6 +198,7 @@ def _candidate_context(kind, c, extra):
         ctx["steps"] = ADULT_STEPS
     elif kind == "physical":
         ctx["exam_items"] = EXAM_ITEMS
+        ctx["results"] = physical_results(c)  # None: blank cells for the doctors
     return ctx
 
 

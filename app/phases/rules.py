@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..jurisdiction import CITY, PROVINCE, in_scope
 from .models import ACTIVITIES, Phase, PhaseExtension
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -82,6 +83,30 @@ def check_open_for(activity, candidate, now=None):
     """The window check for one candidate (its exam, category and unit)."""
     return check_open(activity, candidate.exam_id or candidate.exam.id, candidate.category,
                       candidate.node, now)
+
+
+def check_extension(user, extension):
+    """The guard of every extension (延时), granted on the extension screen or by an incident's
+    step: only a city or province administrator grants one, to a region of its subtree, with
+    a reason, ending later than the phase does. Raises with a translated message."""
+    if not in_scope(extension, user.node):
+        raise PermissionError(_l("That unit is outside your jurisdiction."))
+    if user.node.kind not in (PROVINCE, CITY):
+        raise PermissionError(_l("Only a city or province administrator grants extensions."))
+    if not (extension.reason or "").strip():
+        raise ValueError(_l("A reason is required."))
+    if extension.phase is not None and extension.new_end <= extension.phase.end:
+        raise ValueError(_l("The extended end must be later than the phase's end."))
+
+
+def grant_extension(user, phase, node, new_end, reason):
+    """Grant ``node`` (and its subtree) ``phase`` until ``new_end``, through check_extension;
+    the new row is added to the session (the caller commits)."""
+    extension = PhaseExtension(phase=phase, node=node, new_end=new_end, reason=reason,
+                               granted_by=user.id)
+    check_extension(user, extension)
+    db.session.add(extension)
+    return extension
 
 
 def is_open(activity, exam_id, category=None, node=None, now=None):

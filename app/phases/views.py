@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Optional
 from ..base_views import GuardedMixin, ScopedModelView
 from ..exams.models import Exam
 from ..extensions import db
-from ..jurisdiction import CITY, PROVINCE, Node, scope_clause
+from ..jurisdiction import Node, scope_clause
 from .models import ACTIVITIES, Phase, PhaseExtension
-from .rules import ancestor_paths, now_local
+from .rules import ancestor_paths, check_extension, now_local
 
 LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("Activity"),
           "category": _l("Candidate category (empty: all)"),
@@ -71,13 +71,7 @@ class PhaseExtensionView(ScopedModelView):
     label_columns = LABELS
 
     def guard(self, item, is_add):
-        super().guard(item, is_add)
-        if g.user.node.kind not in (PROVINCE, CITY):
-            raise PermissionError(_l("Only a city or province administrator grants extensions."))
-        if not (item.reason or "").strip():
-            raise ValueError(_l("A reason is required."))
-        if item.phase is not None and item.new_end <= item.phase.end:
-            raise ValueError(_l("The extended end must be later than the phase's end."))
+        check_extension(g.user, item)
         item.granted_by = g.user.id
 
 

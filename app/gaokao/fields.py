@@ -1,0 +1,112 @@
+"""Form fields of the 高考 archive screens: numbers of the paper form, the candidate typed by
+number, and the checks across fields. A refusal keeps everything typed on the form."""
+from flask import request
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError as FormError
+
+from ..candidates.models import Candidate
+from ..candidates.validators import ValidationError
+from ..extensions import db
+from ..exams.models import GAOKAO
+from ..forms.verify import find_candidates
+from ..jurisdiction import scoped
+from . import rules
+
+
+class MeasureField(StringField):
+    """A number of the paper form typed as text and read by ``rules.parse_measure``: a bad
+    entry is shown back as typed, with the reason."""
+
+    widget = BS3TextFieldWidget()
+
+    def __init__(self, key, **kwargs):
+        super().__init__(rules.MEASURES[key].label, **kwargs)
+        self.key = key
+        self.raw = None
+        self.problem = None
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.problem = None
+        try:
+            self.data = rules.parse_measure(self.key, self.raw)
+        except ValidationError as exc:
+            self.data, self.problem = None, str(exc)
+
+    def pre_validate(self, form):
+        if self.problem:
+            raise StopValidation(self.problem)
+
+    def _value(self):
+        return self.raw if self.raw is not None else rules.fmt(self.data, self.key)
+
+
+def form_values(form):
+    """The form's values under the names the rules use."""
+    values = {name: field.data for name, field in form._fields.items()}
+    values["restrictions"] = values.get("restriction_list") or []
+    return values
+
+
+def consistent(form, field):
+    """Report on ``field`` its check of ``rules.CONSISTENCY`` (values of other fields that
+    failed on their own decide nothing)."""
+    problem = rules.CONSISTENCY[field.name](form_values(form))
+    if problem is not None:
+        raise FormError(str(problem))
+
+
+def gaokao_candidate(ref):
+    """The one 高考 candidate in the user's jurisdiction named by an ID number, 考生号 or
+    system id; FormError with the reason otherwise."""
+    found = find_candidates(ref)
+    gaokao = [c for c in found if c.exam is not None and c.exam.kind == GAOKAO]
+    if not found:
+        raise FormError(_l("No candidate with that ID number, candidate number or system id "
+                           "is in your jurisdiction."))
+    if not gaokao:
+        try:
+            rules.check_gaokao(found[0])
+        except ValueError as exc:
+            raise FormError(str(exc)) from None
+    if len(gaokao) > 1:
+        raise FormError(_l("That ID number is registered for several 高考 exams; enter the "
+                           "candidate number."))
+    return gaokao[0]
+
+
+def candidate_from_link():
+    """The candidate's 考生号 (else ID number) when the add form is opened from its page
+    (FAB's related-list link carries ``_flt_0_candidate=<id>``); empty otherwise."""
+    value = request.args.get("_flt_0_candidate", "")
+    if not value.isdigit():
+        return ""
+    candidate = db.session.execute(scoped(select(Candidate).where(
+        Candidate.id == int(value)), Candidate)).scalar_one_or_none()
+    if candidate is None:
+        return ""
+    return candidate.candidate_number or candidate.id_number
+
+
+def candidate_field(*checks):
+    """The candidate of a new record, typed by number (no dropdown loads a county's
+    candidates); ``checks(candidate)`` may refuse it with FormError."""
+
+    def resolve(form, field):
+        candidate = gaokao_candidate(field.data)
+        for check in checks:
+            check(candidate)
+
+    return StringField(_l("Candidate"), widget=BS3TextFieldWidget(), default=candidate_from_link,
+                       description=_l("The candidate's ID number, candidate number or "
+                                      "system id."),
+                       validators=[_required, resolve])
+
+
+def _required(form, field):
+    if not (field.data or "").strip():
+        raise StopValidation(_l("Enter the candidate's ID number or candidate number."))

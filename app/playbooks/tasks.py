@@ -1,0 +1,58 @@
+"""Background job of the data snapshot (数据备份); takes ids only (see app/jobs.py)."""
+import datetime as dt
+import os
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from ..candidates.export import to_xlsx
+from ..candidates.models import Candidate
+from ..extensions import db
+from ..jobs import report_progress
+from ..jurisdiction import Node, subtree_range
+from .models import IncidentSnapshot
+
+SNAPSHOT_TIMEOUT = 3600
+
+
+def snapshots_dir():
+    folder = os.path.join(current_app.config["UPLOAD_DIR"], "snapshots")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def take_snapshot(snapshot_id):
+    """Export the candidates of the incident's exam in its region to XLSX under
+    UPLOAD_DIR/snapshots. Idempotent: a retry writes the same file again."""
+    snapshot = db.session.get(IncidentSnapshot, snapshot_id)
+    if snapshot is None:
+        return {"status": "gone"}
+    incident = snapshot.incident
+    snapshot.status, snapshot.message = "running", None
+    db.session.commit()
+    try:
+        stmt = (select(Candidate).join(Node, Node.id == Candidate.node_id)
+                .options(contains_eager(Candidate.node))
+                .where(Candidate.exam_id == incident.exam_id,
+                       subtree_range(Node.path, incident.node.path))
+                .order_by(Node.path, Candidate.id)
+                .execution_options(yield_per=2000))
+        data, count = to_xlsx(db.session.execute(stmt).scalars())
+        path = os.path.join(snapshots_dir(), f"incident-{incident.id}-{snapshot.id}.xlsx")
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except Exception as exc:
+        db.session.rollback()
+        snapshot = db.session.get(IncidentSnapshot, snapshot_id)
+        snapshot.status, snapshot.message = "failed", str(exc)[:500] or type(exc).__name__
+        snapshot.finished_on = dt.datetime.now()
+        db.session.commit()
+        raise
+    snapshot.status, snapshot.path, snapshot.rows = "done", path, count
+    snapshot.finished_on = dt.datetime.now()
+    db.session.commit()
+    report_progress(count, count)
+    return {"status": "done", "rows": count}

@@ -1,0 +1,154 @@
+"""States and transitions of point proposals (报名确认点申报) and data submissions (数据上报),
+each one table, plus the checks on plain values; tested without a request. ``workflow.py``
+applies them to rows.
+
+Proposals (seed 004 §四.1): a county proposes → the city agrees → the province approves, which
+creates the point; either level may reject with a reason, and the county may then rewrite and
+propose again, or withdraw. Submissions (seed 004 §四.8): a county reports its reviewed data to
+the city, the city (once every county's report is accepted) to the province; the receiving
+level accepts or returns it with a reason, and a returned unit submits again (a new row; the
+returned one stays as history). A receiving level may also return a report it accepted, so an
+error found later can still be sent back down.
+"""
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from ..candidates import codes
+from ..candidates.validators import ValidationError, validate_mobile
+from ..jurisdiction import CITY, COUNTY, KIND_LABELS
+from ..review.workflow import STATE_LABELS, Transition
+
+COUNTY_ADMIN, CITY_ADMIN, PROVINCE_ADMIN = "county_admin", "city_admin", "province_admin"
+
+
+@dataclass(frozen=True)
+class Step(Transition):
+    """A transition of this package: ``level`` is the kind of unit whose rows it applies to
+    (a city accepts counties' reports, the province cities'). ``from_states`` holding None
+    means the step also creates the row."""
+
+    level: str | None = None
+
+
+# --- point proposals -------------------------------------------------------------------------
+
+PROPOSED, CITY_APPROVED, APPROVED, REJECTED = "proposed", "city_approved", "approved", "rejected"
+PROPOSAL_STATES = {
+    PROPOSED: _l("Awaiting the city"),
+    CITY_APPROVED: _l("Agreed by the city, awaiting the province"),
+    APPROVED: _l("Approved, point set up"), REJECTED: _l("Rejected"),
+}
+#: States holding the proposed code (no other proposal may use it meanwhile).
+PENDING = (PROPOSED, CITY_APPROVED)
+PROPOSE, WITHDRAW = "propose", "withdraw"
+
+PROPOSAL_TRANSITIONS = {t.action: t for t in (
+    # The add and edit forms: a new proposal, or one rewritten while the city has not agreed
+    # yet or after a rejection, goes (back) to the city.
+    Step(PROPOSE, _l("Propose a point"), (None, PROPOSED, REJECTED), PROPOSED, (COUNTY_ADMIN,),
+         "point_setup", level=COUNTY),
+    Step(WITHDRAW, _l("Withdraw the proposal"), (PROPOSED, REJECTED), None, (COUNTY_ADMIN,),
+         None, level=COUNTY),
+    Step("city_approve", _l("Agree to the point (city)"), (PROPOSED,), CITY_APPROVED,
+         (CITY_ADMIN,), None, level=COUNTY),
+    Step("city_reject", _l("Reject the proposal (city)"), (PROPOSED,), REJECTED,
+         (CITY_ADMIN,), None, needs_reason=True, level=COUNTY),
+    Step("province_approve", _l("Approve and set up the point (province)"), (CITY_APPROVED,),
+         APPROVED, (PROVINCE_ADMIN,), None, level=COUNTY),
+    Step("province_reject", _l("Reject the proposal (province)"), (CITY_APPROVED,), REJECTED,
+         (PROVINCE_ADMIN,), None, needs_reason=True, level=COUNTY),
+)}
+#: What list actions offer: every step on an existing row (proposing is the form).
+PROPOSAL_ACTIONS = {a: t for a, t in PROPOSAL_TRANSITIONS.items() if a != PROPOSE}
+
+# --- data submissions ------------------------------------------------------------------------
+
+SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"
+SUBMISSION_STATES = {SUBMITTED: _l("Submitted, awaiting acceptance"), ACCEPTED: _l("Accepted"),
+                     RETURNED: _l("Returned")}
+#: States in which a unit's report of an exam stands (it may not submit another).
+LIVE = (SUBMITTED, ACCEPTED)
+SUBMIT = "submit"
+
+SUBMISSION_TRANSITIONS = {t.action: t for t in (
+    Step(SUBMIT, _l("Submit data"), (None,), SUBMITTED, (COUNTY_ADMIN, CITY_ADMIN),
+         "bonus_entry"),
+    Step("city_accept", _l("Accept (city)"), (SUBMITTED,), ACCEPTED, (CITY_ADMIN,), None,
+         level=COUNTY),
+    Step("city_return", _l("Return (city)"), (SUBMITTED, ACCEPTED), RETURNED, (CITY_ADMIN,),
+         None, needs_reason=True, level=COUNTY),
+    Step("province_accept", _l("Accept (province)"), (SUBMITTED,), ACCEPTED, (PROVINCE_ADMIN,),
+         None, level=CITY),
+    Step("province_return", _l("Return (province)"), (SUBMITTED, ACCEPTED), RETURNED,
+         (PROVINCE_ADMIN,), None, needs_reason=True, level=CITY),
+)}
+SUBMISSION_ACTIONS = {a: t for a, t in SUBMISSION_TRANSITIONS.items() if a != SUBMIT}
+#: Review states whose records are not reviewed yet: a unit with any of them cannot report.
+UNREVIEWED = ("draft", "confirmed", "rejected")
+
+
+# --- checks on plain values ------------------------------------------------------------------
+
+def level_refusal(step, unit_kind, unit_name):
+    """None when ``step`` applies to rows of a unit of ``unit_kind``, else the refusal."""
+    if step.level is None or step.level == unit_kind:
+        return None
+    return _l("“%(action)s” applies to what a %(level)s sends up; %(unit)s is a %(kind)s.",
+              action=step.label, level=KIND_LABELS[step.level], unit=unit_name,
+              kind=KIND_LABELS.get(unit_kind, unit_kind))
+
+
+def adult_fields_refusal(exam_kind, levels, for_minors, for_medical):
+    """Levels served and the 低龄 / 医卫类 designations belong to 成人高考 points: refused for a
+    point proposed for another kind of exam, and unknown level codes are refused."""
+    if exam_kind != codes.ADULT:
+        if levels or for_minors or for_medical:
+            return _l("Levels served and the designations for candidates under 17 or medical "
+                      "majors apply to adult exam (成人高考) points only; leave them empty for "
+                      "this exam.")
+        return None
+    known = {c for c, *_ in codes.CANDIDATE_CATEGORIES[codes.ADULT]}
+    unknown = [c for c in levels if c not in known]
+    if unknown:
+        return _l("Unknown level: %(codes)s.", codes="、".join(unknown))
+    return None
+
+
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+
+
+def validate_point_phone(value):
+    """A point's phone: a mainland mobile number, or a landline with its area code
+    (0371-67891234, extension after a second hyphen); returned without spaces."""
+    s = re.sub(r"\s+", "", value or "")
+    if _LANDLINE.fullmatch(s):
+        return s
+    try:
+        return validate_mobile(s)
+    except ValidationError:
+        raise ValidationError("point_phone", _l(
+            "Enter a landline with its area code (e.g. 0371-67891234) or an 11-digit mobile "
+            "number.")) from None
+
+
+def unreviewed_refusal(unit_name, totals):
+    """The refusal to report while records are still draft / confirmed / rejected, with how
+    many of each (``totals`` as app/dashboard.py:progress counts them), or None."""
+    waiting = [(STATE_LABELS[s], totals.get(s, 0)) for s in UNREVIEWED if totals.get(s, 0)]
+    if not waiting:
+        return None
+    return _l("%(unit)s cannot report yet: %(n)d records are not reviewed (%(detail)s). Data "
+              "is reported once it has been reviewed.", unit=unit_name,
+              n=sum(n for _, n in waiting),
+              detail="，".join(f"{label} {n}" for label, n in waiting))
+
+
+def missing_counties_refusal(unit_name, missing):
+    """A city reports once every county's report of the exam is accepted: the refusal naming
+    the counties still missing, or None."""
+    if not missing:
+        return None
+    return _l("%(unit)s cannot report yet: the reports of %(counties)s have not been accepted.",
+              unit=unit_name, counties="、".join(missing))
