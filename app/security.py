@@ -251,9 +251,11 @@ class KsSecurityManager(SecurityManager):
                 if view is None:
                     continue
                 names = permission_names(view, mode)
-                if view_name == "KsUserView":
-                    names |= set(view.base_permissions) & SELF_SERVICE_PERMS
                 pvs += [self.add_permission_view_menu(p, view_name) for p in sorted(names)]
+            # Everyone's own profile page (/users/userinfo/, the navbar's 个人资料) is a
+            # permission of the user manager, which most roles do not otherwise hold.
+            pvs += [self.add_permission_view_menu(p, "KsUserView") for p in
+                    sorted(set(views["KsUserView"].base_permissions) & SELF_SERVICE_PERMS)]
             pvs += self._menu_permissions(set(wanted))
             role.permissions = [pv for pv in pvs if pv is not None]
         self.session.commit()

@@ -403,6 +403,18 @@ def test_staff_without_user_management_cannot_open_user_screens(login, ids):
     assert "/users/list/" in text(login("zy_admin").get("/"))
 
 
+@pytest.mark.parametrize("username", ["zy_school", "zy_point", "zy_clerk", "zy_reviewer",
+                                      "henan_auditor", "zy_admin"])
+def test_every_user_opens_own_profile_and_password_pages(login, username):
+    c = login(username)
+    profile = c.get("/users/userinfo/")
+    assert profile.status_code == 200 and username in text(profile)
+    assert c.get("/resetmypassword/form").status_code == 200
+    # …but the profile permission opens no user list (administrators and auditors have one).
+    if username not in ("zy_admin", "henan_auditor"):
+        assert c.get("/users/list/").status_code == 403
+
+
 def test_city_admin_sees_both_counties(login):
     page = text(login("zz_admin").get("/users/list/?psize_UserDBModelView=100"))
     assert "zy_admin" in page and "eq_admin" in page and "henan_admin" not in page
