@@ -418,8 +418,8 @@ def home():
                  ticket=cand.has_ticket,
                  ticket_refusal=ticket_refusal(cand) if cand.has_ticket else None,
                  can_print=cand.state not in EDITABLE_STATES, adult=adult,
-                 downloads=[k for k, kinds in DOWNLOADS.items()
-                            if k != "ticket" and (kinds is None or cand.exam.kind in kinds)],
+                 downloads=[k for k in DOWNLOADS
+                            if k != "ticket" and downloadable(k, cand.exam.kind)],
                  pledge=pledge if adult else None)
 
 
@@ -609,9 +609,20 @@ def photo_file():
 
 # --- forms ------------------------------------------------------------------------------------
 
-#: What a candidate downloads here → the exam kinds it exists for (None: every kind). The
-#: admission ticket once issued (and in its printing window); the others once confirmed.
-DOWNLOADS = {"registration": None, "process": (ADULT,), "preferences": (ADULT,), "ticket": None}
+#: What a candidate downloads here: the admission ticket once issued (and in its printing
+#: window), the others once confirmed.
+DOWNLOADS = ("registration", "process", "preferences", "ticket")
+#: The 志愿表 is offered only to candidates who fill their preferences here (成人高考).
+FILLED_HERE = {"preferences": (ADULT,)}
+
+
+def downloadable(kind, exam_kind):
+    """Whether the candidate of an ``exam_kind`` exam may download ``kind`` here; which exam
+    kinds a form exists for is the forms' own rule (``forms.render.form_refusal``)."""
+    from ..forms.render import form_refusal
+
+    return (kind in DOWNLOADS and form_refusal(kind, exam_kind) is None
+            and exam_kind in FILLED_HERE.get(kind, (exam_kind,)))
 
 
 def ticket_refusal(cand):
@@ -629,7 +640,7 @@ def form_pdf(kind):
     from ..forms.render import NoTicket, render_form_with_code, ticket_for
 
     cand = g.candidate
-    if kind not in DOWNLOADS or cand.exam.kind not in (DOWNLOADS[kind] or (cand.exam.kind,)):
+    if not downloadable(kind, cand.exam.kind):
         abort(404)
     if kind == "ticket":
         if ticket_for(cand) is None:
