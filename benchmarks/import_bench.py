@@ -7,6 +7,11 @@ The project path is the whole job: read the CSV, map headers, validate every row
 number with audit rows and the guardian, commit per chunk. The baseline inserts the already
 valid candidate rows with one Core ``insert(Candidate)`` executemany in one transaction.
 Target: the import reaches at least 1/3 of the raw rate.
+
+The re-sync is the same file again with a new phone number and ethnicity in every row (the
+registry sync a school runs each term): every record is read, compared, version-checked and
+updated with an audit row. Its baseline is one Core ``update(Candidate)`` executemany of the
+same new values by primary key in one transaction (and, for reference, the raw insert).
 """
 import argparse
 import csv
@@ -39,10 +44,12 @@ def identity(i):
     return make_id_number(region, birth, seq), birth, seq
 
 
-def make_rows(n, schools):
+def make_rows(n, schools, seed=7, ethnicity=("汉族", "01")):
+    """The registry CSV and the valid candidate rows; another ``seed`` and ``ethnicity`` give
+    the same people with a new phone number and ethnicity (a re-sync)."""
     if n > MAX_ROWS:
         raise SystemExit(f"--rows may be at most {MAX_ROWS:,}")
-    rng = random.Random(7)
+    rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["姓名", "身份证号", "性别", "学校代码", "民族", "联系电话", "出生日期", "监护人姓名"])
@@ -52,10 +59,10 @@ def make_rows(n, schools):
         gender = "男" if seq % 2 else "女"
         school = schools[i % len(schools)]
         phone = f"13{rng.randrange(10**9):09d}"
-        writer.writerow(["张小" + "明红刚丽"[i % 4], idn, gender, school[0], "汉族", phone,
+        writer.writerow(["张小" + "明红刚丽"[i % 4], idn, gender, school[0], ethnicity[0], phone,
                          birth.isoformat(), "张建国"])
         raw.append(dict(name="张小" + "明红刚丽"[i % 4], id_number=idn, gender="1" if seq % 2 else "2",
-                        birth_date=birth, ethnicity="01", phone=phone, node_id=school[1]))
+                        birth_date=birth, ethnicity=ethnicity[1], phone=phone, node_id=school[1]))
     return out.getvalue().encode("utf-8"), raw
 
 
@@ -81,9 +88,29 @@ def database(url):
     return "sqlite:///" + os.path.join(folder, "bench.db"), lambda: None
 
 
+def raw_update(db, Candidate, exam_id, rows):
+    """Seconds for one Core UPDATE executemany by primary key of ``rows``' phone and
+    ethnicity (moving the version, as the import does), in one transaction."""
+    from sqlalchemy import bindparam, select, update
+
+    table = Candidate.__table__
+    ids = dict(db.session.execute(select(Candidate.id_number, Candidate.id).where(
+        Candidate.exam_id == exam_id)).all())
+    params = [{"b_id": ids[r["id_number"]], "phone": r["phone"], "ethnicity": r["ethnicity"]}
+              for r in rows]
+    stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+        phone=bindparam("phone"), ethnicity=bindparam("ethnicity"), version=table.c.version + 1)
+    t0 = time.perf_counter()
+    db.session.connection().execute(stmt, params)
+    db.session.commit()
+    return time.perf_counter() - t0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--resync-rows", type=int, default=20_000,
+                        help="records changed by the re-sync (the first ones of the import)")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
@@ -114,22 +141,35 @@ def main():
             exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
             schools = db.session.execute(select(Node.code, Node.id).where(Node.kind == SCHOOL)).all()
             data, raw = make_rows(args.rows, schools)
-            path = os.path.join(uploads, "bench.csv")
-            with open(path, "wb") as fh:
-                fh.write(data)
-            batch = ImportBatch(exam_id=exam.id, user_id=user.id, node_path=root.path,
-                                filename="bench.csv", stored_path=path, status="queued",
-                                mapping={"name": 0, "id_number": 1, "gender": 2, "school_code": 3,
-                                         "ethnicity": 4, "phone": 5, "birth_date": 6,
-                                         "guardian1_name": 7})
-            db.session.add(batch)
-            db.session.commit()
-            batch_id = batch.id
 
+            def batch_of(data, name):
+                path = os.path.join(uploads, name)
+                with open(path, "wb") as fh:
+                    fh.write(data)
+                batch = ImportBatch(exam_id=exam.id, user_id=user.id, node_path=root.path,
+                                    filename=name, stored_path=path, status="queued",
+                                    mapping={"name": 0, "id_number": 1, "gender": 2,
+                                             "school_code": 3, "ethnicity": 4, "phone": 5,
+                                             "birth_date": 6, "guardian1_name": 7})
+                db.session.add(batch)
+                db.session.commit()
+                return batch.id
+
+            batch_id = batch_of(data, "bench.csv")
             t0 = time.perf_counter()
             result = run_import(batch_id)
             project_s = time.perf_counter() - t0
             assert result["created"] == args.rows, result
+
+            resync_n = min(args.rows, args.resync_rows)
+            changed, _raw = make_rows(resync_n, schools, seed=8, ethnicity=("回族", "03"))
+            batch_id = batch_of(changed, "resync.csv")
+            t0 = time.perf_counter()
+            result = run_import(batch_id)
+            resync_s = time.perf_counter() - t0
+            assert (result["status"], result["updated"]) == ("done", resync_n), result
+            resync_raw_s = raw_update(db, Candidate, exam.id, make_rows(
+                resync_n, schools, seed=9, ethnicity=("满族", "11"))[1])
 
             for model in (Guardian, Candidate):
                 db.session.execute(delete(model))
@@ -149,6 +189,12 @@ def main():
               f"validation, guardians and audit rows)")
         print(f"raw Core executemany: {raw_rate:,.0f} rows/s ({raw_s:.1f} s)")
         print(f"ratio project/raw: {project_rate / raw_rate:.2f} (target >= 0.33)")
+        resync_rate, update_rate = resync_n / resync_s, resync_n / resync_raw_s
+        print(f"project re-sync of {resync_n} changed records: {resync_rate:,.0f} rows/s "
+              f"({resync_s:.1f} s, incl. reading, comparing, version checks and audit rows)")
+        print(f"raw Core update executemany: {update_rate:,.0f} rows/s ({resync_raw_s:.1f} s)")
+        print(f"ratio re-sync/raw update: {resync_rate / update_rate:.2f} (target >= 0.33); "
+              f"re-sync/raw insert: {resync_rate / raw_rate:.2f}")
     finally:
         with app.app_context():
             db.session.remove()

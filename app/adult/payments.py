@@ -16,7 +16,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..candidates.models import Candidate
-from ..candidates.registry_file import RegistryFileError, _header_key
+from ..candidates.registry_file import (EXCEL_DIGITS_LOST, RegistryFileError, _header_key,
+                                        excel_damaged)
 from ..extensions import db
 from ..jurisdiction import scope_clause
 from ..review.workflow import APPROVED
@@ -78,8 +79,9 @@ def import_payments(table, exam, node, user_id, source):
     mapping = column_mapping(table.headers)
     report = PaymentReport()
     rows, seen_tx, seen_key = [], {}, {}
+    damaged = excel_damaged(table, mapping, ("candidate_number", "id_number", "transaction_id"))
     for number, cells in table.numbered():
-        row = _parse_row(number, cells, mapping, table.imprecise_cells)
+        row = _parse_row(number, cells, mapping, damaged)
         if isinstance(row, tuple):
             report.rejected.append(row)
             continue
@@ -97,7 +99,7 @@ def import_payments(table, exam, node, user_id, source):
     return report
 
 
-def _parse_row(number, cells, mapping, imprecise):
+def _parse_row(number, cells, mapping, damaged):
     def cell(column):
         index = mapping.get(column)
         return cells[index].strip() if index is not None and index < len(cells) else ""
@@ -105,9 +107,8 @@ def _parse_row(number, cells, mapping, imprecise):
     cand_number = cell("candidate_number").upper()
     id_number = cell("id_number").upper()
     shown = cand_number or id_number
-    if any((number, mapping.get(c)) in imprecise for c in ("candidate_number", "id_number")):
-        return (number, shown, _l("The number was stored as a number in Excel and has lost "
-                                  "digits: format the column as text and export again."))
+    if number in damaged:  # {row: [column]} of numbers Excel cut to 15 digits
+        return (number, shown, EXCEL_DIGITS_LOST)
     if not shown:
         return (number, "", _l("The row names no candidate number or ID number."))
     amount, paid_at = parse_amount(cell("amount")), parse_paid_at(cell("paid_at"))

@@ -1,11 +1,10 @@
 """Registry import screens: upload → column mapping → background job with a progress bar →
 summary and a downloadable row-by-row error report."""
-import csv
-import io
 import os
 import uuid
+from collections import Counter
 
-from flask import Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
@@ -14,23 +13,31 @@ from sqlalchemy import select
 
 from ..exams.models import Exam
 from ..extensions import db
-from ..jobs import enqueue, job_status
+from ..jobs import enqueue, record_job_status
 from ..jurisdiction import get_scoped_or_404
+from .export import row_errors_csv
 from .labels import LABELS
-from .models import ImportBatch, ImportRowError
-from .registry_file import (FIELDS, RegistryFileError, auto_mapping, fields_for, missing_required,
-                            read_table)
-from .tasks import STOPPED, fail, read_upload, run_import, summary
+from .models import ImportBatch
+from .registry_file import (FIELDS, RegistryFileError, auto_mapping, excel_damaged, fields_for,
+                            missing_required, read_table)
+from .tasks import fail, read_upload, run_import, summary
 
 MAX_UPLOAD = 50 * 1024 * 1024
 FIELD_LABELS = {f: LABELS[f] for f in FIELDS}
+
+
+def _cut_columns(table, mapping):
+    """[(column header, rows)] of the mapped columns holding numbers Excel cut to 15 digits,
+    shown before the import starts: those rows will be refused, and the file can be fixed."""
+    rows = Counter(f for fields in excel_damaged(table, mapping).values() for f in fields)
+    return [(table.headers[mapping[f]], n) for f, n in rows.items()]
 
 
 class RegistryImportView(BaseView):
     route_base = "/registry-import"
     class_permission_name = "RegistryImportView"
     method_permission_name = {m: "import" for m in
-                              ("upload", "mapping", "progress", "status", "errors")}
+                              ("upload", "mapping", "progress", "status", "errors", "resume")}
     default_view = "upload"
 
     @expose("/", methods=["GET", "POST"])
@@ -38,12 +45,20 @@ class RegistryImportView(BaseView):
     def upload(self):
         exams = db.session.execute(select(Exam).where(Exam.active.is_(True))
                                    .order_by(Exam.year.desc())).scalars().all()
+        status = 200
         if request.method == "POST":
-            batch = self._store_upload(exams)
+            try:
+                batch = self._store_upload(exams)
+            except RegistryFileError as exc:
+                # Refused before anything is stored or rendered from it (a file too wide
+                # or too long must not reach the mapping page).
+                flash(str(exc), "danger")
+                batch, status = None, 422
             if batch is not None:
                 return redirect(url_for(".mapping", batch_id=batch.id))
-        return self.render_template("candidates/import_upload.html", exams=exams,
+        page = self.render_template("candidates/import_upload.html", exams=exams,
                                     max_mb=MAX_UPLOAD // (1024 * 1024))
+        return page, status
 
     def _store_upload(self, exams):
         file = request.files.get("file")
@@ -58,11 +73,7 @@ class RegistryImportView(BaseView):
         if len(data) > MAX_UPLOAD:
             flash(_l("The file is larger than %(n)d MB.", n=MAX_UPLOAD // (1024 * 1024)), "danger")
             return None
-        try:
-            table = read_table(data, file.filename)
-        except RegistryFileError as exc:
-            flash(str(exc), "danger")
-            return None
+        table = read_table(data, file.filename)
         folder = os.path.join(current_app.config["UPLOAD_DIR"], "imports")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, f"{uuid.uuid4().hex}.upload")
@@ -96,17 +107,33 @@ class RegistryImportView(BaseView):
                 flash(_l("Map the required columns: %(cols)s",
                          cols="、".join(str(FIELD_LABELS[f]) for f in missing)), "danger")
             else:
-                batch.mapping, batch.status = chosen, "queued"
-                db.session.commit()
-                batch.job_id = enqueue(run_import, batch.id, str(get_locale() or "zh"),
-                                       job_timeout=3600, owner_id=g.user.id,
-                                       description=f"registry import #{batch.id}")
-                db.session.commit()
-                return redirect(url_for(".progress", batch_id=batch.id))
+                batch.mapping = chosen
+                return self._start(batch)
         preview = table.rows[:5]
         return self.render_template("candidates/import_mapping.html", batch=batch, table=table,
                                     preview=preview, fields=fields, labels=FIELD_LABELS,
-                                    mapping=batch.mapping or {})
+                                    mapping=batch.mapping or {},
+                                    cut=_cut_columns(table, batch.mapping or {}))
+
+    @expose("/<int:batch_id>/resume", methods=["POST"])
+    @has_access
+    def resume(self, batch_id):
+        """Run a failed import again (e.g. its worker was stopped): the job upserts, so the
+        rows saved before the failure are updated, not duplicated."""
+        batch = self._batch(batch_id)
+        if batch.status != "failed":
+            flash(_l("Only a failed import can be resumed."), "warning")
+            return redirect(url_for(".progress", batch_id=batch.id))
+        return self._start(batch)
+
+    def _start(self, batch):
+        batch.status, batch.message = "queued", None
+        db.session.commit()
+        batch.job_id = enqueue(run_import, batch.id, str(get_locale() or "zh"),
+                               job_timeout=3600, owner_id=g.user.id,
+                               description=f"registry import #{batch.id}")
+        db.session.commit()
+        return redirect(url_for(".progress", batch_id=batch.id))
 
     def _unreadable(self, batch, exc):
         """The stored upload cannot be mapped (removed from the server, or no data rows): say
@@ -126,10 +153,8 @@ class RegistryImportView(BaseView):
     @has_access
     def status(self, batch_id):
         batch = self._batch(batch_id)
-        job = job_status(batch.job_id) if batch.job_id else None
-        if job and job["state"] == "failed" and batch.status not in ("done", "failed"):
-            # The job died without recording it (e.g. its worker was killed).
-            fail(batch.id, str(STOPPED))
+        # A job whose worker died is recorded as failed here, with the reason.
+        job = record_job_status(batch, lambda message: fail(batch.id, message))
         data = summary(batch)
         data["percent"] = 100 if batch.status in ("done", "failed") else (job or {}).get("percent", 0)
         return jsonify(data)
@@ -138,16 +163,7 @@ class RegistryImportView(BaseView):
     @has_access
     def errors(self, batch_id):
         batch = self._batch(batch_id)
-        rows = db.session.execute(select(ImportRowError).where(ImportRowError.batch_id == batch.id)
-                                  .order_by(ImportRowError.row, ImportRowError.id)).scalars()
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([str(_l("Row")), str(_l("Column")), str(_l("Reason"))])
-        for err in rows:
-            writer.writerow([err.row, err.column or "", err.reason])
-        # A BOM makes Excel on Chinese Windows open UTF-8 correctly.
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename=import-{batch.id}-errors.csv"})
+        return row_errors_csv(batch.id, f"import-{batch.id}-errors.csv")
 
     @staticmethod
     def _batch(batch_id):

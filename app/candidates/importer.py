@@ -19,7 +19,7 @@ bind that version.
 import datetime as dt
 import functools
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import AuditLog
@@ -29,7 +29,7 @@ from ..phases.rules import PhaseClosed, check_open
 from ..review.workflow import APPROVED, editable_refusal
 from . import codes
 from .models import Candidate, Guardian, ImportRowError
-from .registry_file import normalise_code, normalise_date, normalise_gender
+from .registry_file import EXCEL_DIGITS_LOST, normalise_code, normalise_date, normalise_gender
 from .validators import (EXAM_FIELDS, ValidationError, check_exam_field, check_id_consistency,
                          message_text, validate_candidate_number, validate_division_code,
                          validate_id_number, validate_mobile, validate_name, validate_past_date,
@@ -48,6 +48,7 @@ UPDATABLE = ("name", "gender", "birth_date", "ethnicity", "political_status", "p
              "graduation_school", "education_level", "occupation", "work_start",
              "candidate_feature", "enrolment_type", "study_form", "graduation_date",
              "diploma_number", "medical_license", "remark", "node_id")
+_UPDATABLE = frozenset(UPDATABLE)
 _EXAM_SPECIFIC = frozenset(f for fields in EXAM_FIELDS.values() for f in fields)
 
 
@@ -223,8 +224,10 @@ class _Stale(Exception):
 class Importer:
     """Imports the mapped rows of one batch; counts and errors accumulate on ``batch``."""
 
-    def __init__(self, batch, user, header_of):
+    def __init__(self, batch, user, header_of, damaged=None):
         self.batch, self.user, self.header_of = batch, user, header_of
+        # {row: [field]}: numbers Excel cut to 15 digits (registry_file.excel_damaged).
+        self.damaged = damaged or {}
         self.exam = batch.exam
         self.msgs = _unit_messages()
         units = db.session.execute(
@@ -272,6 +275,12 @@ class Importer:
         once in the file: [(row number, candidate columns, guardian)]; errors for the rest."""
         good = []
         for number, values in rows:
+            if number in self.damaged:
+                # Refused before any check: a cut ID number would otherwise be stored under
+                # a stranger's number, or reported as a typing error.
+                for field in self.damaged[number]:
+                    self._reject(errors, number, field, message_text(EXCEL_DIGITS_LOST))
+                continue
             try:
                 cand, guardian, school = convert_row(values, self.exam.kind)
             except RowError as exc:
@@ -322,17 +331,19 @@ class Importer:
                              message_text(self.msgs["number_held"])
                              % {"number": cand["candidate_number"], "unit": holder[1]})
                 continue
-            # The window of the category the record will have (an empty cell keeps the old).
+            # The window of the category and unit the record will have (an empty cell keeps
+            # the old) and of those it has: a row must not move a record out of a closed one.
             category = cand.get("category") or (old["category"] if old else None)
-            closed = self._closed(category, cand["node_id"])
+            closed = self._closed(category, cand["node_id"]) or (
+                old is not None and self._closed(old["category"], old["node_id"]))
             if closed:
                 self._reject(errors, number, "id_number", closed)
                 continue
             if old is None:
                 inserts.append((cand, guardian))
                 continue
-            changes = {k: [_plain(old[k]), _plain(cand[k])] for k in UPDATABLE
-                       if k in cand and old[k] != cand[k]}
+            changes = {k: [_plain(old[k]), _plain(cand[k])] for k in cand
+                       if k in _UPDATABLE and old[k] != cand[k]}
             adds_guardian = bool(guardian) and not old["has_guardian"]
             if not changes and not adds_guardian:
                 continue  # unchanged: no write, so nothing for the workflow to refuse
@@ -345,7 +356,9 @@ class Importer:
                 changes["guardians"] = [None, guardian["name"]]
             # Also for a guardian alone: the UPDATE moves the version (the session listener
             # of versioning.py does not see Core inserts) under the same checks.
-            updates.append({**cand, "b_id": old["id"], "b_version": old["version"]})
+            # Only the changed fields: the version check below guarantees the rest is as read.
+            updates.append({**{k: cand[k] for k in changes if k in _UPDATABLE},
+                            "b_id": old["id"], "b_version": old["version"]})
             audits.append(self._audit("update", old["id"], changes, cand["node_id"]))
         self._write(inserts, updates, audits, new_guardians, errors)
 
@@ -447,25 +460,32 @@ class Importer:
 
     @staticmethod
     def _update(conn, updates, now):
-        """Set the fields each row carries (COALESCE keeps the stored value where the row has
-        none) and move the version, only where the record is still at the version read and
-        editable (the workflow's rule again, for a change that slipped past the version);
-        any row that no longer matches makes the chunk stale."""
+        """Set the changed fields of each row and move the version, only where the record is
+        still at the version read and editable (the workflow's rule again, for a change that
+        slipped past the version); any row that no longer matches makes the chunk stale.
+
+        One executemany per set of changed fields (a term's re-sync changes the same few
+        columns in most rows), so no row sends or rewrites values that did not change."""
         table = Candidate.__table__
-        fields = [k for k in _carried(updates) if k in UPDATABLE]
         stmt = update(table).where(
             table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"),
-            table.c.locked.is_(False), table.c.state.notin_(APPROVED),
-        ).values({**{k: func.coalesce(bindparam(k, type_=table.c[k].type), table.c[k])
-                     for k in fields},
-                  "changed_on": now, "version": table.c.version + 1})
-        try:
-            result = conn.execute(stmt, [{k: row.get(k) for k in (*fields, "b_id", "b_version")}
-                                         for row in updates])
-        except IntegrityError:  # a 考生号 taken after the chunk read it
-            raise _Stale() from None
-        if result.rowcount != len(updates):
-            raise _Stale()
+            table.c.locked.is_(False),
+            # Not ``notin_(APPROVED)``: an expanding IN list cannot go through executemany
+            # (SQLAlchemy refuses it, and every re-sync of two or more records failed). One
+            # bound value per state is an ordinary parameter, the same in every set.
+            table.c.state.notin_([literal(state) for state in APPROVED]),
+        ).values(changed_on=now, version=table.c.version + 1)
+        groups = {}
+        for row in updates:
+            groups.setdefault(tuple(sorted(k for k in row if k in _UPDATABLE)), []).append(row)
+        for rows in groups.values():
+            try:
+                # The keys of the parameter sets beyond b_* become the SET clause.
+                result = conn.execute(stmt, rows)
+            except IntegrityError:  # a 考生号 taken after the chunk read it
+                raise _Stale() from None
+            if result.rowcount != len(rows):
+                raise _Stale()
 
 
 def _carried(rows):

@@ -14,9 +14,16 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from . import codes
-from .validators import EXAM_FIELDS, ValidationError, message_text
+from .validators import EXAM_FIELDS, ValidationError, id_check_char, message_text
 
 MAX_ROWS = 200_000
+#: A registry export has a few dozen columns; far more is not a registry file, and the mapping
+#: page (one choice per column and field) must stay small.
+MAX_COLUMNS = 200
+#: The first (column names) line of a CSV: 200 names of a few characters fit many times.
+MAX_HEADER_CHARS = 20_000
+#: Cells kept in memory (MAX_ROWS rows of 40 columns): bounds a worker's memory per file.
+MAX_CELLS = 8_000_000
 _DELIMITERS = (",", ";", "\t")
 # Integers from 1e15 up have more digits than Excel (15) or a double reliably keeps: an
 # 18-digit ID number typed into a number-formatted cell has already lost its last digits.
@@ -61,8 +68,17 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _too_wide(columns):
+    return RegistryFileError("too_wide", _l(
+        "The file has %(n)d columns; a registry file has at most %(max)d. Delete the columns "
+        "that are not needed (also empty columns at the right that only hold formatting), "
+        "save the file again and upload it.", n=columns, max=MAX_COLUMNS))
+
+
 def read_table(data, filename="", max_rows=MAX_ROWS):
-    """Parse an uploaded export; raise :class:`RegistryFileError` if it is unusable."""
+    """Parse an uploaded export; raise :class:`RegistryFileError` if it is unusable (also
+    when it is far too wide or too long for a registry file: a hostile or broken file must
+    not exhaust the worker)."""
     if data.startswith(_OLE_MAGIC):
         raise RegistryFileError("not_a_table", _XLS)
     if data.startswith(b"PK\x03\x04"):
@@ -101,6 +117,11 @@ def _decode(data):
 
 def _csv_rows(text):
     first = next((line for line in text.splitlines() if line.strip()), "")
+    if len(first) > MAX_HEADER_CHARS:
+        raise RegistryFileError("too_wide", _l(
+            "The first row of the file is longer than %(max)d characters: that is not a row "
+            "of column names. The first row must hold the column names (姓名, 身份证号, ...); "
+            "correct the file, save it again and upload it.", max=MAX_HEADER_CHARS))
     delimiter = max(_DELIMITERS, key=first.count)
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
@@ -116,18 +137,35 @@ def _xlsx_rows(data):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
+            sheet = workbook.worksheets[0]
+            # The sheet's declared size, read before any row; rows are cut one column past
+            # the limit, so a sheet without (or with a false) size is still caught per row.
+            if (sheet.max_column or 0) > MAX_COLUMNS:
+                raise _too_wide(sheet.max_column)
             # read_only iter_rows yields gap rows as empty, so positions are row numbers.
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
+            for values in sheet.iter_rows(values_only=True,
+                                          max_col=sheet.max_column or MAX_COLUMNS + 1):
+                values = _without_trailing_none(values)
                 imprecise = [i for i, v in enumerate(values)
                              if isinstance(v, (int, float)) and not isinstance(v, bool)
                              and abs(v) >= _IMPRECISE_FROM]
                 yield [_cell_text(v) for v in values], imprecise
         finally:
             workbook.close()
+    except RegistryFileError:
+        raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, OSError,
             ValueError, SyntaxError):  # SyntaxError: XML parse errors (stdlib and lxml)
         # A ZIP that is not a workbook (docx, an archive of photos, ...) or a broken one.
         raise RegistryFileError("not_a_table", _NOT_A_TABLE) from None
+
+
+def _without_trailing_none(values):
+    # Without a declared size, rows come padded to the cut: keep them as long as their data.
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return values[:end]
 
 
 def _cell_text(value):
@@ -154,9 +192,9 @@ def _cell_text(value):
 
 
 def _build_table(raw_rows, max_rows):
-    headers, rows, numbers, imprecise = None, [], [], set()
+    headers, rows, numbers, imprecise, stored = None, [], [], set(), 0
     for number, (cells, numeric) in enumerate(raw_rows, start=1):
-        cells = [c.strip() for c in cells]
+        cells = [c.strip() for c in _within_width(cells, number, headers is None)]
         if not any(cells):
             continue
         if headers is None:
@@ -170,6 +208,12 @@ def _build_table(raw_rows, max_rows):
             raise RegistryFileError("too_large", _l(
                 "The file has more than %(max)d data rows; split it into smaller files.",
                 max=max_rows))
+        cells = _trim(cells)  # Excel pads rows to its used range: keep what holds data
+        stored += len(cells)
+        if stored > MAX_CELLS:
+            raise RegistryFileError("too_large", _l(
+                "The file has more than %(max)d cells up to its last filled column; split it "
+                "into smaller files.", max=MAX_CELLS))
         rows.append(cells)
         numbers.append(number)
         imprecise.update((number, i) for i in numeric)
@@ -178,10 +222,28 @@ def _build_table(raw_rows, max_rows):
     return Table(headers, rows, numbers, imprecise)
 
 
+def _within_width(cells, number, header):
+    """``cells`` cut to MAX_COLUMNS when only empty cells lie beyond (Excel pads rows to its
+    used range); a row with data beyond is refused before its cells are looked at one by one."""
+    if len(cells) <= MAX_COLUMNS:
+        return cells
+    if header:
+        width = len(_trim([c.strip() for c in cells]))
+        if width > MAX_COLUMNS:
+            raise _too_wide(width)
+    elif any(c.strip() for c in cells[MAX_COLUMNS:]):
+        raise RegistryFileError("too_wide", _l(
+            "Row %(row)d of the file has more than %(max)d columns; a registry file has at "
+            "most %(max)d. Delete the extra cells, save the file again and upload it.",
+            row=number, max=MAX_COLUMNS))
+    return cells[:MAX_COLUMNS]
+
+
 def _trim(cells):
-    while cells and not cells[-1]:
-        cells = cells[:-1]
-    return cells
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
 
 
 _DATA_CELL_RE = re.compile(r"[0-9]{17}[0-9Xx]|[0-9.\-/: ]+")
@@ -192,6 +254,58 @@ def _looks_like_data(headers):
     filled = [h for h in headers if h]
     return any(len(h) == 18 and _DATA_CELL_RE.fullmatch(h) for h in filled) or all(
         _DATA_CELL_RE.fullmatch(h) for h in filled)
+
+
+# --- numbers Excel has cut to 15 digits ----------------------------------------------
+
+#: Fields holding long numbers (身份证号, 考生号, 学籍号, certificate numbers, phones). Typed
+#: or pasted into a cell formatted as a number, Excel keeps 15 significant digits:
+#: 410104200801205123 becomes 410104200801205000, shown (and saved to CSV) that way or as
+#: 4.10104E+17. About 1 in 11 such ID numbers still has a valid check digit.
+LONG_NUMBER_FIELDS = ("id_number", "candidate_number", "student_number", "diploma_number",
+                      "medical_license", "phone", "guardian1_phone")
+EXCEL_DIGITS_LOST = _l(
+    "Excel has cut this number to 15 digits (the column was formatted as a number), so it is "
+    "not the real number; the row was not imported. In Excel or WPS, format the column as "
+    "Text (文本) before typing or pasting the numbers, then save the file again and upload it.")
+_EXPONENT_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?[eE]\+?[0-9]+")
+# 16 or more digits, all zero after the 15th: what the cut leaves.
+_ZERO_TAIL_RE = re.compile(r"[0-9]{15}0+")
+
+
+def excel_damaged(table, mapping, fields=LONG_NUMBER_FIELDS):
+    """{row number: [field, ...]} of the ``fields`` (mapped to column indexes by ``mapping``)
+    whose value Excel has cut to 15 significant digits. The one rule for every importer.
+
+    Certain per cell: a numeric XLSX cell of 16+ digits (``Table.imprecise_cells``) and an
+    exponent (4.10104E+17). Judged per column for text (a CSV keeps no cell types): values of
+    16+ digits ending in zeros are cut when they make at least half of the column's 16+-digit
+    values with at least three such zeros in all (a single genuine number ending in 000 among
+    intact ones stays), or when the column shows an exponent or a numeric cell. An ID number
+    ending in 000 whose check digit fails is cut in any case: a real one always passes."""
+    damaged = {}
+    for name in fields:
+        column = mapping.get(name)
+        if column is None:
+            continue
+        for number in _damaged_rows(table, column, check_id=name == "id_number"):
+            damaged.setdefault(number, []).append(name)
+    return damaged
+
+
+def _damaged_rows(table, column, check_id):
+    values = [(n, row[column]) for n, row in table.numbered()
+              if column < len(row) and row[column]]
+    certain = {n for n, v in values
+               if (n, column) in table.imprecise_cells or _EXPONENT_RE.fullmatch(v)}
+    long_values = sum(1 for _n, v in values if len(v) >= 16 and v.isascii() and v.isdigit())
+    tails = [(n, v) for n, v in values if len(v) >= 16 and _ZERO_TAIL_RE.fullmatch(v)]
+    zeros = sum(len(v) - 15 for _n, v in tails)
+    if certain or (zeros >= 3 and 2 * len(tails) >= long_values):
+        return certain | {n for n, _v in tails}
+    if check_id:
+        return {n for n, v in tails if len(v) == 18 and id_check_char(v[:17]) != v[17]}
+    return set()
 
 
 # --- column mapping -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..jobs import report_progress
 from .importer import ImportConflict, Importer
 from .models import ImportBatch, ImportRowError
-from .registry_file import RegistryFileError, apply_mapping, read_table
+from .registry_file import RegistryFileError, apply_mapping, excel_damaged, read_table
 
 GONE = _l("The uploaded file of this import is no longer stored on the server; upload it "
           "again.")
@@ -61,7 +61,8 @@ def _run(batch, user):
         index = mapping.get(field)
         return table.headers[index] if index is not None and index < len(table.headers) else field
 
-    Importer(batch, user, header_of).run(apply_mapping(table, mapping), report_progress)
+    Importer(batch, user, header_of, excel_damaged(table, mapping)).run(
+        apply_mapping(table, mapping), report_progress)
     batch.status, batch.finished_on = "done", dt.datetime.now()
     db.session.commit()
 
