@@ -6,6 +6,12 @@ with ReportLab directly and added to xhtml2pdf's family table, so no
 usable TrueType font we fall back to ReportLab's built-in CID font
 STSong-Light (not embedded, but every PDF viewer ships it), never to boxes.
 
+xhtml2pdf draws a run in one font only, so characters the main font lacks (CJK
+Extension B names such as 𠈌) are wrapped, in every printed value, in a span of a
+fallback TrueType font that has them (:func:`printable`, the forms' Jinja finalize;
+Debian fonts-hanazono by default). A character no registered font has is refused
+(:class:`UnprintableText`): a name must never print with a character missing.
+
 Resources: ``<img src="mem:NAME">`` serves bytes passed in ``images``;
 ``data:`` URIs pass through; local files only from inside ``base_url``;
 everything else (http, https, file paths elsewhere) is refused without I/O.
@@ -16,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import io
+import itertools
 import logging
 import os
 import threading
@@ -23,7 +30,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from reportlab.pdfbase import pdfmetrics
+from markupsafe import Markup, escape
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from xhtml2pdf import default as x2p_default
@@ -40,13 +48,61 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
+FALLBACK_ENV = "KAOSHENG_CJK_FALLBACK_FONTS"  # paths joined by os.pathsep; "" for none
+# TrueType (not CFF) fonts with the rare characters wqy-zenhei lacks: HanaMinA has the BMP
+# and Extension A, HanaMinB Extensions B and later.
+FALLBACK_CANDIDATES = (
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+)
 # Rewriting a refused URI to an empty inline image keeps the refusal free of any
 # I/O even if xhtml2pdf's own policy were ever loosened.
 _REFUSED = "data:,"
 
 
+def _to_unicode_cmap(fontname, subset):
+    """ReportLab's ToUnicode CMap with characters beyond the BMP written as UTF-16.
+
+    ReportLab writes each code point as ``<%04X>``: 𠈌 U+2020C became ``<2020C>``, which
+    readers take as U+2020 "†" -- the PDF showed the right glyph but copied, searched and
+    extracted (pdftotext) as a wrong name.
+    """
+    cmap = _reportlab_to_unicode_cmap(fontname, [min(cp, 0xFFFF) for cp in subset])
+    for code, cp in enumerate(subset):
+        if cp > 0xFFFF:
+            utf16 = chr(cp).encode("utf-16-be").hex().upper()
+            cmap = cmap.replace(f"<{code:02X}> <FFFF>", f"<{code:02X}> <{utf16}>", 1)
+    return cmap
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
 class PdfRenderError(RuntimeError):
     pass
+
+
+class UnprintableText(PdfRenderError):
+    """A character no registered font can draw: printing it would drop it silently.
+
+    ``field`` (a label) is filled in by the caller that knows which value held it.
+    """
+
+    def __init__(self, char, field=None):
+        super().__init__(f"no font has {char!r} (U+{ord(char):04X})")
+        self.char = char
+        self.field = field
+
+    @property
+    def message(self):
+        from flask_babel import lazy_gettext as _l
+
+        return _l("“%(char)s” (U+%(code)s) in “%(field)s” cannot be printed: no installed font "
+                  "has this character. Ask the administrator to install a font that covers it "
+                  "(e.g. fonts-hanazono); the form was not printed.",
+                  char=self.char, code=f"{ord(self.char):04X}",
+                  field=self.field or _l("a printed field"))
 
 
 class CjkFont(NamedTuple):
@@ -97,7 +153,7 @@ def _load_ttf(path: str) -> TTFont | None:
 
 def register_cjk_font() -> CjkFont:
     """Register the CJK font once per process (parsing the .ttc costs ~150 ms)."""
-    global _font
+    global _font, _primary_chars
     if _font is not None:
         return _font
     with _font_lock:
@@ -114,7 +170,145 @@ def register_cjk_font() -> CjkFont:
                 _font = CjkFont(FONT_FAMILY, CID_FALLBACK, False, None)
             # Every pisaContext copies this table, so the alias reaches each render.
             x2p_default.DEFAULT_FONT[FONT_FAMILY.lower()] = _font.reportlab_name
+            _primary_chars = _glyphs(ttf) if ttf is not None else _Ucs2()
     return _font
+
+
+class _Ucs2:
+    """What STSong-Light may draw: ReportLab sends it UCS-2 (UniGB-UCS2-H), so no character
+    beyond the BMP -- an Extension B character would come out as two wrong glyphs."""
+
+    def __contains__(self, char):
+        return ord(char) <= 0xFFFF
+
+
+def _glyphs(ttf: TTFont) -> frozenset:
+    # Glyph 0 is .notdef: a cmap entry pointing at it draws a box, not the character.
+    return frozenset(chr(cp) for cp, gid in ttf.face.charToGlyph.items() if gid)
+
+
+class Fallback(NamedTuple):
+    family: str  # registered with ReportLab and xhtml2pdf under this name
+    path: str
+    chars: frozenset
+
+
+class FontSet(NamedTuple):
+    """The main font's characters and the fallbacks, in the order they are tried."""
+
+    primary: object  # supports ``char in primary``
+    fallbacks: tuple
+
+    def font_of(self, char) -> int:
+        """0: the main font; n: fallback n; -1: no registered font has ``char``."""
+        if char in self.primary or char.isspace():
+            return 0
+        for n, fallback in enumerate(self.fallbacks, 1):
+            if char in fallback.chars:
+                return n
+        return -1
+
+    def markup(self, text: str) -> Markup:
+        """``text`` escaped, each run the main font lacks in a span of a fallback font."""
+        parts = []
+        for font, run in itertools.groupby(text, key=self.font_of):
+            run = "".join(run)
+            if font < 0:
+                raise UnprintableText(run[0])
+            if font == 0:
+                parts.append(escape(run))
+            else:
+                family = self.fallbacks[font - 1].family
+                parts.append(Markup('<span style="font-family: %s">%s</span>') % (family, run))
+        return Markup("").join(parts)
+
+
+_primary_chars: object = None
+_fallbacks: dict[str, Fallback | None] = {}  # path -> loaded font (None: unusable)
+_font_sets: dict[tuple, FontSet] = {}
+
+
+def _setting(name: str) -> str | None:
+    """A Flask config value, else the environment's; None when neither sets it."""
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and name in current_app.config:
+            return current_app.config[name]
+    except ImportError:
+        pass
+    return os.environ.get(name)
+
+
+def fallback_paths() -> tuple[str, ...]:
+    """The fallback fonts: the setting's paths, or the installed FALLBACK_CANDIDATES.
+
+    Optional on purpose: without them the product still prints, and refuses only the
+    characters nothing can draw.
+    """
+    configured = _setting(FALLBACK_ENV)
+    if configured is None:
+        return tuple(p for p in FALLBACK_CANDIDATES if os.path.isfile(p))
+    return tuple(p for p in str(configured).split(os.pathsep) if p)
+
+
+def _load_fallback(path: str) -> Fallback | None:
+    stem = "".join(ch for ch in Path(path).stem if ch.isalnum())
+    family = f"{FONT_FAMILY}Fallback{len(_fallbacks)}{stem}"
+    try:
+        ttf = TTFont(family, path, subfontIndex=0)
+    except Exception as exc:  # missing file, CFF outlines, a broken cmap …
+        log.warning("fallback font %s unusable (%s); ignored", path, exc)
+        return None
+    pdfmetrics.registerFont(ttf)
+    x2p_default.DEFAULT_FONT[family.lower()] = family
+    return Fallback(family, path, _glyphs(ttf))
+
+
+def _in_primary(text) -> bool:
+    register_cjk_font()
+    return all(char in _primary_chars or char.isspace() for char in text)
+
+
+def font_set() -> FontSet:
+    """The fonts printed text may use, per configuration. Each fallback is parsed once per
+    process (~0.3 s), and only when a text first needs it."""
+    register_cjk_font()
+    paths = fallback_paths()
+    fonts = _font_sets.get(paths)
+    if fonts is None:
+        with _font_lock:
+            for path in paths:
+                if path not in _fallbacks:
+                    _fallbacks[path] = _load_fallback(path)
+            loaded = tuple(_fallbacks[p] for p in paths if _fallbacks[p] is not None)
+            fonts = _font_sets[paths] = FontSet(_primary_chars, loaded)
+    return fonts
+
+
+def printable(value):
+    """The forms' Jinja ``finalize``: every printed value in fonts that can draw it.
+
+    Raises :class:`UnprintableText` for a character no font has, rather than print a name
+    with a character missing. Markup (a macro's output) was finalized piece by piece.
+    """
+    if not isinstance(value, str) or hasattr(value, "__html__"):
+        return value
+    if _in_primary(value):
+        return value
+    return font_set().markup(value)
+
+
+def check_drawable(html: str) -> None:
+    """Refuse a document holding a character no registered font has (template text, or a
+    value that reached the HTML without :func:`printable`)."""
+    chars = set(html)
+    if _in_primary(chars):
+        return
+    fonts = font_set()
+    for char in sorted(chars):
+        if fonts.font_of(char) < 0:
+            raise UnprintableText(char)
 
 
 def _sniff_mime(data: bytes) -> str:
@@ -170,7 +364,7 @@ def render_pdf(
     local reads); ``images`` serves ``<img src="mem:KEY">``. Refused resources
     are left out of the PDF and logged, they do not fail the render.
     """
-    register_cjk_font()
+    check_drawable(html)
     base = _base_dir(base_url)
     refused: list[str] = []
     # Belt and braces: xhtml2pdf fetches fonts/backgrounds without the callback,

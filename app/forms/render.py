@@ -8,19 +8,20 @@ Each PDF carries a verification code binding the kind, the record and its versio
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..candidates import codes
+from ..candidates.labels import LABELS
 from ..candidates.models import EVALUATION_DIMENSIONS, Candidate
 from ..candidates.validators import mask_id_number
 from ..exams.models import ADULT, EXAM_KINDS
 from ..extensions import db
 from ..gaokao.printing import physical_results
-from ..jurisdiction import CITY, COUNTY, PROVINCE, Node, scoped
-from .pdf import render_pdf, verification_code, verify_code
+from ..jurisdiction import place_name, scoped
+from .pdf import UnprintableText, printable, render_pdf, verification_code, verify_code
 
 
 @dataclass(frozen=True)
@@ -234,22 +235,6 @@ def _adult_head(c, rows):
     return {"level": level or first.get("level"), "track": first.get("track")}
 
 
-def place_name(code):
-    """户籍所在地 as printed: the division's full name from the jurisdiction tree
-    (410102 → 河南省郑州市中原区); the bare code when the tree does not hold it (a division
-    of another province)."""
-    if not code:
-        return None
-    path = db.session.execute(select(Node.path).where(
-        Node.code == code, Node.kind.in_((PROVINCE, CITY, COUNTY)))).scalar_one_or_none()
-    if path is None:
-        return code
-    chain = [p for p in path.split("/") if p]
-    names = dict(db.session.execute(select(Node.code, Node.name).where(
-        Node.code.in_(chain), Node.kind.in_((PROVINCE, CITY, COUNTY)))).all())
-    return "".join(names[p] for p in chain if p in names)
-
-
 def _zh(lazy):
     """A lazy label rendered in Chinese, whatever the request's language."""
     with force_locale("zh"):
@@ -284,9 +269,52 @@ def render_form_html(kind, candidate=None, **extra):
     """The form's HTML and its verification code: ``(html, code)``.
 
     Rendered in Chinese whatever the UI language: these are the official paper forms.
+    Raises :class:`UnprintableText` (naming the field) for a character no font can draw.
     """
-    with force_locale("zh"):
-        return _render_form_html(kind, candidate, extra)
+    if "candidates" in extra:
+        extra["candidates"] = list(extra["candidates"])
+    printed = [candidate] if candidate is not None else extra.get("candidates") or []
+    node = extra.get("node")
+    try:
+        with force_locale("zh"):
+            return _render_form_html(kind, candidate, extra)
+    except UnprintableText as exc:
+        exc.field = exc.field or _field_holding(exc.char, _text_sources(printed, node))
+        raise
+
+
+def forms_env():
+    """The app's Jinja environment with :func:`printable` as ``finalize``: every ``{{ }}``
+    of every form goes through it, so no template can forget a rare character."""
+    app = current_app._get_current_object()
+    env = app.extensions.get("kaosheng_forms_env")
+    if env is None:
+        env = app.extensions["kaosheng_forms_env"] = app.jinja_env.overlay(finalize=printable)
+    return env
+
+
+def _render(template, ctx):
+    current_app.update_template_context(ctx)  # what render_template adds (g, config …)
+    return forms_env().get_template(template).render(ctx)
+
+
+def _text_sources(candidates, node):
+    """``(label, text)`` of the values a form may print, to name the field of a refusal."""
+    sources = []
+    for c in candidates:
+        sources += [(LABELS[col], getattr(c, col)) for col in (
+            "name", "address", "graduation_school", "student_number", "remark")]
+        sources += [(LABELS["guardian1_name"], g.name) for g in c.guardians]
+        sources += [(LABELS["work_unit"], g.work_unit) for g in c.guardians]
+        sources += [(LABELS["school"], s.school) for s in c.studies]
+        sources += [(LABELS["role"], s.role) for s in c.studies]
+        sources += [(LABELS["node"], c.node.name if c.node else None)]
+    sources.append((LABELS["node"], node.name if node is not None else None))
+    return sources
+
+
+def _field_holding(char, sources):
+    return next((label for label, text in sources if text and char in str(text)), None)
 
 
 def _render_form_html(kind, candidate, extra):
@@ -313,7 +341,7 @@ def _render_form_html(kind, candidate, extra):
     ctx.update(extra)
     ctx["verification_code"] = code
     ctx["generated_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return render_template(spec.template, **ctx), code
+    return _render(spec.template, ctx), code
 
 
 def render_form(kind, candidate=None, photo=None, **extra):

@@ -22,7 +22,7 @@ from ..jobs import enqueue, report_progress
 from ..jurisdiction import Node, scoped
 from . import hooks
 from .models import PrintBatch, PrintBatchPart
-from .pdf import merge_pdfs, page_count
+from .pdf import UnprintableText, merge_pdfs, page_count
 from .render import FORMS, NoTicket, NotForExam, render_form_with_code
 
 PART_SIZE = 25
@@ -148,7 +148,7 @@ def _render_part(batch, index):
             db.session.flush()
         try:
             pdf, codes[str(cid)] = render_form_with_code(kind, candidate)
-        except (NoTicket, NotForExam):
+        except (NoTicket, NotForExam, UnprintableText):  # never a form with a name mangled
             skipped += 1
             continue
         pdfs.append(pdf)

@@ -18,11 +18,12 @@ from ..audit import log_event
 from ..candidates.models import Candidate
 from ..exams.models import Exam
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobs import enqueue, record_job_status
 from ..jurisdiction import POINT, SCHOOL, Node, get_scoped_or_404, scoped
 from ..review.workflow import STATE_LABELS
 from . import hooks
 from .models import PrintBatch
+from .pdf import UnprintableText
 from .render import (BATCH_KINDS, CANDIDATE_KINDS, FORMS, NoTicket, NotForExam, form_refusal,
                      forms_for, publicity_candidates, render_form_with_code)
 from .tasks import prints_dir, run_batch, summary, unit_classes
@@ -91,7 +92,7 @@ class PrintView(BaseView):
             pdf, code = render_form_with_code(kind, candidate)
         except NoTicket as exc:
             return self._message(exc.message, 404)
-        except NotForExam as exc:
+        except (NotForExam, UnprintableText) as exc:
             return self._message(exc.message, 400)
         log_event("print", "ks_candidate", {"kind": kind, "candidate_id": candidate.id,
                                             "code": code}, row_id=candidate.id)
@@ -118,8 +119,11 @@ class PrintView(BaseView):
         if state is not None and state not in STATE_LABELS:
             abort(404)
         candidates = publicity_candidates(unit, exam.id, state)
-        pdf, code = render_form_with_code("publicity", node=unit, exam=exam,
-                                          candidates=candidates)
+        try:
+            pdf, code = render_form_with_code("publicity", node=unit, exam=exam,
+                                              candidates=candidates)
+        except UnprintableText as exc:
+            return self._message(exc.message, 400)
         log_event("print", "ks_candidate", {"kind": "publicity", "node_id": unit.id,
                                             "exam_id": exam.id, "count": len(candidates),
                                             "state": state, "code": code})
@@ -230,6 +234,7 @@ class PrintView(BaseView):
     @has_access
     def batch_status(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
+        record_job_status(batch)  # a batch whose worker died is failed here
         data = summary(batch)
         data["label"] = str(status_label(batch))
         data["download"] = (url_for(".batch_download", batch_id=batch.id)
