@@ -49,6 +49,9 @@ DEMO_USERS = [
     ("zy_point", "point_staff", "BM410102", "中原区报名点", "采集员"),
     ("zy_point_reviewer", "school_reviewer", "BM410102", "中原区报名点", "审核员"),
     ("eq_school", "school_staff", "41010301", "五十六中", "采集员"),
+    # A school directly under the city (直属学校): its review goes school → city.
+    ("zzfl_school", "school_staff", "410100S1", "郑州外国语", "采集员"),
+    ("zzfl_reviewer", "school_reviewer", "410100S1", "郑州外国语", "审核员"),
 ]
 
 

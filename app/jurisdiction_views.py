@@ -6,7 +6,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired
 
@@ -53,6 +53,22 @@ def check_point_fields(node):
                             kind=node.kind_label))
 
 
+#: A point's designation: set only by the province's approval of a point proposal
+#: (points/workflow.create_point), after the county → city → province review.
+DESIGNATION_FIELDS = ("serves_levels", "for_minors", "for_medical")
+
+
+def check_designation_unchanged(node):
+    """Unit management never designates a point: a new unit has no designation and an edit
+    keeps the stored one (the forms do not offer the fields; this catches any other way)."""
+    state = inspect(node)
+    changed = [f for f in DESIGNATION_FIELDS if state.attrs[f].history.has_changes()] \
+        if state.persistent else [f for f in DESIGNATION_FIELDS if getattr(node, f)]
+    if changed:
+        raise ValueError(_l("Levels served and the designations for candidates under 17 or "
+                            "medical majors come only from an approved point proposal."))
+
+
 #: what may still hang on a unit, by table; a unit with any of it cannot be deleted.
 DEPENDENT_LABELS = {"ks_node": _l("units below it"), "ab_user": _l("users"),
                     "ks_candidate": _l("candidates"), "ks_phase_extension": _l("deadline extensions")}
@@ -91,6 +107,7 @@ def _adult_levels():
     return codes.choices(codes.CANDIDATE_CATEGORIES[codes.ADULT], lang=None)
 
 
+#: The designation fields of the point proposal forms (points/views.py), not of NodeView.
 _POINT_FIELDS = {
     "serves_levels": CodeListField(
         _l("Levels served"), choices=_adult_levels,
@@ -108,11 +125,11 @@ class NodeView(ScopedModelView):
     list_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "active"]
     show_columns = ["code", "name", "kind_label", "parent", "contact", "phone", "address", "active",
                     "serves_levels_label", "for_minors", "for_medical"]
-    add_columns = ["parent", "kind", "code", "name", "contact", "phone", "address", "active",
-                   "serves_levels", "for_minors", "for_medical"]
-    # Code, kind and parent define the path of a whole subtree: fixed once created.
-    edit_columns = ["name", "contact", "phone", "address", "active", "serves_levels",
-                    "for_minors", "for_medical"]
+    # A point's levels and designations (DESIGNATION_FIELDS) are not on the forms: they come
+    # from an approved point proposal. Code, kind and parent define the path of a whole
+    # subtree: fixed once created.
+    add_columns = ["parent", "kind", "code", "name", "contact", "phone", "address", "active"]
+    edit_columns = ["name", "contact", "phone", "address", "active"]
     search_columns = ["code", "name", "kind", "active"]
     order_columns = ["code", "name"]
     base_order = ("path", "asc")
@@ -125,7 +142,7 @@ class NodeView(ScopedModelView):
         "for_medical": _l("Point for medical majors"),
     }
     # FAB makes non-nullable booleans "required", i.e. impossible to untick.
-    edit_form_extra_fields = {"active": BooleanField(_l("Active"), default=True), **_POINT_FIELDS}
+    edit_form_extra_fields = {"active": BooleanField(_l("Active"), default=True)}
     add_form_extra_fields = {
         "kind": SelectField(_l("Kind"), validators=[DataRequired()],
                             choices=[(k, v) for k, v in KIND_LABELS.items() if k != "province"]),
@@ -140,7 +157,7 @@ class NodeView(ScopedModelView):
             check_new_node(item, g.user.node)
         else:
             super().guard(item, is_add)
-        check_point_fields(item)
+        check_designation_unchanged(item)
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"), "fa-ban")
     def deactivate(self, items):

@@ -4,20 +4,41 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..jurisdiction import POINT, SCHOOL, in_scope
+from ..jurisdiction import POINT, SCHOOL, Node, in_scope
 from . import codes
 from .labels import LABELS
 from .models import Candidate
 from .validators import EXAM_FIELDS, ValidationError, check_exam_field, check_id_consistency
 
 
+def _stored(candidate):
+    """The exam, category and unit of ``candidate`` as stored (None for a new record): a form
+    has already written its values onto the object, so they are read from the database."""
+    if candidate.id is None:
+        return None
+    with db.session.no_autoflush:
+        row = db.session.execute(select(Candidate.exam_id, Candidate.category, Candidate.node_id)
+                                 .where(Candidate.id == candidate.id)).one_or_none()
+        return row and (row.exam_id, row.category, db.session.get(Node, row.node_id))
+
+
 def check_change_allowed(candidate):
-    """Lock and staff-entry window: every staff write to a candidate's data goes through here."""
+    """Lock and staff-entry window: every staff write to a candidate's data goes through here.
+
+    The window is asked for the record as stored and as it will be: a submitted form must not
+    open a closed window by also changing the category (or the unit) it is checked against.
+    The exam of a record never changes."""
     from ..phases.rules import check_open
     from ..review.workflow import check_editable
 
     check_editable(candidate)
     exam_id = candidate.exam.id if candidate.exam is not None else candidate.exam_id
+    stored = _stored(candidate)
+    if stored is not None:
+        if stored[0] != exam_id:
+            raise ValueError(_l("The exam of a record cannot change; register the candidate "
+                                "for the other exam as a new record."))
+        check_open("staff_entry", *stored)
     check_open("staff_entry", exam_id, candidate.category, candidate.node)
 
 

@@ -18,6 +18,7 @@ ACTIVITIES = {
     "school_review": _l("School review"),
     "county_review": _l("County review"),
     "city_review": _l("City review"),
+    "province_review": _l("Province review"),
     "confirmation": _l("On-site confirmation and signing"),
     "preference": _l("Preference filling"),
     "user_setup": _l("Register users, bind groups, assign roles"),

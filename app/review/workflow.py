@@ -1,8 +1,13 @@
 """Review states and transitions, defined once (审核流程), plus the lock (签字确认后锁定).
 
 draft → confirmed (by the candidate, or staff on paper) → school_approved (first review at the
-school or registration point, its head signs) → county_approved → city_approved; each level
-may reject with a reason back to the candidate, who corrects and confirms again.
+school or registration point, its head signs) → county_approved → city_approved (→
+province_approved); each level may reject with a reason back to the candidate, who corrects and
+confirms again.
+
+Which levels review a record is data, not code: ``REVIEW_CHAINS`` lists them per exam kind, and
+a level with no unit above the record is skipped (a school directly under a city, 直属学校, has
+no county). An approve or reject step applies to the state its previous level leaves.
 
 What may change when, decided here only:
 - An approved record's data is frozen too: an approval covers the data it saw, so a staff
@@ -20,21 +25,47 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..exams.models import ADULT, GAOKAO, ZHONGZHAO
+from ..jurisdiction import CITY, COUNTY, PROVINCE
 from ..phases.rules import check_open_for
 
 DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
 SCHOOL_OK, COUNTY_OK, CITY_OK = "school_approved", "county_approved", "city_approved"
+PROVINCE_OK = "province_approved"
 STATE_LABELS = {
     DRAFT: _l("Draft"), CONFIRMED: _l("Confirmed by candidate"), REJECTED: _l("Rejected"),
     SCHOOL_OK: _l("Approved by school / point"), COUNTY_OK: _l("Approved by county"),
-    CITY_OK: _l("Approved by city"),
+    CITY_OK: _l("Approved by city"), PROVINCE_OK: _l("Approved by province"),
 }
-APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK)
+APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK, PROVINCE_OK)
 CANDIDATE = "candidate"  # the actor name of the self-service page
 STAFF = ("school_staff", "point_staff")
 # First review (初审): the school's reviewer, or the reviewer bound to a registration point
 # (the role may be bound to either; see security.ROLES).
 FIRST_REVIEWERS = ("school_reviewer",)
+# The province's approvals are its administrators' (as for point proposals).
+PROVINCE_REVIEWERS = ("province_admin",)
+
+# --- review levels (审核层级), per exam kind ----------------------------------------------------
+#
+# UNIT is the first review where the candidate registers (school, 报名点, or the 成人高考
+# confirmation point's on-site confirmation); the others are the regions above it.
+UNIT = "unit"
+RECORD, QUALIFICATION = "record", "qualification"
+#: The levels reviewing a candidate's record and its qualification applications, in order.
+#: 中招 (seeds 000/001): school → county → city. 高考 (seed 002): 报名点 → 县 → 市, the
+#: qualifications (优惠 / 专项资格) on to the province. 成人高考 (seed 004): point confirmation,
+#: then county → city → province.
+REVIEW_CHAINS = {
+    ZHONGZHAO: {RECORD: (UNIT, COUNTY, CITY), QUALIFICATION: (UNIT, COUNTY, CITY)},
+    GAOKAO: {RECORD: (UNIT, COUNTY, CITY), QUALIFICATION: (UNIT, COUNTY, CITY, PROVINCE)},
+    ADULT: {RECORD: (UNIT, COUNTY, CITY, PROVINCE),
+            QUALIFICATION: (UNIT, COUNTY, CITY, PROVINCE)},
+}
+#: The state a level's approval leaves.
+APPROVED_AT = {UNIT: SCHOOL_OK, COUNTY: COUNTY_OK, CITY: CITY_OK, PROVINCE: PROVINCE_OK}
+#: The unit shapes a record can have: every region above it, or no county (直属学校).
+_UNIT_SHAPES = ({UNIT, COUNTY, CITY, PROVINCE}, {UNIT, CITY, PROVINCE})
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,49 @@ class Transition:
     activity: str | None
     needs_reason: bool = False
     needs_signoff: bool = False
+    #: A review level's step (approve / reject): its from-state is derived per record from
+    #: REVIEW_CHAINS, ``from_states`` being every state it may start from in some chain.
+    review_level: str | None = None
+
+
+def review_chain(subject, exam_kind, node):
+    """The levels reviewing ``subject`` (RECORD or QUALIFICATION) of an exam of ``exam_kind``
+    at unit ``node``: the kind's chain without the levels that have no unit above ``node``."""
+    present = {UNIT}
+    region = node.parent if node is not None else None
+    while region is not None:
+        present.add(region.kind)
+        region = region.parent
+    return tuple(level for level in REVIEW_CHAINS.get(exam_kind, {}).get(subject, ())
+                 if level in present)
+
+
+def level_from_states(level, chain, start):
+    """The state a ``level`` step starts from in ``chain``: what the previous level's approval
+    leaves, or ``start`` for the first level; () when the chain has no such level."""
+    if level not in chain:
+        return ()
+    i = chain.index(level)
+    return (start,) if i == 0 else (APPROVED_AT[chain[i - 1]],)
+
+
+def _possible_from(subject, level, start):
+    """Every state ``level`` may start from, over every exam kind and unit shape."""
+    states = {s for chains in REVIEW_CHAINS.values() for shape in _UNIT_SHAPES
+              for s in level_from_states(level, tuple(lv for lv in chains[subject]
+                                                      if lv in shape), start)}
+    return tuple(sorted(states, key=[start, *APPROVED_AT.values()].index))
+
+
+def _level_steps(subject, start, level, labels, roles, activity, prefix="", **kw):
+    """The approve and reject steps of one review level."""
+    from_states = _possible_from(subject, level, start)
+    approve, reject = labels
+    name = {UNIT: "school"}.get(level, level)
+    return (Transition(f"{prefix}{name}_approve", approve, from_states, APPROVED_AT[level],
+                       roles, activity, review_level=level, **kw),
+            Transition(f"{prefix}{name}_reject", reject, from_states, REJECTED, roles,
+                       activity, needs_reason=True, review_level=level))
 
 
 TRANSITIONS = {t.action: t for t in (
@@ -54,18 +128,16 @@ TRANSITIONS = {t.action: t for t in (
                (CANDIDATE,), "self_registration"),
     Transition("confirm_on_behalf", _l("Confirm (paper form signed)"), (DRAFT, REJECTED),
                CONFIRMED, STAFF, "staff_entry"),
-    Transition("school_approve", _l("Approve (school / point)"), (CONFIRMED,), SCHOOL_OK,
-               FIRST_REVIEWERS, "school_review", needs_signoff=True),
-    Transition("school_reject", _l("Reject (school / point)"), (CONFIRMED,), REJECTED,
-               FIRST_REVIEWERS, "school_review", needs_reason=True),
-    Transition("county_approve", _l("Approve (county)"), (SCHOOL_OK,), COUNTY_OK,
-               ("county_reviewer",), "county_review"),
-    Transition("county_reject", _l("Reject (county)"), (SCHOOL_OK,), REJECTED,
-               ("county_reviewer",), "county_review", needs_reason=True),
-    Transition("city_approve", _l("Approve (city)"), (COUNTY_OK,), CITY_OK,
-               ("city_reviewer",), "city_review"),
-    Transition("city_reject", _l("Reject (city)"), (COUNTY_OK,), REJECTED,
-               ("city_reviewer",), "city_review", needs_reason=True),
+    *_level_steps(RECORD, CONFIRMED, UNIT, (_l("Approve (school / point)"),
+                                            _l("Reject (school / point)")),
+                  FIRST_REVIEWERS, "school_review", needs_signoff=True),
+    *_level_steps(RECORD, CONFIRMED, COUNTY, (_l("Approve (county)"), _l("Reject (county)")),
+                  ("county_reviewer",), "county_review"),
+    *_level_steps(RECORD, CONFIRMED, CITY, (_l("Approve (city)"), _l("Reject (city)")),
+                  ("city_reviewer",), "city_review"),
+    *_level_steps(RECORD, CONFIRMED, PROVINCE, (_l("Approve (province)"),
+                                                _l("Reject (province)")),
+                  PROVINCE_REVIEWERS, "province_review"),
     Transition("mark_signed", _l("Mark signed and lock"), (CONFIRMED, *APPROVED),
                None, STAFF, "confirmation"),
     Transition("unlock", _l("Unlock"), tuple(STATE_LABELS), None, (), None, needs_reason=True),
@@ -140,10 +212,12 @@ def actor_roles(user):
 
 
 def check_transition(subject, transitions, labels, action, user, reason=None,
-                     principal_name=None, signed_on=None, expected_version=None):
+                     principal_name=None, signed_on=None, expected_version=None, chain=None):
     """The checks every workflow shares: action, role, version seen, state, reason, sign-off.
 
     ``subject`` has ``state``, ``version`` and ``name``; returns (transition, cleaned reason).
+    ``chain``: (review levels of this subject, the state its first level starts from); a
+    review level's step then starts from what the previous level of that chain leaves.
     """
     transition = transitions.get(action)
     if transition is None:
@@ -153,7 +227,14 @@ def check_transition(subject, transitions, labels, action, user, reason=None,
     if expected_version not in (None, "") and _as_int(expected_version) != subject.version:
         raise Conflict(_l("%(name)s was changed by someone else after you loaded the page; "
                           "reload and check again.", name=subject.name))
-    if subject.state not in transition.from_states:
+    from_states = transition.from_states
+    if chain is not None and transition.review_level is not None:
+        from_states = level_from_states(transition.review_level, *chain)
+        if not from_states:
+            raise TransitionRefused(_l("“%(action)s” is not a review step of %(name)s: that "
+                                       "level does not review this exam or unit.",
+                                       action=transition.label, name=subject.name))
+    if subject.state not in from_states:
         raise TransitionRefused(_l("%(name)s is “%(state)s”: “%(action)s” does not apply.",
                                    name=subject.name, state=labels[subject.state],
                                    action=transition.label))
@@ -166,18 +247,59 @@ def check_transition(subject, transitions, labels, action, user, reason=None,
     return transition, reason
 
 
-def apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
-          expected_version=None, now=None):
-    """Perform ``action`` on one candidate loaded through the caller's scope.
+def _exam_kind(candidate):
+    return candidate.exam.kind if candidate.exam is not None else None
 
-    Raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message;
-    on success adds the ReviewEvent (the caller commits, and a concurrent commit surfaces as
-    StaleDataError thanks to the version column).
-    """
-    from .models import ReviewEvent
 
-    transition, reason = check_transition(candidate, TRANSITIONS, STATE_LABELS, action, user,
-                                          reason, principal_name, signed_on, expected_version)
+def offered_transitions(transitions, user):
+    """The transitions ``user``'s roles may run at all: what its screens offer. A review
+    role belongs to one level, so this answers for role and level at once."""
+    roles = actor_roles(user)
+    return [t for t in transitions.values() if roles & set(allowed_roles(t))]
+
+
+def waiting_state(user, start=CONFIRMED):
+    """The state records wait in for ``user``'s review level (where its review list opens),
+    in the full chain; None for a user who reviews nothing."""
+    for transition in offered_transitions(TRANSITIONS, user):
+        if transition.review_level is not None:
+            return level_from_states(transition.review_level, (UNIT, COUNTY, CITY, PROVINCE),
+                                     start)[0]
+    return None
+
+
+def tone(transition):
+    """What a transition means to the eye: approve, reject, lock (lock operations) or confirm."""
+    if transition.to_state in APPROVED:
+        return "approve"
+    if transition.to_state == REJECTED:
+        return "reject"
+    return "lock" if transition.to_state is None else "confirm"
+
+
+def applicable_transitions(candidate, user, now=None):
+    """[(transition, refusal)] over the transitions ``user`` may run at all: refusal is None
+    when it applies to ``candidate`` now, else the translated reason why not. The reason and
+    sign-off the confirmation page asks for are taken as given."""
+    result = []
+    for transition in offered_transitions(TRANSITIONS, user):
+        try:
+            check_apply(candidate, transition.action, user, reason="-", principal_name="-",
+                        signed_on=dt.date.today(), now=now)
+            result.append((transition, None))
+        except (TransitionRefused, Locked, PermissionError) as exc:
+            result.append((transition, exc.args[0] if exc.args else str(exc)))
+    return result
+
+
+def check_apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
+                expected_version=None, now=None):
+    """Every check of :func:`apply`, changing nothing: (transition, cleaned reason), or raises
+    TransitionRefused / Conflict / PhaseClosed / Locked with a translated message."""
+    transition, reason = check_transition(
+        candidate, TRANSITIONS, STATE_LABELS, action, user, reason, principal_name, signed_on,
+        expected_version, chain=(review_chain(RECORD, _exam_kind(candidate), candidate.node),
+                                 CONFIRMED))
     if transition.to_state in (REJECTED, CONFIRMED):
         # Both send the data round again (to the candidate, or on behalf of the paper form):
         # not while the signature holds it.
@@ -195,7 +317,21 @@ def apply(candidate, action, user, reason=None, principal_name=None, signed_on=N
         check_printed_current(candidate)
     if transition.activity:
         check_open_for(transition.activity, candidate, now)
+    return transition, reason
 
+
+def apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
+          expected_version=None, now=None):
+    """Perform ``action`` on one candidate loaded through the caller's scope.
+
+    Raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message;
+    on success adds the ReviewEvent (the caller commits, and a concurrent commit surfaces as
+    StaleDataError thanks to the version column).
+    """
+    from .models import ReviewEvent
+
+    transition, reason = check_apply(candidate, action, user, reason, principal_name,
+                                     signed_on, expected_version, now)
     before = candidate.state
     now = now or dt.datetime.now()
     if transition.to_state == REJECTED:
@@ -274,21 +410,22 @@ QUALIFICATION_KINDS = {
 QUALIFICATION_STATES = {
     PENDING: _l("Pending"), SCHOOL_OK: _l("Approved by school / point"),
     COUNTY_OK: _l("Approved by county"), CITY_OK: _l("Approved by city"),
-    REJECTED: _l("Rejected"),
+    PROVINCE_OK: _l("Approved by province"), REJECTED: _l("Rejected"),
 }
 QUALIFICATION_TRANSITIONS = {t.action: t for t in (
-    Transition("q_school_approve", _l("Approve qualification (school / point)"), (PENDING,),
-               SCHOOL_OK, FIRST_REVIEWERS, "school_review", needs_signoff=True),
-    Transition("q_school_reject", _l("Reject qualification (school / point)"), (PENDING,),
-               REJECTED, FIRST_REVIEWERS, "school_review", needs_reason=True),
-    Transition("q_county_approve", _l("Approve qualification (county)"), (SCHOOL_OK,), COUNTY_OK,
-               ("county_reviewer",), "county_review"),
-    Transition("q_county_reject", _l("Reject qualification (county)"), (SCHOOL_OK,), REJECTED,
-               ("county_reviewer",), "county_review", needs_reason=True),
-    Transition("q_city_approve", _l("Approve qualification (city)"), (COUNTY_OK,), CITY_OK,
-               ("city_reviewer",), "city_review"),
-    Transition("q_city_reject", _l("Reject qualification (city)"), (COUNTY_OK,), REJECTED,
-               ("city_reviewer",), "city_review", needs_reason=True),
+    *_level_steps(QUALIFICATION, PENDING, UNIT,
+                  (_l("Approve qualification (school / point)"),
+                   _l("Reject qualification (school / point)")),
+                  FIRST_REVIEWERS, "school_review", prefix="q_", needs_signoff=True),
+    *_level_steps(QUALIFICATION, PENDING, COUNTY, (_l("Approve qualification (county)"),
+                                                   _l("Reject qualification (county)")),
+                  ("county_reviewer",), "county_review", prefix="q_"),
+    *_level_steps(QUALIFICATION, PENDING, CITY, (_l("Approve qualification (city)"),
+                                                 _l("Reject qualification (city)")),
+                  ("city_reviewer",), "city_review", prefix="q_"),
+    *_level_steps(QUALIFICATION, PENDING, PROVINCE, (_l("Approve qualification (province)"),
+                                                     _l("Reject qualification (province)")),
+                  PROVINCE_REVIEWERS, "province_review", prefix="q_"),
     Transition("q_resubmit", _l("Resubmit qualification"), (REJECTED,), PENDING, STAFF,
                "staff_entry"),
 )}
@@ -300,9 +437,11 @@ def apply_qualification(qualification, action, user, reason=None, principal_name
     from ..extensions import db
     from .models import ReviewEvent
 
+    candidate = qualification.candidate
     transition, reason = check_transition(
         qualification, QUALIFICATION_TRANSITIONS, QUALIFICATION_STATES, action, user, reason,
-        principal_name, signed_on, expected_version)
+        principal_name, signed_on, expected_version,
+        chain=(review_chain(QUALIFICATION, _exam_kind(candidate), candidate.node), PENDING))
     check_open_for(transition.activity, qualification.candidate, now)
     before = qualification.state
     qualification.state = transition.to_state

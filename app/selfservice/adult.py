@@ -15,7 +15,7 @@ from ..candidates.models import Preference
 from ..exams.models import ADULT
 from ..extensions import db
 from ..jurisdiction import POINT, Node
-from ..phases.rules import windows
+from ..phases.rules import PhaseClosed, check_open, windows
 from .views import _page, bp, edit_refusal
 
 PREFERENCE_FIELDS = ("level", "track", "major_category", "study_form", "school_code",
@@ -125,8 +125,12 @@ def preference_save(seq):
     for key, value in values.items():
         setattr(row, key, value)
     if seq == 1 and not cand.category:
-        # A self-registered candidate's level is the first choice's (报考层次).
+        # A self-registered candidate's level is the first choice's (报考层次); the window
+        # asked above was the empty level's, so that level's own window is asked too.
         cand.category = values["level"]
+        if _refused_write(preference_activity(cand)) is not None:
+            db.session.rollback()
+            return _preferences_page(403)
     return _commit(".preferences")
 
 
@@ -161,6 +165,16 @@ def _point_page(status=200, problem=None):
                  exam_date_set=cand.exam.exam_date is not None)
 
 
+def _window_refusal_at(cand, unit):
+    """The self-registration window where the record moves: the write was checked at its
+    current unit, whose extension (延时) the point may not have."""
+    try:
+        check_open("self_registration", cand.exam_id, cand.category, unit)
+    except PhaseClosed as exc:
+        return exc.args[0]
+    return None
+
+
 @bp.route("/point")
 @adult_only
 def point():
@@ -179,7 +193,7 @@ def point_choose():
         point_id = None
     chosen = db.session.execute(select(Node).where(Node.id == point_id)).scalar_one_or_none() \
         if point_id is not None else None
-    refusal = rules.candidate_point_refusal(cand, chosen)
+    refusal = rules.candidate_point_refusal(cand, chosen) or _window_refusal_at(cand, chosen)
     if refusal is not None:
         return _point_page(403, problem=refusal)
     # The record moves to the point: its staff now see it and confirm it on site. Set by id
