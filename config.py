@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 
 from flask_appbuilder.const import AUTH_DB
+from werkzeug.security import generate_password_hash
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.environ.get("KAOSHENG_INSTANCE", os.path.join(BASE_DIR, "instance"))
@@ -23,6 +24,10 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 REDIS_URL = os.environ.get("REDIS_URL", "")
 RQ_QUEUE = os.environ.get("RQ_QUEUE", "kaosheng")
+# A worker renews its running job's lease this often (s); a job whose lease (TTL, s) ran out
+# is reported failed ("the worker stopped"), so a killed worker's job can be resumed soon.
+JOB_HEARTBEAT_INTERVAL = float(os.environ.get("JOB_HEARTBEAT_INTERVAL", "30"))
+JOB_HEARTBEAT_TTL = int(os.environ.get("JOB_HEARTBEAT_TTL", "90"))
 UPLOAD_DIR = os.environ.get("KAOSHENG_UPLOADS", os.path.join(INSTANCE_DIR, "files"))
 
 APP_NAME = "考生信息采集系统"
@@ -57,6 +62,45 @@ PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 # scrypt's default cost (~120 ms) makes the login the bottleneck; n=2**14 keeps it strong
 # but about 4x cheaper (see README, Security).
 FAB_PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:16384:8:1")
+# Checked instead of a password for an unknown, inactive or locked user: at the same cost as
+# a real check (FAB's default costs twice ours), the answer's timing tells nothing.
+AUTH_DB_FAKE_PASSWORD_HASH_CHECK = generate_password_hash("not-a-password",
+                                                          method=FAB_PASSWORD_HASH_METHOD)
+
+# Staff sessions (app/staff_sessions.py): held server-side so log-out, a password change or
+# reset and deactivation end them (cookie copies included); PERMANENT_SESSION_LIFETIME is the
+# idle timeout, this the absolute lifetime however active the session.
+STAFF_SESSION_MAX_HOURS = float(os.environ.get("STAFF_SESSION_MAX_HOURS", "10"))
+# Per-account lock after repeated failed staff log-ins, whatever the address (the rate limit
+# above is per address); an administrator above the user's unit may unlock it earlier.
+STAFF_MAX_FAILURES = int(os.environ.get("STAFF_MAX_FAILURES", "5"))
+STAFF_LOCK_MINUTES = int(os.environ.get("STAFF_LOCK_MINUTES", "15"))
+
+# Largest request body: the biggest legitimate upload is a photo ZIP (MAX_ZIP_BYTES, 200 MB, in
+# app/photos/import_views.py) plus room for the form around it. Larger bodies are refused with
+# 413 from their Content-Length, before anything is read.
+MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_MB", "210")) * 1024 * 1024
+
+# Security headers (flask-talisman, app/__init__.py). HTTPS is forced and HSTS sent in
+# production only, so development and tests work over plain http. FAB's templates carry the
+# CSP nonce on their inline scripts; ours do too (no inline event handlers).
+# FORCE_HTTPS=1/0 overrides; unset, it follows ENV.
+FORCE_HTTPS = {"1": True, "0": False}.get(os.environ.get("FORCE_HTTPS", ""))
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    # FAB's widgets and Select2 set style attributes.
+    "style-src": ["'self'", "'unsafe-inline'"],
+    # data: for Bootstrap's icons, blob: for the camera preview and photo thumbnails.
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "media-src": ["'self'", "blob:", "mediastream:"],
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = 3600

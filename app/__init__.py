@@ -4,6 +4,7 @@ import os
 
 from flask import Flask, session
 from flask_appbuilder import AppBuilder
+from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, migrate
@@ -44,6 +45,7 @@ def create_app(overrides=None):
 
     db.init_app(app)
     csrf.init_app(app)
+    _init_headers(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
         appbuilder = AppBuilder()
@@ -67,6 +69,31 @@ def create_app(overrides=None):
         session.permanent = True
 
     from .cli import register_cli
+    from .errors import register_error_pages
 
     register_cli(app)
+    register_error_pages(app)
     return app
+
+
+def _init_headers(app):
+    """Anti-framing, CSP (with the nonce FAB's templates put on their inline scripts),
+    nosniff, referrer and permissions policies; HTTPS and HSTS only in production."""
+    production = app.config.get("ENV") == "production"
+    # One Talisman per app: it keeps its settings on the instance, so a shared one would take
+    # the settings of whichever app was created last.
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=production if app.config.get("FORCE_HTTPS") is None
+        else app.config["FORCE_HTTPS"],
+        strict_transport_security=production,
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")) or production,
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
+        frame_options="DENY",
+        content_security_policy=app.config["CONTENT_SECURITY_POLICY"],
+        content_security_policy_nonce_in=["script-src"],
+        referrer_policy="same-origin",
+        # The photo capture page uses the camera of this site; nothing else is granted.
+        permissions_policy={"camera": "(self)", "microphone": "()", "geolocation": "()",
+                            "browsing-topics": "()"},
+    )

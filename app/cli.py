@@ -1,4 +1,7 @@
-"""flask kaosheng …: init (permissions + roles), seed-demo, create-admin, purge-prints."""
+"""flask kaosheng …: init (permissions + roles), seed-demo, create-admin, unlock-user,
+purge-prints."""
+from types import SimpleNamespace
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -16,13 +19,27 @@ def init_command():
 
 
 @kaosheng.command("seed-demo")
-def seed_demo_command():
+@click.option("--force-demo", is_flag=True,
+              help="load the demo data even outside KAOSHENG_ENV=development")
+def seed_demo_command(force_demo):
     """Load the demo province, units, exams and one user per role (idempotent)."""
-    from .demo import seed_demo
+    from sqlalchemy.engine import make_url
 
+    from .demo import DEMO_USERS, seed_demo
+
+    env = current_app.config.get("ENV")
+    if env != "development" and not force_demo:
+        # The demo users include a province administrator whose password is published.
+        raise click.ClickException(
+            f"refusing to load demo data with KAOSHENG_ENV={env!r}: it creates users (a "
+            "province administrator among them) with the password published in README.md. "
+            "Use --force-demo only on a throw-away database.")
     current_app.appbuilder.sm.sync_roles()
     summary = seed_demo()
     db.session.commit()
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    click.echo(f"database: {url.render_as_string(hide_password=True)}")
+    click.echo(f"demo users: {', '.join(u[0] for u in DEMO_USERS)}")
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
 
@@ -37,8 +54,10 @@ def create_admin_command(username, password, province_code, province_name):
     from .demo import ensure_node, ensure_user
     from .jurisdiction import PROVINCE
     from .passwords import password_problems
+    from .security import staff_personal_values
 
-    problems = password_problems(password, [username])
+    problems = password_problems(password, staff_personal_values(
+        username, "管理员", "省级", "", SimpleNamespace(name=province_name, parent=None)))
     if problems:
         raise click.UsageError(" ".join(str(p) for p in problems))
     current_app.appbuilder.sm.sync_roles()
@@ -46,6 +65,23 @@ def create_admin_command(username, password, province_code, province_name):
     ensure_user(username, password, root, "province_admin", "省级", "管理员")
     db.session.commit()
     click.echo(f"province admin {username} ready")
+
+
+@kaosheng.command("unlock-user")
+@click.argument("username")
+def unlock_user_command(username):
+    """Lift a staff account's failed-log-in lock (for a province administrator, who has no
+    administrator above it); audited."""
+    from .audit import log_event
+
+    user = current_app.appbuilder.sm.find_user(username=username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    user.locked_until, user.fail_login_count = None, 0
+    db.session.commit()
+    log_event("unlock", "ab_user", {"username": username, "by": "flask kaosheng"},
+              row_id=user.id)
+    click.echo(f"{username} unlocked")
 
 
 @kaosheng.command("purge-prints")
@@ -60,4 +96,7 @@ def purge_prints_command(days):
 
 
 def register_cli(app):
+    from .backup import add_commands as add_backup_commands  # backup, restore
+
+    add_backup_commands(kaosheng)
     app.cli.add_command(kaosheng)

@@ -1,5 +1,6 @@
-"""Password rules shared by staff and candidates (OWASP ASVS 2.1: length, a check against
-common passwords, no composition rules).
+"""Password rules and login guards shared by staff and candidates (OWASP ASVS 2.1: length, a
+check against common passwords, no composition rules; 等保 2.0: failed-login limits, session
+timeouts).
 
 Guessability is zxcvbn's estimate (PyPI ``zxcvbn``, the Dropbox estimator): it knows some
 30,000 frequent passwords, English words and names, keyboard patterns (``qwer1234``,
@@ -10,6 +11,7 @@ person's own values (ID number, birth date, name and its pinyin) are passed as u
 and a personal value of 4+ characters (2+ for Chinese characters) may not appear in the
 password at all.
 """
+import datetime as dt
 import itertools
 import re
 
@@ -24,6 +26,8 @@ MIN_SCORE = 3
 #: Words of this site and its exams: guessable for anyone who knows where the password is used.
 CONTEXT_WORDS = ("kaosheng", "gaokao", "zhongkao", "chengkao", "zhaokao", "xuekao", "baoming",
                  "kaoshi", "zhaosheng", "henan", "hunan", "zhongguo", "woaini")
+#: Passwords printed in README.md and app/demo.py: the first ones anybody would try.
+PUBLISHED_PASSWORDS = ("Demo-2026-ks", "Kaosheng-Demo-2026")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PINYIN_COMBINATIONS = 8  # heteronyms (单 dan/shan/chan…): enough readings, bounded work
 
@@ -71,6 +75,25 @@ def name_variants(name):
     return list(dict.fromkeys(variants))
 
 
+#: Administrative suffixes dropped to get the name people use (郑州市 → 郑州, 中原区 → 中原).
+UNIT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "示范区", "报名点", "省", "市", "县",
+                 "区", "旗", "盟")
+
+
+def place_variants(name):
+    """A unit's name as a password might use it: the name, the name without its suffix, and
+    their pinyin (郑州市 → zhengzhoushi, 郑州, zhengzhou)."""
+    name = "".join((name or "").split())
+    if not name:
+        return []
+    base = next((name[:-len(s)] for s in UNIT_SUFFIXES
+                 if name.endswith(s) and len(name) > len(s) + 1), name)
+    variants = [name, base]
+    if _has_cjk(name):
+        variants += _pinyin_readings(name) + _pinyin_readings(base)
+    return list(dict.fromkeys(variants))
+
+
 def _contains_personal(lowered, personal):
     for value in personal:
         value = str(value or "").lower()
@@ -97,7 +120,9 @@ def password_problems(password, personal=()):
     if _contains_personal(lowered, personal):
         problems.append(
             _l("The password may not contain your ID number, birth date, name or user name."))
-    elif zxcvbn(password, user_inputs=[*CONTEXT_WORDS, *personal])["score"] < MIN_SCORE:
+    elif any(p.lower() in lowered for p in PUBLISHED_PASSWORDS) or zxcvbn(
+            password, user_inputs=[*CONTEXT_WORDS, *PUBLISHED_PASSWORDS, *personal]
+    )["score"] < MIN_SCORE:
         problems.append(_l("This password is too common or too easy to guess (keyboard "
                            "patterns, sequences, repeated characters, dates, names); choose "
                            "another, for example a few unrelated words."))
@@ -105,7 +130,33 @@ def password_problems(password, personal=()):
 
 
 def staff_password_validator(password):
-    """FAB_PASSWORD_COMPLEXITY_VALIDATOR hook for staff accounts."""
+    """FAB_PASSWORD_COMPLEXITY_VALIDATOR hook: the baseline for any FAB form that sets a staff
+    password; the staff screens (app/security_views.py) add the person's own values."""
     problems = password_problems(password)
     if problems:
         raise PasswordComplexityValidationError(" ".join(str(p) for p in problems))
+
+
+# --- failed logins and session lifetime (staff and candidates) -------------------------------
+
+
+def is_locked(locked_until, at):
+    """Whether an account locked until ``locked_until`` is still locked at ``at``."""
+    return locked_until is not None and locked_until > at
+
+
+def count_failure(failures, at, max_failures, lock_minutes):
+    """One more failed log-in: ``(failures, locked_until)``. The ``max_failures``-th failure in
+    a row locks the account for ``lock_minutes`` (whatever address the attempts came from)
+    and restarts the count; ``locked_until`` is None when this failure does not lock."""
+    failures = (failures or 0) + 1
+    if failures >= max_failures:
+        return 0, at + dt.timedelta(minutes=lock_minutes)
+    return failures, None
+
+
+def session_expired(idle_for, age, idle_seconds, max_seconds):
+    """Idle (``idle_for`` seconds since the last request) longer than ``idle_seconds``, or
+    older than ``max_seconds`` however active: the absolute lifetime bounds what a stolen
+    cookie kept alive by requests is worth."""
+    return idle_for > idle_seconds or age > max_seconds

@@ -4,16 +4,20 @@ Every staff user is bound to one jurisdiction node. A user manager may create an
 only inside its own subtree, and may grant a role only where that role's node kind is at or
 below its own level; requests that try otherwise are refused with a message, also when forged.
 """
+import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import abort, g
+from flask import abort, current_app, g, has_app_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Integer
+from sqlalchemy import DateTime, ForeignKey, Integer, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash
 
+from . import staff_sessions
 from .jurisdiction import CITY, COUNTY, LEVELS, POINT, PROVINCE, SCHOOL, Node
+from .passwords import count_failure, is_locked, name_variants, place_variants
 
 # Permission sets per view: "r" reads, "rw" is every permission the view has.
 R, RW = "r", "rw"
@@ -82,6 +86,8 @@ _ADMIN_VIEWS = {
     "ActivationView": RW,
     "CandidateAccountView": RW,
     "UnpaidCheckView": RW,
+    # National DBF exchange (app/exchange): export and import inside one's own subtree.
+    "ExchangeView": RW,
 }
 _STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, "PhaseView": R,
                 "PhaseExtensionView": R, "TimelineView": R, "ReviewView": R,
@@ -130,9 +136,13 @@ class KsUser(User):
     __tablename__ = "ab_user"
     node_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("ks_node.id"), index=True)
     node: Mapped[Node | None] = relationship(Node, foreign_keys=[node_id])
+    # Set by repeated failed log-ins (STAFF_MAX_FAILURES); cleared by time, a successful
+    # log-in after it, or an administrator above the user (KsUserView's unlock, audited).
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __audited__ = True
-    __audit_exclude__ = ("password", "last_login", "login_count", "fail_login_count", "changed_on")
+    __audit_exclude__ = ("password", "last_login", "login_count", "fail_login_count", "changed_on",
+                         "locked_until")
 
     def get_full_name(self):
         # Chinese order: family name first, no space.
@@ -211,6 +221,33 @@ def check_manageable(manager, target):
     check_delegation(manager, target.node, list(target.roles))
 
 
+def check_unlock(manager, target):
+    """Only an administrator above the user's unit unlocks its account: a colleague of the same
+    unit (or the user itself) could otherwise undo the lock on an account under attack."""
+    check_manageable(manager, target)
+    if target.id == manager.id or target.node.path == manager.node.path:
+        raise DelegationError(_l("Only an administrator of a unit above this user's unit may "
+                                 "unlock the account."))
+
+
+def staff_personal_values(username, first_name, last_name, email, node):
+    """What a staff password may not contain: the user name, the e-mail's local part, the
+    name (with pinyin), and the names of the user's unit and the units above it, with and
+    without 省/市/区… and in pinyin (zy_point123, Zhengzhou2026)."""
+    values = [username, (email or "").split("@")[0]]
+    values += name_variants(f"{last_name or ''}{first_name or ''}")
+    while node is not None:  # the unit and its ancestors: at most five nodes
+        values += place_variants(node.name)
+        node = node.parent
+    return [v for v in values if v]
+
+
+def lock_message(locked_until):
+    return _l("Too many failed log-ins: this account is locked until %(time)s. Try again "
+              "later, or ask an administrator of a unit above yours to unlock it.",
+              time=locked_until.strftime("%H:%M"))
+
+
 def permission_names(view, mode):
     perms = set(view.base_permissions or [])
     return perms if mode == RW else perms & (READ_PERMISSIONS | SELF_SERVICE_PERMS)
@@ -222,15 +259,91 @@ class KsSecurityManager(SecurityManager):
     userstatschartview = None
 
     def __init__(self, appbuilder):
-        from .security_views import (KsGroupView, KsResetPasswordView, KsRoleView, KsUserView,
-                                     NoSecurityApi)
+        from .security_views import (KsAuthDBView, KsGroupView, KsResetMyPasswordView,
+                                     KsResetPasswordView, KsRoleView, KsUserView, NoSecurityApi)
 
+        self.authdbview = KsAuthDBView
         self.userdbmodelview = KsUserView
         self.resetpasswordview = KsResetPasswordView
+        self.resetmypasswordview = KsResetMyPasswordView
         self.rolemodelview = KsRoleView
         self.groupmodelview = KsGroupView
         self.security_api = NoSecurityApi
         super().__init__(appbuilder)
+
+    # --- sessions (app/staff_sessions.py) and the per-account lock -------------------------
+
+    def load_user(self, pk):
+        # Flask-Login's user loader: the signed cookie alone is not enough, its server-side
+        # session must still exist (not logged out, revoked or expired).
+        user = super().load_user(pk)
+        if user is None or not staff_sessions.is_valid(user.id):
+            return None
+        return user
+
+    def on_user_login(self, user):
+        staff_sessions.start(user.id)
+
+    def on_user_logout(self, user):
+        staff_sessions.end()
+
+    def reset_password(self, userid, password):
+        """Own change or an administrator's reset: every session of the user ends (a thief's
+        copy included); who changed their own password stays logged in on a new session."""
+        super().reset_password(userid, password)
+        staff_sessions.revoke_all(int(userid))
+        if getattr(g, "user", None) is not None and g.user.is_authenticated \
+                and g.user.id == int(userid):
+            staff_sessions.start(g.user.id)
+
+    def auth_user_db(self, username, password):
+        # A locked account is refused before its password is checked, whichever address
+        # asks; the fake check keeps the answer as slow as a real one.
+        # FAB accepts the e-mail address as the user name: the lock must hold for both.
+        user = (self.find_user(username=username) or self.find_user(email=username)) \
+            if username else None
+        if user is not None and is_locked(user.locked_until, dt.datetime.now()):
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
+                                "password")
+            g.login_locked_until = user.locked_until
+            return None
+        return super().auth_user_db(username, password)
+
+    def update_user_auth_stat(self, user, success=True):
+        if success:
+            user.locked_until = None
+            return super().update_user_auth_stat(user, True)
+        cfg = current_app.config
+        user.fail_login_count, locked_until = count_failure(
+            user.fail_login_count, dt.datetime.now(), int(cfg.get("STAFF_MAX_FAILURES", 5)),
+            int(cfg.get("STAFF_LOCK_MINUTES", 15)))
+        if locked_until is not None:
+            user.locked_until = g.login_locked_until = locked_until
+        self.update_user(user)
+        self.on_user_login_failed(user)
+        return None
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids):
+        """FAB asks this once per menu entry and button (30–49 queries a page): answer from the
+        roles' whole permission set, read once per request (``g`` lives as long as it)."""
+        if not has_app_context():
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        key = tuple(sorted(role_ids))
+        cache = g.setdefault("ks_role_permissions", {})
+        if key not in cache:
+            cache[key] = self._role_permissions(key)
+        return (permission_name, view_name) in cache[key]
+
+    def _role_permissions(self, role_ids):
+        from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+
+        pv, perm, view = self.permissionview_model, self.permission_model, self.viewmenu_model
+        rows = self.session.execute(
+            select(perm.name, view.name).select_from(pv)
+            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == pv.id)
+            .join(perm, perm.id == pv.permission_id).join(view, view.id == pv.view_menu_id)
+            .where(assoc_permissionview_role.c.role_id.in_(role_ids)))
+        return frozenset(tuple(row) for row in rows)
 
     def sync_roles(self):
         """Create every role of ROLES and set its permissions (run by ``flask kaosheng init``)."""

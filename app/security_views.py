@@ -1,21 +1,61 @@
-"""The user manager screen (用户管理) with delegation checks, and a scoped password reset."""
-from flask import g, request
+"""The user manager screen (用户管理) with delegation checks and the audited unlock, the
+password screens with the staff password rules, and the login page's lock message."""
+from types import SimpleNamespace
+
+from flask import flash, g, redirect, request
+from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.security.forms import SelectDataRequired
+from flask_appbuilder.security.forms import ResetPasswordForm, SelectDataRequired
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.models import Role
-from flask_appbuilder.security.views import (ResetPasswordView, RoleModelView, UserDBModelView,
-                                             UserGroupModelView)
+from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, ResetPasswordView,
+                                             RoleModelView, UserDBModelView, UserGroupModelView)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
-from wtforms.validators import DataRequired
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, ValidationError
 
+from . import staff_sessions
+from .audit import log_event
 from .base_views import (SCOPE, GuardedMixin, HardenedViewMixin, OfferedSelectField,
                          OfferedSelectMultipleField)
 from .extensions import db
 from .jurisdiction import JurisdictionFilter, Node, units_in_scope
-from .security import (DelegationError, check_delegation, check_manageable,
-                       current_user_manages, grantable_role_names)
+from .passwords import password_problems
+from .security import (DelegationError, check_delegation, check_manageable, check_unlock,
+                       current_user_manages, grantable_role_names, lock_message,
+                       staff_personal_values)
+
+PASSWORD_HINT = _l("At least 8 characters, not a common or easily guessed password.")
+
+
+class StaffPasswordRules:
+    """The candidates' password rules (app/passwords.py) with the staff user's own values;
+    ``owner(form)`` gives the user (or the user being created)."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __call__(self, form, field):
+        user = self.owner(form)
+        personal = staff_personal_values(user.username, user.first_name, user.last_name,
+                                         user.email, user.node)
+        problems = password_problems(field.data, personal)
+        if problems:
+            raise ValidationError(" ".join(str(p) for p in problems))
+
+
+def _password_field(owner):
+    return PasswordField(_l("Password"), description=PASSWORD_HINT,
+                         validators=[DataRequired(), StaffPasswordRules(owner)],
+                         widget=BS3PasswordFieldWidget())
+
+
+def _user_being_added(form):
+    return SimpleNamespace(username=form.username.data, first_name=form.first_name.data,
+                           last_name=form.last_name.data, email=form.email.data,
+                           node=form.node.data)
 
 
 class GrantableRoleFilter(BaseFilter):
@@ -51,7 +91,8 @@ class KsUserView(GuardedMixin, UserDBModelView):
     list_title, show_title = _l("Users"), _l("User account")
     add_title, edit_title = _l("Add user"), _l("Edit user")
     base_filters = SCOPE
-    list_columns = ["username", "first_name", "last_name", "node", "roles", "active", "last_login"]
+    list_columns = ["username", "first_name", "last_name", "node", "roles", "active", "last_login",
+                    "locked_until"]
     search_columns = ["username", "first_name", "last_name", "email", "active", "node", "roles"]
     add_columns = ["username", "first_name", "last_name", "email", "node", "roles", "active",
                    "password", "conf_password"]
@@ -59,20 +100,22 @@ class KsUserView(GuardedMixin, UserDBModelView):
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "node", "roles", "active", "login_count"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
-        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on",
-                                       "created_by", "changed_on", "changed_by"]}),
+        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "locked_until",
+                                       "created_on", "created_by", "changed_on", "changed_by"]}),
     ]
     user_show_fieldsets = [
         (_l("User info"), {"fields": ["username", "node", "roles"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
-    label_columns = {"node": _l("Unit"), "roles": _l("Roles")}
+    label_columns = {"node": _l("Unit"), "roles": _l("Roles"),
+                     "locked_until": _l("Locked until")}
     description_columns = {
         **UserDBModelView.description_columns,
         "active": _l("Deactivate a user who leaves rather than deleting it."),
-        "password": _l("At least 8 characters, not a common or easily guessed password."),
+        "password": PASSWORD_HINT,
     }
-    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_FORM_FIELDS}
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_FORM_FIELDS,
+                             "password": _password_field(_user_being_added)}
     edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_FORM_FIELDS}
     search_form_query_rel_fields = _REL_FIELDS
 
@@ -91,9 +134,65 @@ class KsUserView(GuardedMixin, UserDBModelView):
             raise ValueError(_l("You cannot delete your own account."))
         check_manageable(g.user, item)
 
+    def post_update(self, item):
+        if not item.active:
+            # A deactivated user's open sessions end now, not when their cookies expire.
+            staff_sessions.revoke_all(item.id)
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
+    def unlock(self, items):
+        """Lift the failed-log-in lock (audited); only above the user's unit (check_unlock)."""
+        for user in items if isinstance(items, list) else [items]:
+            try:
+                check_unlock(g.user, user)
+            except DelegationError as exc:
+                flash(f"{user.username}: {exc}", "danger")
+                continue
+            was_locked = user.locked_until
+            user.locked_until, user.fail_login_count = None, 0
+            db.session.commit()
+            log_event("unlock", "ab_user", {"username": user.username, "locked_until":
+                      was_locked.isoformat(timespec="seconds") if was_locked else None},
+                      row_id=user.id)
+            flash(_l("%(user)s can log in again.", user=user.username), "success")
+        return redirect(self.get_redirect())
+
+
+def _managed_user(form):
+    return current_user_manages(request.args.get("pk"))
+
+
+class KsResetPasswordForm(ResetPasswordForm):
+    password = _password_field(_managed_user)
+
+
+class KsResetMyPasswordForm(ResetPasswordForm):
+    password = _password_field(lambda form: g.user)
+
+
+class KsResetMyPasswordView(ResetMyPasswordView):
+    """Own password change, with the staff password rules."""
+
+    # The permission keeps FAB's name: roles (COMMON_VIEWS) and databases already hold it.
+    class_permission_name = "ResetMyPasswordView"
+    form = KsResetMyPasswordForm
+
+
+class KsAuthDBView(AuthDBView):
+    """FAB's login page; a locked account is told so (and until when)."""
+
+    @property
+    def invalid_login_message(self):
+        locked_until = g.get("login_locked_until")
+        if locked_until is None:
+            return AuthDBView.invalid_login_message
+        return lock_message(locked_until)
+
 
 class KsResetPasswordView(ResetPasswordView):
     """FAB's reset view takes any ``pk`` from the URL; here it must be a user one may manage."""
+
+    form = KsResetPasswordForm
 
     def form_get(self, form):
         current_user_manages(request.args.get("pk"))

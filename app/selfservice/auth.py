@@ -20,7 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..candidates.models import Candidate
 from ..candidates.validators import ValidationError, validate_id_number
 from ..extensions import db
-from ..passwords import name_variants, password_problems
+from ..passwords import (count_failure, name_variants, password_problems, session_expired)
+from ..passwords import is_locked as _locked_at
 from .models import CandidateAccount
 
 #: No 0/O, 1/I/L: codes are read off paper and typed on phones.
@@ -147,16 +148,16 @@ def accounts_for(identifier):
 
 
 def is_locked(account, at=None):
-    return account.locked_until is not None and account.locked_until > (at or now())
+    return _locked_at(account.locked_until, at or now())
 
 
 def record_failure(account):
     cfg = current_app.config
-    account.failed_logins = (account.failed_logins or 0) + 1
-    if account.failed_logins >= int(cfg.get("SELF_SERVICE_MAX_FAILURES", 5)):
-        account.locked_until = now() + dt.timedelta(
-            minutes=int(cfg.get("SELF_SERVICE_LOCK_MINUTES", 15)))
-        account.failed_logins = 0
+    account.failed_logins, locked_until = count_failure(
+        account.failed_logins, now(), int(cfg.get("SELF_SERVICE_MAX_FAILURES", 5)),
+        int(cfg.get("SELF_SERVICE_LOCK_MINUTES", 15)))
+    if locked_until is not None:
+        account.locked_until = locked_until
 
 
 def lock_message(account):
@@ -219,7 +220,7 @@ def _session_ids():
         return None
     t = int(time.time())
     # Idle timeout, and an absolute lifetime however active the session is.
-    if t - int(seen) > idle_seconds() or t - int(start) > max_seconds():
+    if session_expired(t - int(seen), t - int(start), idle_seconds(), max_seconds()):
         end_session()
         return None
     return aid, cid
