@@ -1,6 +1,6 @@
 """ScopedModelView / ScopedApi: the jurisdiction filter on lists, show/edit/delete, actions,
 form dropdowns and the REST API. Every model view of the project derives from these."""
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, make_response, redirect, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
@@ -13,14 +13,22 @@ from wtforms.validators import StopValidation
 
 from .extensions import db
 from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
+from .list_inputs import INT32, sane_filter_converter, sane_list_args
 
 SCOPE = [["id", JurisdictionFilter, None]]
+
+
+def is_row_id(value):
+    """Whether a form or URL value can be a row id: ids are Integer columns, and a larger
+    number is a database error (PostgreSQL: out of range; SQLite: cannot bind), not a 404."""
+    text = str(value).strip()
+    return text.isdigit() and int(text) <= INT32[1]
 
 
 def rows_by_id(model, values, scope=True):
     """The rows of ``model`` whose ids are in ``values`` (form strings, junk ignored), through
     the user's scope unless ``scope`` is False."""
-    ids = {int(v) for v in values if str(v).strip().isdigit()}
+    ids = {int(v) for v in values if is_row_id(v)}
     if not ids:
         return []
     stmt = select(model).where(model.id.in_(ids))
@@ -104,10 +112,38 @@ class HardenedViewMixin:
     exclude_route_methods = {"download"}
 
     def __init__(self, **kwargs):
+        self.datamodel.filter_converter_class = sane_filter_converter(
+            self.datamodel.filter_converter_class)
         super().__init__(**kwargs)
         shown = {*(self.list_columns or ()), *(self.show_columns or ())}
         self.formatters_columns = {**dict.fromkeys(shown, display_value),
                                    **self.formatters_columns}
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # Before FAB's list, show and edit pages parse page, size and order arguments.
+        blueprint.before_request(self._sane_request_args)
+        return blueprint
+
+    def _sane_request_args(self):
+        request.args = sane_list_args(request.args, self._order_columns_of)
+        # FAB binds the <pk> of show/edit/delete as is: "abc" or 20 digits failed in the
+        # database (a 500); no row has such an id.
+        pk = (request.view_args or {}).get("pk")
+        if pk is not None and not is_row_id(pk) and \
+                self.datamodel.is_integer(self.datamodel.get_pk_name()):
+            abort(404)
+
+    def _order_columns_of(self, view_name):
+        # Related views on a show page read their arguments from the same URL.
+        return next((view.order_columns or () for view in self.appbuilder.baseviews
+                     if type(view).__name__ == view_name
+                     and isinstance(view, HardenedViewMixin)), ())
+
+    def refusal(self, message, status=400):
+        """A page saying ``message`` (translated), answered with ``status``."""
+        return make_response(self.render_template("kaosheng/refusal.html", message=message),
+                             status)
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
@@ -120,7 +156,13 @@ class HardenedViewMixin:
     def action_post(self):
         name = request.form.get("action", "")
         self._check_action(name)
-        return self.actions[name].func(self._action_rows(request.form.getlist("rowid")))
+        rows = self._action_rows(request.form.getlist("rowid"))
+        if self.actions[name].multiple:
+            return self.actions[name].func(rows)  # an empty selection is the action's to tell
+        # A one-row action (e.g. resetting a password) takes an item, not a list.
+        if len(rows) != 1:
+            return self.refusal(_("This action works on one row at a time: select one row."))
+        return self.actions[name].func(rows[0])
 
     def _check_action(self, name):
         if not current_user.is_authenticated:

@@ -8,8 +8,17 @@ JSON). Callers must commit before :func:`enqueue`: a worker only sees committed 
 In-process mode keeps job state in this process's memory, so it is for development, tests
 and single-process deployments; with several gunicorn workers a status request may land in
 a process that never saw the job. ``job_timeout`` is only enforced by rq.
+
+A killed worker (kill -9, OOM, a restarted machine) cannot record its job's end. The worker
+(app/worker.py) holds a short lease on its running job, renewed every
+``JOB_HEARTBEAT_INTERVAL`` seconds for ``JOB_HEARTBEAT_TTL`` seconds; :func:`job_status`, the
+one status read, fails a started job whose lease ran out (rq's abandoned-job cleanup), and
+:func:`record_job_status` carries that onto the job's record (import batch, photo import,
+print batch, snapshot) with :data:`WORKER_STOPPED`, so the user can resume it.
 """
 import contextvars
+import datetime
+import functools
 import json
 import logging
 import re
@@ -19,8 +28,19 @@ import uuid
 from collections import OrderedDict
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
+
+#: Seconds between renewals of a running job's lease by its worker, and the lease's length:
+#: a job whose worker died is reported failed at most this long after its last renewal.
+HEARTBEAT_INTERVAL = 30
+HEARTBEAT_TTL = 90
+WORKER_STOPPED = _l("The worker processing this job stopped (the server was restarted or the "
+                    "process was ended) before the job finished. Resume it: what was saved "
+                    "so far is kept and is not written twice.")
+#: statuses of a job record (ImportBatch, PhotoImport, PrintBatch, snapshot) that are final.
+FINAL_RECORD_STATES = ("done", "failed")
 
 # rq keeps a finished job's result for result_ttl (default only 500 s); users come back to
 # an import report later, so keep it a day, and failures (for support) a week.
@@ -84,6 +104,10 @@ def _enqueue_rq(url, func, args, kwargs, job_timeout, description, owner_id):
 
 def _record_failure(job, connection, exc_type, exc_value, traceback):
     """rq failure callback: keep the bare message; rq itself only stores the traceback."""
+    from rq.exceptions import AbandonedJobError
+
+    if isinstance(exc_value, AbandonedJobError):
+        return  # no message of the job's own: job_status() says the worker stopped
     job.meta["error"] = _error_text(exc_value)
     job.save_meta()
 
@@ -173,18 +197,62 @@ def job_status(job_id):
         job = Job.fetch(job_id, connection=_redis(url))
     except NoSuchJobError:
         return None
-    raw = job.get_status(refresh=False)
-    state = _STATES.get(getattr(raw, "value", raw), "queued")
+    state = _rq_state(job, refresh=False)
+    if state == "started" and _reap_abandoned(job):
+        state = _rq_state(job, refresh=True)
     result = error = None
     if state == "finished":
         result = job.return_value()
     elif state == "failed":
-        error = job.meta.get("error") or _last_line(job) or "Job failed"
+        error = job.meta.get("error") or _failure_text(job)
     return _status(job.id, state, job.meta, result, error)
 
 
-def _last_line(job):
-    # Fallback when the failure callback never ran (e.g. the worker was killed).
+def record_job_status(record, fail=None):
+    """job_status() of the job behind ``record`` (a job record: ``job_id``, ``status``), or
+    None. The one status read of every job record: when the job failed while the record
+    still says it runs (its worker died and never recorded the end), ``fail(message)``
+    records the failure first (by default: status "failed", ``message``, ``finished_on``),
+    so the record's page says why and offers to resume."""
+    status = job_status(record.job_id) if record.job_id else None
+    if status is not None and status["state"] == "failed" and \
+            record.status not in FINAL_RECORD_STATES:
+        (fail or functools.partial(_fail_record, record))(status["error"] or str(WORKER_STOPPED))
+    return status
+
+
+def _fail_record(record, message):
+    record.status, record.message = "failed", message[:500]
+    if hasattr(record, "finished_on"):
+        record.finished_on = datetime.datetime.now()
+    current_app.extensions["sqlalchemy"].session.commit()
+
+
+def _rq_state(job, refresh):
+    raw = job.get_status(refresh=refresh)
+    return _STATES.get(getattr(raw, "value", raw), "queued")
+
+
+def _reap_abandoned(job):
+    """Run rq's cleanup of started jobs whose lease ran out (it fails them and calls their
+    failure callback); True if it did anything. A timer, not SIGALRM, bounds the callbacks:
+    a status request may be served outside the main thread."""
+    from rq.registry import StartedJobRegistry
+    from rq.timeouts import TimerDeathPenalty
+
+    registry = StartedJobRegistry(job.origin, connection=job.connection,
+                                  death_penalty_class=TimerDeathPenalty)
+    if not registry.get_expired_job_ids():
+        return False
+    registry.cleanup()
+    return True
+
+
+def _failure_text(job):
+    # The failure callback never ran or kept nothing: the worker died, or rq's cleanup
+    # found the job abandoned (its exc_string then names AbandonedJobError).
     latest = job.latest_result()
     text = (getattr(latest, "exc_string", None) or "").strip()
-    return text.splitlines()[-1] if text else ""
+    if not text or "AbandonedJobError" in text:
+        return str(WORKER_STOPPED)
+    return text.splitlines()[-1]

@@ -87,7 +87,11 @@ def test_owner_is_kept(local_app):
 
 
 def test_report_progress_outside_a_job_is_a_noop(local_app):
-    jobs.report_progress(1, 2, "nothing")  # must not raise
+    job_id = jobs.enqueue(jobs_fixtures.count_job, 2, job_timeout=5, description="c")
+    before = jobs.job_status(job_id)
+    assert jobs.report_progress(1, 7, "stray") is None
+    # The finished job's progress stays its own: its context ended with it.
+    assert jobs.job_status(job_id) == before and before["message"] == "2/2 items"
 
 
 # --- rq -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Export of the (scoped, filtered) candidate list to XLSX or CSV, with headers the registry
-import recognises, so an export can be corrected and imported again."""
+import recognises, so an export can be corrected and imported again; and ``safe_cell``, which
+every spreadsheet or CSV the application writes passes its cells through."""
 import csv
 import io
 
@@ -7,6 +8,22 @@ from openpyxl import Workbook
 
 from . import codes
 
+#: first characters that make Excel / WPS read a cell as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """``value`` as a spreadsheet cell that can never run as a formula: text starting with a
+    formula trigger gets a leading single quote (OWASP), so an address typed as
+    ``=HYPERLINK(...)`` opens as that text. Numbers stay numbers (a negative count is a value,
+    not a formula); text such as a phone number "+86..." is prefixed like any other text."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_row(values):
+    return [safe_cell(v) for v in values]
 
 
 def _coded(table, attr):
@@ -57,7 +74,7 @@ COLUMNS = [
 
 def rows(candidates):
     for cand in candidates:
-        yield [str(fn(cand) or "") for _h, fn in COLUMNS]
+        yield safe_row(str(fn(cand) or "") for _h, fn in COLUMNS)
 
 
 def to_csv(candidates):
@@ -84,3 +101,24 @@ def to_xlsx(candidates):
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), count
+
+
+def row_errors_csv(batch_id, filename):
+    """The rejected rows of an import (registry or exchange) as a CSV download: row, column,
+    reason, with a BOM so Excel on Chinese Windows opens the UTF-8 correctly."""
+    from flask import Response
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import ImportRowError
+
+    errors = db.session.execute(select(ImportRowError).where(ImportRowError.batch_id == batch_id)
+                                .order_by(ImportRowError.row, ImportRowError.id)).scalars()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(_l("Row")), str(_l("Column")), str(_l("Reason"))])
+    for err in errors:
+        writer.writerow(safe_row([err.row, err.column or "", err.reason]))
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -156,7 +156,9 @@ class PhysicalExamView(ArchiveView):
         "conclusion": _code_select(_l("Conclusion"), codes.CONCLUSIONS, consistent),
         "restriction_list": SelectMultipleField(
             _l("Restriction codes"), widget=Select2ManyWidget(), validators=[consistent],
-            choices=lambda: candidate_codes.choices(codes.RESTRICTIONS, lang=None)),
+            choices=lambda: candidate_codes.choices(codes.RESTRICTIONS, lang=None),
+            # A cleared select posts one empty value: no restriction, not a code "".
+            filters=[lambda chosen: [c for c in chosen or () if c]]),
     }
     add_form_extra_fields = {**edit_form_extra_fields,
                              "candidate_ref": candidate_field(_may_change, _no_record_yet)}

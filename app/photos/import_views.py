@@ -91,7 +91,7 @@ class PhotoImportView(BaseView):
     def status(self, pk):
         imp = get_scoped_or_404(PhotoImport, pk)
         # The import row is the truth once the job has finished; the job adds live progress.
-        job = jobs.job_status(imp.job_id) if imp.job_id else None
+        job = jobs.record_job_status(imp, lambda message: _failed(imp, message))
         finished = imp.status in ("done", "failed")
         return jsonify(import_status=imp.status,
                        state="finished" if finished else (job or {}).get("state", imp.status),
@@ -99,3 +99,9 @@ class PhotoImportView(BaseView):
                        done=(job or {}).get("done", 0), total=(job or {}).get("total", 0),
                        message=(job or {}).get("message", ""),
                        error=(imp.report or {}).get("error") or (job or {}).get("error"))
+
+
+def _failed(imp, message):
+    """Record the end of an import whose job died without recording it (worker stopped)."""
+    imp.status, imp.report = "failed", {**(imp.report or {}), "error": message}
+    db.session.commit()

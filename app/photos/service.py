@@ -68,7 +68,7 @@ def compliant_bytes(data, kind):
     try:
         fixed = normalise(data, spec)
     except NormaliseError as exc:
-        return None, [Failure(exc.code, exc.message)]
+        return None, exc.failures  # every reason, each with its value and range
     failures = check_photo(fixed, spec)
     return (None, failures) if failures else (fixed, [])
 

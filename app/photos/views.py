@@ -6,6 +6,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..candidates.models import Candidate
 from ..extensions import db
@@ -76,12 +77,24 @@ def receive_upload(candidate, kind, user, by_candidate=False):
     data, error = read_upload("file", MAX_UPLOAD_BYTES)
     if error is not None:
         return [error[0]], error[1]
-    _photo, failures = accept_photo(candidate, data, kind, user, by_candidate=by_candidate)
+    try:
+        _photo, failures = accept_photo(candidate, data, kind, user, by_candidate=by_candidate)
+        if not failures:
+            db.session.commit()
+    except StaleDataError:
+        # The record changed since it was read (e.g. signed and locked meanwhile): the
+        # picture is not kept; the user reloads and sees whether it may still change.
+        db.session.rollback()
+        return [_conflict(candidate)], 409
     if failures:
         db.session.rollback()
         return failures, 422
-    db.session.commit()
     return failures, 200
+
+
+def _conflict(candidate):
+    return Failure("conflict", _l("%(name)s was changed by someone else at the same moment; "
+                                  "reload and check again.", name=candidate.name))
 
 
 def wants_json():
@@ -91,9 +104,10 @@ def wants_json():
 
 def upload_answer(kind, failures, url, status):
     """The JSON verdict on an upload that capture.js shows next to the picture."""
-    return jsonify(ok=not failures, kind=kind, url=url,
-                   failures=[{"code": f.code, "message": str(f.message)} for f in failures]
-                   ), status
+    return jsonify(ok=not failures, kind=kind, url=url, failures=[
+        {"code": f.code, "message": str(f.message), "value": getattr(f, "value", None),
+         "required": getattr(f, "required", None),
+         "hint": str(f.hint) if getattr(f, "hint", None) else None} for f in failures]), status
 
 
 class PhotoView(BaseView):

@@ -20,7 +20,7 @@ from ..audit import log_event
 from ..base_views import HardenedViewMixin, ScopedModelView
 from ..candidates.privacy import display_id_number
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobs import enqueue, record_job_status
 from ..jurisdiction import get_scoped_or_404
 from ..review.workflow import STATE_LABELS
 from . import actions, playbooks
@@ -122,6 +122,8 @@ class IncidentView(ScopedModelView):
 
     def _page(self, incident, error=None, status=200):
         sm = self.appbuilder.sm
+        for snapshot in incident.snapshots:
+            record_job_status(snapshot)  # a snapshot whose worker died is failed here
         steps = []
         for step in incident.playbook.steps if incident.playbook else ():
             entries = [e for e in incident.entries if e.step == step.key]
