@@ -45,6 +45,25 @@ def candidates(app, school_code):
             .order_by(Candidate.id)).all()
 
 
+def fresh_candidate(app, school_code="41010201"):
+    """A new draft 中招 candidate of the school: no picture, no other test has touched it."""
+    birth = dt.date(2010, 10, 1)
+    with app.app_context():
+        exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)
+                                  ).scalar_one()
+        node = db.session.execute(select(Node).where(Node.code == school_code)).scalar_one()
+        taken = set(db.session.execute(select(Candidate.id_number).where(
+            Candidate.exam_id == exam.id, Candidate.birth_date == birth)).scalars())
+        number = next(n for n in (make_id_number("410102", birth, s) for s in range(101, 999, 2))
+                      if n not in taken)
+        cand = Candidate(exam=exam, node=node, name="照片考生", gender="1", birth_date=birth,
+                         id_number=number, category="01")
+        db.session.add(cand)
+        db.session.commit()
+        return db.session.execute(select(Candidate.id, Candidate.id_number).where(
+            Candidate.id == cand.id)).one()
+
+
 def current(app, candidate_id, kind="photo"):
     with app.app_context():
         return db.session.execute(select(CandidatePhoto).where(
@@ -113,7 +132,7 @@ def test_new_photo_replaces_the_current_one(app, staff):
     (lambda: encode(portrait(300, 400)), {"too_small"}),
 ], ids=["not-an-image", "greyscale", "white-background", "too-small"])
 def test_rejected_upload_shows_failures_next_to_the_picture(app, staff, make, codes):
-    cand = candidates(app, "41010201")[2]
+    cand = fresh_candidate(app)
     resp = upload(staff, cand.id, make())
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
@@ -127,13 +146,13 @@ def test_rejected_upload_shows_failures_next_to_the_picture(app, staff, make, co
 
 
 def test_greyscale_message_is_translated(app, staff):
-    cand = candidates(app, "41010201")[2]
+    cand = fresh_candidate(app)
     page = upload(staff, cand.id, encode(portrait().convert("L"))).get_data(as_text=True)
     assert "黑白" in page
 
 
 def test_upload_over_10_mb_is_refused_with_a_message(app, staff):
-    cand = candidates(app, "41010201")[2]
+    cand = fresh_candidate(app)
     resp = upload(staff, cand.id, b"\xff\xd8\xff" + os.urandom(10 * 1024 * 1024 + 10),
                   as_json=True)
     assert resp.status_code == 413
@@ -172,7 +191,9 @@ def test_unknown_kind_is_404(app, staff):
 
 def test_sibling_county_is_404(app, login, staff):
     other = candidates(app, "41010301")[0]
-    own = candidates(app, "41010201")[0]
+    own = fresh_candidate(app)  # with a photo, so that 404 cannot mean "no photo yet"
+    assert upload(staff, own.id, encode(portrait())).status_code == 302
+    assert login("zy_admin").get(f"/photos/file/{own.id}/photo").status_code == 200
     eq = login("eq_school")
     eq.refresh_token("/photos/import/")
     assert upload(eq, other.id, encode(portrait())).status_code == 302
@@ -184,8 +205,10 @@ def test_sibling_county_is_404(app, login, staff):
     assert login("eq_admin").get(f"/photos/file/{own.id}/photo").status_code == 404
 
 
-def test_reviewer_may_view_but_not_capture(app, login):
-    own = candidates(app, "41010201")[0]
+def test_reviewer_may_view_but_not_capture(app, login, staff):
+    own = fresh_candidate(app)
+    assert upload(staff, own.id, encode(portrait())).status_code == 302
+    [photo] = current(app, own.id)
     reviewer = login("zy_reviewer")
     assert reviewer.get(f"/photos/file/{own.id}/photo").status_code == 200
     assert reviewer.get(f"/photos/file/{own.id}/photo?original=1").status_code == 404
@@ -193,8 +216,9 @@ def test_reviewer_may_view_but_not_capture(app, login):
     assert page.status_code == 200 and f"/photos/file/{own.id}/photo" in page.text
     assert 'id="ks-camera"' not in page.text and 'type="file"' not in page.text
     reviewer.refresh_token("/login/")
-    assert upload(reviewer, own.id, encode(portrait())).status_code in (302, 403)
-    assert reviewer.get("/photos/import/").status_code in (302, 403)
+    assert upload(reviewer, own.id, encode(portrait(bg=(20, 60, 160)))).status_code == 403
+    assert [p.id for p in current(app, own.id)] == [photo.id]
+    assert reviewer.get("/photos/import/").status_code == 403
 
 
 # --- ZIP import ---------------------------------------------------------------------
@@ -228,9 +252,9 @@ def start_import(client, app, data, kind="photo", name="photos.zip"):
 
 
 def test_zip_import_matches_within_the_subtree_and_reports_the_rest(app, staff, run_jobs):
-    own = candidates(app, "41010202")  # sibling school, same county: not zy_school's
-    mine = candidates(app, "41010201")[10:14]
-    other = candidates(app, "41010301")[5]
+    own = [fresh_candidate(app, "41010202") for _ in range(2)]  # sibling school: not zy_school's
+    mine = [fresh_candidate(app) for _ in range(4)]
+    other = fresh_candidate(app, "41010301")
     good = encode(portrait())
     members = [
         member(f"{mine[0].id_number}.jpg", good),
@@ -278,7 +302,7 @@ def test_zip_import_matches_within_the_subtree_and_reports_the_rest(app, staff, 
 
 
 def test_zip_import_rejects_non_compliant_pictures_with_reasons(app, staff, run_jobs):
-    cand = candidates(app, "41010201")[15]
+    cand = fresh_candidate(app)
     data = make_zip([member(f"{cand.id_number}.jpg", encode(portrait().convert("L")))])
     resp = start_import(staff, app, data)
     run_jobs()
@@ -435,7 +459,7 @@ def test_rejected_candidate_may_change_the_photo_again(app, login):
 
 def test_locked_record_refuses_the_candidate_with_the_lock_message(app, login):
     me, cid = own_candidate(app, login, state="rejected", locked=True)
-    assert "锁定" in me.get("/me/photo").get_data(as_text=True)
+    assert "解锁后才能修改" in me.get("/me/photo").get_data(as_text=True)
     assert me_upload(me, encode(portrait())).status_code == 422
     assert current(app, cid) == []
 

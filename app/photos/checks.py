@@ -10,16 +10,23 @@ Input is untrusted, so decoding goes through ``open_untrusted`` /
 ``MAX_PIXELS`` are refused before any pixel is decoded, and any decoder error
 becomes a ``corrupt`` failure instead of an exception.
 
-Pixel heuristics run on a JPEG "draft" (the decoder's DCT scaling, 1/8 of the
-spec size), which is what keeps a check at well under a millisecond or two.
+A candidate photo's scene is measured with a real face detector (``face`` and
+``measure``) and judged by the rules in ``rules.RULES``: every failure names the measured
+value, the required range and a fix, and all of them are reported at once. ``check_photo``
+returns a ``PhotoReport``: the list of failures (empty = compliant), with the measurements
+and the warnings (a suspected rescan) alongside. ID documents get the file checks only.
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 
+import numpy as np
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageChops, ImageFilter, ImageStat
+from PIL import Image, ImageChops
+
+from .measure import Measurements, measure_portrait
+from .rules import RULES, Failure, judge
 
 # 8000x6000 (48 MP phone sensors) still fits; a header claiming more is treated
 # as a decompression bomb.  PNG sources are decoded at full size, so this also
@@ -44,10 +51,14 @@ CANDIDATE_PHOTO = PhotoSpec(450, 600, 30 * 1024, 300, True, True)
 ID_DOCUMENT = PhotoSpec(800, 600, 50 * 1024, 300, False, False)
 
 
-@dataclass(frozen=True)
-class Failure:
-    code: str
-    message: object  # flask_babel LazyString; str() it where it is shown
+class PhotoReport(list):
+    """The failures (a list, so ``if check_photo(...)`` and ``== []`` work as before), plus
+    ``measurements`` (rule code -> (shown value, required range, ok)) and ``warnings``."""
+
+    def __init__(self, failures=(), measurements=None, warnings=()):
+        super().__init__(failures)
+        self.measurements = measurements or {}
+        self.warnings = list(warnings)
 
 
 class ImageRejected(Exception):
@@ -102,6 +113,15 @@ def load_untrusted(im: Image.Image) -> None:
         raise ImageRejected(_corrupt()) from None
 
 
+def has_end_marker(data: bytes) -> bool:
+    """Whether the last scan is followed by its EOI marker (FF D9). Pillow decodes a file cut
+    just before EOI without complaint, depending on the picture; a cut upload must still be
+    refused. Entropy-coded data cannot hold FF DA or FF D9 (0xFF is stuffed), and data a
+    camera appends after EOI (MPO images, maker trailers) comes after the last scan's EOI."""
+    scan = data.rfind(b"\xff\xda")
+    return scan != -1 and data.find(b"\xff\xd9", scan) != -1
+
+
 def exif_orientation(im: Image.Image) -> int:
     try:
         return int(im.getexif().get(ORIENTATION_TAG, 1))
@@ -109,69 +129,106 @@ def exif_orientation(im: Image.Image) -> int:
         return 1
 
 
-def check_photo(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> list[Failure]:
-    """Return every way ``data`` misses ``spec``; ``[]`` means compliant.
+def check_photo(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> PhotoReport:
+    """Return every way ``data`` misses ``spec``; an empty report means compliant.
 
     A file that is not a JPEG, is damaged or is a decompression bomb yields
     exactly one failure: nothing else about it can be trusted.
     """
     if not data.startswith(JPEG_MAGIC):
-        return [Failure("not_jpeg", _l("Not a JPEG file"))]
+        return PhotoReport([Failure("not_jpeg", _l("Not a JPEG file"))])
     try:
         im = open_untrusted(data)
     except ImageRejected as e:
         # JPEG magic but Pillow does not recognise it: a broken header.
-        return [_corrupt() if e.failure.code == "unsupported_format" else e.failure]
+        return PhotoReport([_corrupt() if e.failure.code == "unsupported_format" else e.failure])
+    if not has_end_marker(data):
+        return PhotoReport([_corrupt()])
 
-    failures = _header_failures(data, im, spec)
-    # Decode at 1/8 of the spec size: plenty for colour and silhouette heuristics.
-    im.draft(None, (max(1, spec.width // 8), max(1, spec.height // 8)))
+    failures, files = _header_failures(data, im, spec), file_measurements(data, im, spec)
+    # Portraits are measured at the spec size (a bigger upload is DCT-scaled down on
+    # decoding); documents only need colour, for which 1/8 of it is plenty.
+    size = (spec.width, spec.height) if spec.check_face else (
+        max(1, spec.width // 8), max(1, spec.height // 8))
+    im.draft("RGB" if im.mode == "RGB" else None, size)
     try:
         load_untrusted(im)
     except ImageRejected as e:
-        return [e.failure]
-    return failures + _pixel_failures(im, spec)
+        return PhotoReport([e.failure])
+    rgb = im.convert("RGB") if im.mode != "RGB" else im  # L (greyscale JPEG) stays grey
+    if is_greyscale(_small(rgb, spec)):
+        failures.append(Failure("greyscale",
+                                _l("The image must be in colour, not black and white")))
+    if not spec.check_face:
+        return PhotoReport(failures, files)
+    report = scene_report(rgb, failures)
+    report.measurements = {**files, **report.measurements}
+    return report
+
+
+def scene_report(rgb: Image.Image, failures=()) -> PhotoReport:
+    """Measure and judge the portrait in ``rgb``; ``failures`` (file rules) come first."""
+    m = measure_portrait(np.asarray(rgb))
+    refusals, warnings = judge(m.values)
+    return PhotoReport([*failures, *refusals], measurements_shown(m), warnings)
+
+
+def measurements_shown(m: Measurements) -> dict[str, tuple[str, str, bool]]:
+    """rule code -> (value, required range, ok) as text, for pages and the JSON answer."""
+    return {code: (rule.shown(m.values[code]), rule.required(), bool(rule.ok(m.values[code])))
+            for code, rule in RULES.items() if code in m.values}
+
+
+def _small(rgb: Image.Image, spec: PhotoSpec) -> Image.Image:
+    """About 1/8 of the spec size: enough to tell colour from black and white."""
+    factor = min(rgb.width // max(1, spec.width // 8), rgb.height // max(1, spec.height // 8))
+    return rgb.reduce(factor) if factor > 1 else rgb
+
+
+def file_measurements(data: bytes, im: Image.Image, spec: PhotoSpec) -> dict:
+    """The file's own properties, shown like the scene's: code -> (value, required, ok)."""
+    dpi = im.info.get("dpi")
+    got_dpi = round(min(dpi)) if dpi else None  # EXIF rationals give e.g. 299.9997
+    kb = -(-len(data) // 1024)
+    return {
+        "wrong_size": (f"{im.width}×{im.height}", f"{spec.width}×{spec.height}",
+                       im.size == (spec.width, spec.height)),
+        "dpi_low": ("—" if got_dpi is None else f"{got_dpi} dpi", f"≥ {spec.min_dpi} dpi",
+                    got_dpi is not None and got_dpi >= spec.min_dpi),
+        "file_too_large": (f"{kb} KB", f"≤ {spec.max_bytes // 1024} KB",
+                           len(data) <= spec.max_bytes),
+        "exif_rotated": (str(exif_orientation(im)), "1", exif_orientation(im) == 1),
+    }
 
 
 def _header_failures(data: bytes, im: Image.Image, spec: PhotoSpec) -> list[Failure]:
+    shown = file_measurements(data, im, spec)
     out = []
     if im.size != (spec.width, spec.height):
         out.append(Failure("wrong_size", _l(
             "Image must be %(w)d×%(h)d pixels, got %(gw)d×%(gh)d",
-            w=spec.width, h=spec.height, gw=im.width, gh=im.height)))
+            w=spec.width, h=spec.height, gw=im.width, gh=im.height),
+            *shown["wrong_size"][:2],
+            _l("Let the system crop and scale it (upload the original).")))
     dpi = im.info.get("dpi")  # from JFIF density, or EXIF X/YResolution when JFIF has none
+    hint = _l("Save the file with a resolution of 300 dpi.")
     if not dpi:
         out.append(Failure("dpi_missing", _l(
             "The file does not record its resolution; at least %(min)d dpi is required",
-            min=spec.min_dpi)))
-    elif round(min(dpi)) < spec.min_dpi:  # EXIF rationals give e.g. 299.9997
+            min=spec.min_dpi), *shown["dpi_low"][:2], hint))
+    elif round(min(dpi)) < spec.min_dpi:
         out.append(Failure("dpi_low", _l(
             "Resolution must be at least %(min)d dpi, got %(got)d dpi",
-            min=spec.min_dpi, got=round(min(dpi)))))
+            min=spec.min_dpi, got=round(min(dpi))), *shown["dpi_low"][:2], hint))
     if len(data) > spec.max_bytes:
         out.append(Failure("file_too_large", _l(
             "File must be at most %(max)d KB, got %(got)d KB",
-            max=spec.max_bytes // 1024, got=-(-len(data) // 1024))))
+            max=spec.max_bytes // 1024, got=-(-len(data) // 1024)),
+            *shown["file_too_large"][:2], _l("Save with stronger JPEG compression.")))
     if exif_orientation(im) != 1:
         out.append(Failure("exif_rotated", _l(
-            "The image is stored rotated (EXIF orientation); save it upright")))
-    return out
-
-
-def _pixel_failures(im: Image.Image, spec: PhotoSpec) -> list[Failure]:
-    out = []
-    rgb = im.convert("RGB") if im.mode != "RGB" else im  # L (greyscale JPEG) stays grey
-    # Wrong-size uploads (e.g. a 4000 px original) still arrive big after draft.
-    factor = min(rgb.width // max(1, spec.width // 8), rgb.height // max(1, spec.height // 8))
-    if factor > 1:
-        rgb = rgb.reduce(factor)
-    if is_greyscale(rgb):
-        out.append(Failure("greyscale", _l("The image must be in colour, not black and white")))
-    if spec.check_background and not background_is_blue(rgb):
-        out.append(Failure("background_not_blue", _l("The background must be plain blue")))
-    if spec.check_face and not head_plausible(find_head(rgb)):
-        out.append(Failure("head_implausible", _l(
-            "The head must be centred and fill about two thirds of the photo height")))
+            "The image is stored rotated (EXIF orientation); save it upright"),
+            *shown["exif_rotated"][:2], _l("Save the picture upright.")))
     return out
 
 
@@ -194,128 +251,3 @@ def is_greyscale(rgb: Image.Image) -> bool:
     )
     coloured = sum(spread.histogram()[GREY_SPREAD + 1:])
     return coloured < 0.01 * rgb.width * rgb.height
-
-
-# Pillow's HSV uses 0..255 for hue: 190°..250° -> 134..177.
-_HUE_LUT = [255 if 134 <= v <= 177 else 0 for v in range(256)]
-_SAT_LUT = [255 if v >= 64 else 0 for v in range(256)]  # saturation >= 25%
-_VAL_LUT = [255 if v >= 64 else 0 for v in range(256)]  # not near-black navy/shadow
-BORDER = 0.04         # band width as a fraction of the image side
-SIDE_DEPTH = 0.6      # side bands stop here: shoulders may touch the lower sides
-MIN_BLUE_SHARE = 0.85  # stray hair or a shadow in the band is tolerated
-
-
-def blue_mask(rgb: Image.Image) -> Image.Image:
-    h, s, v = rgb.convert("HSV").split()
-    return ImageChops.multiply(
-        ImageChops.multiply(h.point(_HUE_LUT), s.point(_SAT_LUT)), v.point(_VAL_LUT)
-    )
-
-
-def _border_boxes(w: int, h: int) -> list[tuple[int, int, int, int]]:
-    bw, bh = max(1, round(w * BORDER)), max(1, round(h * BORDER))
-    side_bottom = max(bh + 1, round(h * SIDE_DEPTH))
-    return [(0, 0, w, bh), (0, bh, bw, side_bottom), (w - bw, bh, w, side_bottom)]
-
-
-def background_is_blue(rgb: Image.Image) -> bool:
-    """Heuristic: is the border of the picture mostly blue?
-
-    Samples a band of the outer 4% along the top and along both sides (upper
-    60% only, since shoulders legitimately reach the lower sides).  A pixel is
-    "blue" when its HSV hue is 190°-250° (sky/ID-photo blue, not cyan or
-    violet), saturation >= 25% and value >= 25%.  At least 85% of the band must
-    be blue.  It does not judge uniformity, shadows or the exact shade
-    demanded by a given notice; a blue wall with pictures in the middle passes.
-    """
-    mask = blue_mask(rgb)
-    blue = total = 0
-    for box in _border_boxes(*rgb.size):
-        blue += mask.crop(box).histogram()[255]
-        total += (box[2] - box[0]) * (box[3] - box[1])
-    return total > 0 and blue >= MIN_BLUE_SHARE * total
-
-
-# -- subject / head --------------------------------------------------------
-
-SUBJECT_DIFF = 60  # channel difference from the background colour that counts as "subject"
-NECK_RATIO = 0.8   # a real neck is ~0.6-0.7 of the head width; hair edges wobble by ~10%
-
-
-@dataclass(frozen=True)
-class Head:
-    top: float              # fractions of the image height / width
-    chin: float | None      # None: no neck narrowing found, height unknown
-    centre_x: float
-
-
-def find_head(rgb: Image.Image) -> Head | None:
-    """Locate the head from the silhouette; this is not face recognition.
-
-    The background colour is the median of the top border band; pixels that
-    differ from it by more than SUBJECT_DIFF in any channel are "subject"
-    (eroded once to drop JPEG speckle).  Row by row we take the silhouette's
-    left/right extent.  The head top (hair included) is the first row with any
-    subject; going down, the silhouette widens to the head's widest row,
-    narrows at the neck (below NECK_RATIO of that width) and widens again at
-    the shoulders.  The chin is the first row below the widest one whose width
-    is within 10% of the head-to-neck difference from the narrowest neck row;
-    on an oval head that lands a little above the real chin, so the height
-    reads ~10% low.  The centre is the mean midpoint of the head rows.
-
-    It catches: no subject at all, a head far off-centre, a head cut by the top
-    edge, a head much too small or too large (half-body shot, extreme close-up).
-    It does NOT know whether there is a face at all, whether it looks at the
-    camera, closed eyes, glasses, hats, a tilted head or two people.  Long hair
-    hiding the neck leaves the height unknown (chin=None): only centring and
-    the top edge are judged then.  On a busy background the silhouette is
-    meaningless (the background check reports those).
-    """
-    w, h = rgb.size
-    if w < 8 or h < 8:
-        return None
-    ref = tuple(int(c) for c in ImageStat.Stat(rgb.crop(_border_boxes(w, h)[0])).median)
-    diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, ref)).split()
-    spread = ImageChops.lighter(ImageChops.lighter(diff[0], diff[1]), diff[2])
-    mask = spread.point([255 if v > SUBJECT_DIFF else 0 for v in range(256)])
-    mask = mask.filter(ImageFilter.MinFilter(3)).tobytes()
-
-    extents = []
-    for y in range(h):
-        row = mask[y * w:(y + 1) * w]
-        left = row.find(255)
-        extents.append(None if left < 0 else (left, row.rfind(255)))
-    widths = [0 if e is None else e[1] - e[0] + 1 for e in extents]
-    top = next((y for y, wd in enumerate(widths) if wd > 0), None)
-    if top is None:
-        return None
-
-    peak, narrowing = top, None
-    for y in range(top, h):
-        if widths[y] >= widths[peak]:
-            peak = y
-        elif widths[y] < NECK_RATIO * widths[peak] and widths[peak] >= 0.15 * w:
-            narrowing = y
-            break
-    chin = None
-    if narrowing is not None:
-        end = next((y for y in range(narrowing, h) if widths[y] >= widths[peak]), h)
-        neck = min(widths[narrowing:end])
-        limit = neck + 0.1 * (widths[peak] - neck)
-        chin = next(y for y in range(peak, end) if widths[y] <= limit)
-    head_rows = [e for e in extents[top:h if chin is None else chin] if e is not None]
-    centre = sum(left + right for left, right in head_rows) / (2 * len(head_rows))
-    return Head(top / h, None if chin is None else chin / h, (centre + 0.5) / w)
-
-
-HEAD_HEIGHT = (0.5, 0.8)  # of the image height; notices ask for "about 2/3"
-MAX_OFF_CENTRE = 0.1      # of the image width
-
-
-def head_plausible(head: Head | None) -> bool:
-    # top == 0: the silhouette touches the upper edge, i.e. the head is cut off
-    if head is None or head.top == 0 or abs(head.centre_x - 0.5) > MAX_OFF_CENTRE:
-        return False
-    if head.chin is None:
-        return True
-    return HEAD_HEIGHT[0] <= head.chin - head.top <= HEAD_HEIGHT[1]

@@ -1,17 +1,22 @@
-"""Turn an acceptable source picture into a file that meets a PhotoSpec.
+"""Turn a source picture into a file that meets a PhotoSpec, and say what was done.
 
-``normalise`` fixes everything that is a property of the *file* (format, pixel
-size, aspect, dpi, byte size, EXIF rotation, colour mode).  It cannot fix the
-*scene*: a white background or a badly framed head still fail check_photo.
+``normalise`` fixes what is a property of the *file* (format, pixel size, aspect, dpi, byte
+size, EXIF rotation, colour mode) and, for a candidate photo, the *framing*: it finds the one
+frontal face, crops around it so the head (crown to chin) is 2/3 of the height and the face
+is centred, and scales to 450×600. What a crop cannot fix it refuses, naming every reason
+with its measured value: no face, several faces, a background that is not plain blue, a
+tilted or turned head, closed eyes, bad light or blur. It never paints a background.
 
-Accepted sources: JPEG (incl. MPO), PNG and WebP; transparency is flattened
-onto white.  HEIC needs a Pillow plugin and is refused as unsupported.  The
-output carries no EXIF (orientation, GPS, camera data) and no ICC profile.
+Accepted sources: JPEG (incl. MPO), PNG and WebP; transparency is flattened onto white (and
+then refused as not blue for a candidate photo). HEIC needs a Pillow plugin and is refused as
+unsupported. The output carries no EXIF (orientation, GPS, camera data) and no ICC profile.
 """
 from __future__ import annotations
 
 import io
 
+import cv2
+import numpy as np
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
@@ -20,63 +25,189 @@ from .checks import (
     ImageRejected,
     PhotoSpec,
     exif_orientation,
-    find_head,
+    is_greyscale,
     load_untrusted,
     open_untrusted,
+    scene_report,
 )
+from .measure import locate_head
+from .rules import FIXED_BY_CROPPING, HEAD_SHARE_TARGET, RULES, Failure, failure
 
 Image.init()
 # WebP only when this Pillow build can decode it; an unknown name would raise KeyError.
 SOURCE_FORMATS = tuple(f for f in ("JPEG", "PNG", "WEBP") if f in Image.OPEN)
 OUTPUT_DPI = 300
 QUALITY_RANGE = (10, 95)  # above 95 libjpeg only grows the file, not the fidelity
-HEAD_MARGIN = 0.04        # headroom kept above the head when the crop must move up
+DETECT_MIN_SIDE = 360     # the face is searched in a decode at least this big (short side)
+SOURCE_MIN_FACE = 0.08    # a half-body phone picture: the face box may be this small ...
+FACE_BOX_PER_HEAD = 0.65  # ... but no smaller than a third of what a spec-size head needs
+                          # (face box ≈ 0.65 of crown-to-chin): smaller ones could never fit
+COMFORTABLE_HEAD = 0.6   # the smallest head share the normaliser settles for to avoid upscaling
+ABOVE_CROWN = 0.3         # share of the space left beside the head that goes above the crown
+
+
+class _Joined:
+    """Several lazy messages shown as one, in the request's language."""
+
+    def __init__(self, parts):
+        self.parts = list(parts)
+
+    def __str__(self):
+        return str(_l("; ")).join(str(p) for p in self.parts)
 
 
 class NormaliseError(Exception):
-    def __init__(self, code: str, message):
+    """``code``/``message``: the first reason; ``failures``: every reason, with values."""
+
+    def __init__(self, code: str, message, failures=None):
         super().__init__(code)
         self.code = code
         self.message = message  # lazy string
+        self.failures = failures or [Failure(code, message)]
+
+    @classmethod
+    def of(cls, failures):
+        return cls(failures[0].code, failures[0].message if len(failures) == 1
+                   else _Joined(f.message for f in failures), failures)
 
     def __str__(self):
         return str(self.message)
 
 
-def normalise(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> bytes:
+class NormalisedPhoto(bytes):
+    """The output JPEG; ``steps`` says what was done (lazy strings), ``report`` is the
+    output's PhotoReport (measurements) for a candidate photo, else None."""
+
+    steps: list
+    report: object = None
+
+
+def normalise(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> NormalisedPhoto:
     """Return JPEG bytes of exactly spec.width x spec.height at 300 dpi within spec.max_bytes.
 
     Raises NormaliseError with code ``unsupported_format``, ``corrupt``,
-    ``too_large_pixels``, ``too_small`` (never upscale) or ``cannot_fit``.
+    ``too_large_pixels``, ``too_small`` (never upscale), ``cannot_fit`` or, for a candidate
+    photo, the code of the first rule a crop cannot fix (all of them in ``failures``).
     """
+    steps = []
     try:
         im = open_untrusted(data, SOURCE_FORMATS)
-        upright = im.size[::-1] if exif_orientation(im) in (5, 6, 7, 8) else im.size
-        crop_w, crop_h = _aspect_box(*upright, spec)
-        if crop_w < spec.width or crop_h < spec.height:
-            raise NormaliseError("too_small", _l(
-                "The picture is too small: it needs at least %(w)d×%(h)d pixels "
-                "in a %(w)d:%(h)d frame, got %(gw)d×%(gh)d",
-                w=spec.width, h=spec.height, gw=upright[0], gh=upright[1]))
-        # JPEG can decode at 1/2, 1/4, 1/8 for a fraction of the cost; pick the
-        # largest scale that still leaves the crop at least the target size.
-        scale = next(s for s in (8, 4, 2, 1)
-                     if crop_w // s >= spec.width and crop_h // s >= spec.height)
-        if scale > 1:
-            im.draft(None, (im.width // scale, im.height // scale))
-        load_untrusted(im)
+        orientation = exif_orientation(im)
+        upright = im.size[::-1] if orientation in (5, 6, 7, 8) else im.size
+        _refuse_too_small(upright, _aspect_box(*upright, spec), spec)
+        if spec.check_face:
+            src, box = _face_crop(data, im, upright, spec)
+        else:
+            src = _decode(im, _scale_for(_aspect_box(*upright, spec), spec))
+            box = _centre_box(src.size, spec)
     except ImageRejected as e:
         raise NormaliseError(e.failure.code, e.failure.message) from None
+    if orientation != 1:
+        steps.append(_l("Turned upright (EXIF orientation %(o)d)", o=orientation))
+    out = src.resize((spec.width, spec.height), Image.Resampling.LANCZOS, box=box)
+    x0, y0, x1, y1 = (round(v * upright[0] / src.width) for v in box)  # in the source's pixels
+    steps.append(_l("Cropped %(w)d×%(h)d pixels at (%(x)d, %(y)d) and scaled to %(tw)d×%(th)d",
+                    w=x1 - x0, h=y1 - y0, x=x0, y=y0, tw=spec.width, th=spec.height))
+    report = _refuse_unfixable(out) if spec.check_face else None
+    encoded, quality = encode_to_fit(out, spec.max_bytes)
+    steps.append(_l("Saved as JPEG at %(dpi)d dpi, quality %(q)d: %(kb)d KB",
+                    dpi=OUTPUT_DPI, q=quality, kb=-(-len(encoded) // 1024)))
+    result = NormalisedPhoto(encoded)
+    result.steps, result.report = steps, report
+    return result
 
+
+def _refuse_too_small(upright, crop, spec):
+    if crop[0] < spec.width or crop[1] < spec.height:
+        raise NormaliseError("too_small", _l(
+            "The picture is too small: it needs at least %(w)d×%(h)d pixels "
+            "in a %(w)d:%(h)d frame, got %(gw)d×%(gh)d",
+            w=spec.width, h=spec.height, gw=upright[0], gh=upright[1]))
+
+
+def _scale_for(crop, spec) -> int:
+    """Largest JPEG DCT scale (1/8, 1/4, 1/2) that still leaves ``crop`` at least spec size."""
+    return next(s for s in (8, 4, 2, 1)
+                if crop[0] // s >= spec.width and crop[1] // s >= spec.height)
+
+
+def _decode(im: Image.Image, scale: int) -> Image.Image:
+    """Decode (DCT-scaled by 1/scale for a JPEG), turn upright, make RGB."""
+    if scale > 1:
+        im.draft("RGB", (im.width // scale, im.height // scale))
+    load_untrusted(im)
     try:
         im = ImageOps.exif_transpose(im)
     except Exception:  # unreadable EXIF: keep the pixels as stored
         pass
-    im = _to_rgb(im)
-    box = _crop_box(im, spec)
-    out = im.resize((spec.width, spec.height), Image.Resampling.LANCZOS, box=box)
-    data, _quality = encode_to_fit(out, spec.max_bytes)
-    return data
+    return _to_rgb(im)
+
+
+def _face_crop(data, im, upright, spec):
+    """``(picture, crop box)`` framing the one face to the spec, or NormaliseError."""
+    detect_scale = next(s for s in (8, 4, 2, 1) if min(upright) // s >= DETECT_MIN_SIDE or s == 1)
+    decoded = _decode(im, detect_scale)  # DCT-scaled for a JPEG, full size otherwise
+    reduce = max(1, min(decoded.size) // DETECT_MIN_SIDE)
+    small = decoded.reduce(reduce) if reduce > 1 else decoded
+    rgb = np.asarray(small)
+    needed = FACE_BOX_PER_HEAD / 3 * HEAD_SHARE_TARGET * spec.height / upright[1]
+    m = locate_head(rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), max(SOURCE_MIN_FACE, needed))
+    if len(m.faces) != 1:
+        grey = [_greyscale()] if is_greyscale(small) else []
+        code = "no_face" if not m.faces else "several_faces"
+        raise NormaliseError.of(grey + [failure(RULES[code], len(m.faces))])
+    factor = upright[0] / small.width  # search picture -> full-size pixels
+    box = [v * factor for v in _portrait_box(small.size, m, spec, spec.height / factor)]
+    crop = (box[2] - box[0] + 0.5, box[3] - box[1] + 0.5)
+    if crop[0] < spec.width or crop[1] < spec.height:  # never upscale
+        # Say everything that is wrong with the picture as it is, then why we cannot crop it.
+        raise NormaliseError.of([*scene_report(small), Failure("too_small", _l(
+            "The face is too small in this picture for a %(w)d×%(h)d photo: framed to the "
+            "rules it is only %(cw)d×%(ch)d pixels. Take the photo closer or with more pixels.",
+            w=spec.width, h=spec.height, cw=crop[0], ch=crop[1]))])
+    scale = _scale_for(crop, spec)
+    src = decoded if upright[0] / decoded.width <= scale else \
+        _decode(open_untrusted(data, SOURCE_FORMATS), scale)
+    back = src.width / upright[0]
+    return src, tuple(v * back for v in box)
+
+
+def _portrait_box(size, m, spec, spec_height):
+    """Crop with the head at HEAD_SHARE_TARGET of the height, face centred; tighter when the
+    picture is too small for that, refused when even that leaves the head too big, or the
+    face off-centre against the picture's edge. ``spec_height``: the spec's height in the
+    search picture's pixels."""
+    w, h = size
+    head = m.chin - m.crown
+    largest = min(h, w * spec.height / spec.width)
+    ch = head / HEAD_SHARE_TARGET
+    if ch < spec_height <= largest and head / spec_height >= COMFORTABLE_HEAD:
+        ch = spec_height  # a little more room around the head beats upscaling
+    ch = min(ch, largest)
+    cw = ch * spec.width / spec.height
+    rule = RULES["head_height"]
+    if not rule.ok(head / ch):
+        raise NormaliseError.of([failure(rule, head / ch)])
+    cx = m.faces[0].centre[0]
+    x0 = min(max(0.0, cx - cw / 2), w - cw)
+    y0 = min(max(0.0, m.crown - ABOVE_CROWN * (ch - head)), h - ch)
+    if not RULES["off_centre"].ok((cx - x0 - cw / 2) / cw):
+        raise NormaliseError.of([failure(RULES["off_centre"], (cx - x0 - cw / 2) / cw)])
+    return x0, y0, x0 + cw, y0 + ch
+
+
+def _refuse_unfixable(out: Image.Image):
+    """The output's report; NormaliseError with every failure a crop cannot fix."""
+    report = scene_report(out)
+    grey = [_greyscale()] if is_greyscale(out.reduce(8)) else []
+    unfixable = grey + [f for f in report if f.code not in FIXED_BY_CROPPING]
+    if unfixable:
+        raise NormaliseError.of(unfixable)
+    return report
+
+
+def _greyscale():
+    return Failure("greyscale", _l("The image must be in colour, not black and white"))
 
 
 def _aspect_box(w: int, h: int, spec: PhotoSpec) -> tuple[int, int]:
@@ -98,19 +229,12 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB") if im.mode != "RGB" else im
 
 
-def _crop_box(im: Image.Image, spec: PhotoSpec) -> tuple[int, int, int, int]:
-    """Spec-aspect crop, centred on the subject when we can find one."""
-    w, h = im.size
+def _centre_box(size, spec: PhotoSpec) -> tuple[int, int, int, int]:
+    """The largest centred crop with the spec's aspect (ID documents)."""
+    w, h = size
     cw, ch = _aspect_box(w, h, spec)
-    cx, y0 = w / 2, (h - ch) / 2
-    if spec.check_face and (cw < w or ch < h):
-        head = find_head(im.reduce(max(1, min(w // 100, h // 100))))
-        if head is not None:
-            cx = head.centre_x * w
-            # a tall source cropped around the middle could behead the subject
-            y0 = min(y0, max(0.0, head.top * h - HEAD_MARGIN * ch))
-    x0 = min(max(0.0, cx - cw / 2), w - cw)
-    return round(x0), round(y0), round(x0) + cw, round(y0) + ch
+    x0, y0 = (w - cw) // 2, (h - ch) // 2
+    return x0, y0, x0 + cw, y0 + ch
 
 
 def _encode(im: Image.Image, quality: int) -> bytes:
