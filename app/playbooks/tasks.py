@@ -44,6 +44,7 @@ def take_snapshot(snapshot_id):
         with open(tmp, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+        message = _province_backup(incident, snapshot)
     except Exception as exc:
         db.session.rollback()
         snapshot = db.session.get(IncidentSnapshot, snapshot_id)
@@ -52,7 +53,23 @@ def take_snapshot(snapshot_id):
         db.session.commit()
         raise
     snapshot.status, snapshot.path, snapshot.rows = "done", path, count
+    snapshot.message = message
     snapshot.finished_on = dt.datetime.now()
     db.session.commit()
     report_progress(count, count)
     return {"status": "done", "rows": count}
+
+
+def _province_backup(incident, snapshot):
+    """For an incident of the whole province, the step also writes the full backup of
+    ``flask kaosheng backup`` (database and stored files) next to the XLSX; its message."""
+    if incident.node.parent_id is not None:
+        return None
+    from flask_babel import gettext as _
+
+    from ..backup import BACKUP_SUFFIX, write_backup
+
+    name = f"incident-{incident.id}-{snapshot.id}{BACKUP_SUFFIX}"
+    write_backup(os.path.join(snapshots_dir(), name))
+    return _("Back up the data: a full backup of the province (database and files) was "
+             "written as %(name)s.", name=name)

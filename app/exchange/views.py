@@ -1,0 +1,189 @@
+"""Exchange screens (数据交换): start an export of the accepted records of one's subtree,
+follow it and download the ZIP; upload a package from another system into an exam, follow
+the import and download its row-by-row error report. Every export and download is audited."""
+import os
+import uuid
+
+from flask import abort, g, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..audit import log_event
+from ..candidates.export import row_errors_csv
+from ..candidates.models import ImportBatch
+from ..exams.models import Exam
+from ..extensions import db
+from ..jobs import enqueue, record_job_status
+from ..jurisdiction import get_scoped_or_404, scoped
+from ..photos import storage
+from ..photos.views import save_upload
+from . import dbf_format as fmt
+from .models import ExchangeExport
+from .package import BadPackage, open_package
+from .tasks import (EXPORT_TIMEOUT, IMPORT_TIMEOUT, UPLOAD_SUFFIX, exchange_dir,
+                    run_exchange_import, run_export)
+
+MAX_ZIP_BYTES = 1024 * 1024 * 1024
+ACCEPTED_LABELS = {
+    "final": _l("Approved at the last review level of the exam"),
+    "county": _l("Approved from the county level on"),
+    "any": _l("Approved at any level"),
+}
+STATUS_LABELS = {"uploaded": _l("Queued"), "queued": _l("Queued"), "running": _l("Running"),
+                 "done": _l("Finished"), "failed": _l("Failed")}
+
+
+def _locale():
+    return str(get_locale() or "zh")
+
+
+class ExchangeView(BaseView):
+    """数据交换: the national DBF format, both ways."""
+
+    route_base = "/exchange"
+    class_permission_name = "ExchangeView"
+    method_permission_name = {
+        "index": "export", "export": "export", "export_page": "export",
+        "export_status": "export", "download": "export",
+        "import_package": "import", "import_page": "import", "import_status": "import",
+        "import_errors": "import"}
+    default_view = "index"
+
+    def _index(self, error=None, status=200):
+        exams = db.session.execute(select(Exam).where(Exam.active.is_(True))
+                                   .order_by(Exam.year.desc(), Exam.kind)).scalars().all()
+        exports = db.session.execute(scoped(
+            select(ExchangeExport).order_by(ExchangeExport.id.desc()).limit(20),
+            ExchangeExport)).scalars().all()
+        imports = db.session.execute(scoped(
+            select(ImportBatch).where(ImportBatch.stored_path.endswith(UPLOAD_SUFFIX))
+            .order_by(ImportBatch.id.desc()).limit(20), ImportBatch)).scalars().all()
+        return self.render_template(
+            "exchange/index.html", exams=exams, exports=exports, imports=imports,
+            accepted=ACCEPTED_LABELS, default_accepted=fmt.DEFAULT_ACCEPTED,
+            statuses=STATUS_LABELS, error=error,
+            fields=fmt.T_BMK, max_mb=MAX_ZIP_BYTES // (1024 * 1024)), status
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._index()
+
+    @expose("/export", methods=["POST"])
+    @has_access
+    def export(self):
+        exam = db.session.get(Exam, request.form.get("exam", type=int) or 0)
+        accepted = request.form.get("accepted") or fmt.DEFAULT_ACCEPTED
+        if exam is None or accepted not in fmt.ACCEPTED_FROM or g.user.node is None:
+            return self._index(_l("Choose the exam and which records count as accepted."), 400)
+        export = ExchangeExport(exam_id=exam.id, user_id=g.user.id, accepted=accepted,
+                                node_path=g.user.node.path, status="queued")
+        db.session.add(export)
+        db.session.commit()
+        log_event("export", ExchangeExport.__tablename__,
+                  {"export": export.id, "exam": exam.id, "unit": g.user.node.code,
+                   "accepted": accepted}, row_id=export.id)
+        export_id = export.id
+        job_id = enqueue(run_export, export_id, _locale(), job_timeout=EXPORT_TIMEOUT,
+                         description=f"exchange export {export_id}", owner_id=g.user.id)
+        export = db.session.get(ExchangeExport, export_id)
+        export.job_id = job_id
+        db.session.commit()
+        return redirect(url_for(".export_page", pk=export_id))
+
+    @expose("/export/<int:pk>")
+    @has_access
+    def export_page(self, pk):
+        export = get_scoped_or_404(ExchangeExport, pk)
+        return self.render_template("exchange/export.html", export=export,
+                                    accepted=ACCEPTED_LABELS, statuses=STATUS_LABELS)
+
+    @expose("/export/<int:pk>/status")
+    @has_access
+    def export_status(self, pk):
+        export = get_scoped_or_404(ExchangeExport, pk)
+        job = record_job_status(export) or {}  # a job whose worker died is failed here
+        finished = export.status in ("done", "failed")
+        return jsonify(status=export.status, percent=100 if finished else job.get("percent", 0),
+                       rows=export.rows, photos=export.photos,
+                       skipped=len(export.skipped or []),
+                       error=export.message or job.get("error"))
+
+    @expose("/export/<int:pk>/download")
+    @has_access
+    def download(self, pk):
+        """The finished ZIP, inside one's subtree only; every download is logged."""
+        export = get_scoped_or_404(ExchangeExport, pk)
+        path = export.stored_path or ""
+        folder = os.path.realpath(exchange_dir())
+        if export.status != "done" or not os.path.realpath(path).startswith(folder + os.sep) \
+                or not os.path.exists(path):
+            return self._index(_l("This export has no file to download."), 404)
+        log_event("download", ExchangeExport.__tablename__,
+                  {"export": export.id, "rows": export.rows, "sha256": export.sha256},
+                  row_id=export.id)
+        name = f"exchange-{export.exam.year}-{export.exam.kind}-{export.id}.zip"
+        return send_file(path, mimetype="application/zip", as_attachment=True,
+                         download_name=name)
+
+    @expose("/import", methods=["POST"])
+    @has_access
+    def import_package(self):
+        exam = db.session.get(Exam, request.form.get("exam", type=int) or 0)
+        if exam is None or g.user.node is None:
+            return self._index(_l("Choose the exam to import into."), 400)
+        path = os.path.join(storage.import_dir(), uuid.uuid4().hex + UPLOAD_SUFFIX)
+        error = save_upload("file", MAX_ZIP_BYTES, path)
+        if error is not None:
+            return self._index(str(error[0].message), error[1])
+        # A broken or altered package is refused now, with nothing recorded.
+        try:
+            open_package(path)[0].close()
+        except BadPackage as exc:
+            os.unlink(path)
+            return self._index(str(exc.message), 400)
+        batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
+                            filename=os.path.basename(request.files["file"].filename or "")[-255:]
+                            or "package.zip", stored_path=path, status="queued")
+        db.session.add(batch)
+        db.session.commit()
+        batch_id = batch.id
+        job_id = enqueue(run_exchange_import, batch_id, _locale(), job_timeout=IMPORT_TIMEOUT,
+                         description=f"exchange import {batch_id}", owner_id=g.user.id)
+        batch = db.session.get(ImportBatch, batch_id)
+        batch.job_id = job_id
+        db.session.commit()
+        return redirect(url_for(".import_page", pk=batch_id))
+
+    @staticmethod
+    def _batch(pk):
+        batch = get_scoped_or_404(ImportBatch, pk)
+        if not batch.stored_path.endswith(UPLOAD_SUFFIX):
+            abort(404)  # a registry import: shown on its own pages
+        return batch
+
+    @expose("/import/<int:pk>")
+    @has_access
+    def import_page(self, pk):
+        return self.render_template("exchange/import.html", batch=self._batch(pk),
+                                    statuses=STATUS_LABELS)
+
+    @expose("/import/<int:pk>/status")
+    @has_access
+    def import_status(self, pk):
+        batch = self._batch(pk)
+        job = record_job_status(batch) or {}  # a job whose worker died is failed here
+        finished = batch.status in ("done", "failed")
+        return jsonify(status=batch.status, total=batch.total, created=batch.created_count,
+                       updated=batch.updated_count, rejected=batch.rejected_count,
+                       message=batch.message or job.get("error") or "",
+                       percent=100 if finished else job.get("percent", 0))
+
+    @expose("/import/<int:pk>/errors.csv")
+    @has_access
+    def import_errors(self, pk):
+        batch = self._batch(pk)
+        return row_errors_csv(batch.id, f"exchange-import-{batch.id}-errors.csv")
