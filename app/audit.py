@@ -8,7 +8,7 @@ import decimal
 
 from flask import g, has_request_context, request
 from flask_appbuilder import Model
-from sqlalchemy import JSON, DateTime, Integer, String, event, insert, inspect, select
+from sqlalchemy import JSON, DateTime, Index, Integer, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .jurisdiction import PATH_TYPE, Node
@@ -19,6 +19,7 @@ class AuditLog(Model):
 
     __tablename__ = "ks_audit_log"
     __scope_path__ = "node_path"
+    __table_args__ = (Index("ix_ks_audit_log_candidate_id", "candidate_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
@@ -28,6 +29,9 @@ class AuditLog(Model):
     action: Mapped[str] = mapped_column(String(10), nullable=False)
     table_name: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     row_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The candidate the row concerns (the record itself or one of its parts), so a record's
+    # history and the filter by candidate need no join through every part table.
+    candidate_id: Mapped[int | None] = mapped_column(Integer)
     # The record's place in the tree at the time, so auditors see only their subtree.
     node_path: Mapped[str | None] = mapped_column(PATH_TYPE, index=True)
     reason: Mapped[str | None] = mapped_column(String(500))
@@ -133,6 +137,12 @@ def _primary_key(obj):
     return key[0] if key and key[0] is not None else None
 
 
+def _candidate_id(obj, row_id):
+    if obj.__tablename__ == "ks_candidate":
+        return row_id
+    return getattr(obj, "candidate_id", None)
+
+
 def _write(session, flush_context):
     pending = session.info.pop("audit_pending", [])
     if not pending:
@@ -140,13 +150,14 @@ def _write(session, flush_context):
     (user_id, username), ip = _actor()
     now = dt.datetime.now()
     reason = session.info.pop("audit_reason", None)
-    rows = [
-        dict(at=now, user_id=user_id, username=username, ip=ip, action=action,
-             table_name=obj.__tablename__, row_id=_primary_key(obj),
-             node_path=path, reason=reason, changes=changes)
-        for action, obj, changes, path in pending
-        if changes or action != "update"
-    ]
+    rows = []
+    for action, obj, changes, path in pending:
+        if changes or action != "update":
+            row_id = _primary_key(obj)
+            rows.append(dict(at=now, user_id=user_id, username=username, ip=ip, action=action,
+                             table_name=obj.__tablename__, row_id=row_id,
+                             candidate_id=_candidate_id(obj, row_id),
+                             node_path=path, reason=reason, changes=changes))
     if rows:
         connection = session.connection()
         if any(row["node_path"] is None for row in rows):
@@ -154,6 +165,13 @@ def _write(session, flush_context):
             for row in rows:
                 row["node_path"] = row["node_path"] or fallback
         connection.execute(insert(AuditLog), rows)
+
+
+def _event_candidate(table_name, row_id, details):
+    if table_name == "ks_candidate" and row_id is not None:
+        return row_id
+    value = details.get("candidate_id") if isinstance(details, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def install(session):
@@ -164,8 +182,9 @@ def install(session):
         event.listen(target, "after_flush", _write)
 
 
-def log_event(action, table_name, details, row_id=None, session=None):
-    """Record a non-data event (export, print, unlock…) with the acting user and unit."""
+def log_event(action, table_name, details, row_id=None, session=None, candidate_id=None):
+    """Record a non-data event (export, print, unlock…) with the acting user and unit; an
+    event about one candidate names it (``candidate_id``, or the row / details that say so)."""
     from .extensions import db
 
     session = session or db.session
@@ -175,6 +194,7 @@ def log_event(action, table_name, details, row_id=None, session=None):
     session.execute(insert(AuditLog), [dict(
         at=dt.datetime.now(), user_id=user_id, username=username, ip=ip, action=action,
         table_name=table_name, row_id=row_id,
+        candidate_id=candidate_id or _event_candidate(table_name, row_id, details),
         node_path=node.path if node else _fallback_path(session.connection()),
         changes=details, reason=session.info.get("audit_reason"))])
     session.commit()

@@ -1,10 +1,11 @@
 """Home page: what the signed-in user is responsible for, counted in SQL within the subtree."""
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from .extensions import db
-from .jurisdiction import KIND_LABELS, Node, scoped, subtree_range
+from .jurisdiction import KIND_LABELS, Node, scoped
+from .progress import LOCKED, PHOTO, TOTAL, state_metric, unit_counts
 
 
 def subtree_counts(node):
@@ -15,42 +16,25 @@ def subtree_counts(node):
 
 #: The columns of the progress table: review states, then the lock and the photo.
 PROGRESS_STATES = ("draft", "confirmed", "rejected", "school_approved", "county_approved",
-                   "city_approved")
+                   "city_approved", "province_approved")
 
 
 def progress(node, exam_id):
     """报名进度 of ``node``'s subtree for one exam (MISSION §5): one row per unit directly below
     ``node`` (or ``node`` itself when it has none), each {unit, total, <state>…, locked, photo},
-    and the totals. Counted in SQL: one grouped query for the records, one for the photos."""
-    from .candidates.models import Candidate
-    from .photos.models import PHOTO, CandidatePhoto
-
+    and the totals. Read from the counts the database keeps (app/progress.py): the cost follows
+    the number of units, not of candidates."""
     children = db.session.execute(
         select(Node).where(Node.parent_id == node.id).order_by(Node.code)).scalars().all()
     units = children or [node]
-    # Which listed unit a record's unit falls under: one CASE branch per unit (a few dozen).
-    unit_of = case(*[(subtree_range(Node.path, u.path), u.id) for u in units], else_=None)
-    base = (select(unit_of.label("unit")).select_from(Candidate)
-            .join(Node, Node.id == Candidate.node_id)
-            .where(Candidate.exam_id == exam_id, subtree_range(Node.path, node.path)))
-    rows = {u.id: dict(unit=u, total=0, locked=0, photo=0, **dict.fromkeys(PROGRESS_STATES, 0))
-            for u in units}
-    counts = base.add_columns(Candidate.state, Candidate.locked, func.count()).group_by(
-        unit_of, Candidate.state, Candidate.locked)
-    for unit_id, state, locked, n in db.session.execute(counts):
-        row = rows.get(unit_id)
-        if row is None:
-            continue
-        row["total"] += n
-        row[state] = row.get(state, 0) + n
-        row["locked"] += n if locked else 0
-    photos = base.add_columns(func.count()).join(
-        CandidatePhoto, (CandidatePhoto.candidate_id == Candidate.id)
-        & (CandidatePhoto.kind == PHOTO) & CandidatePhoto.current.is_(True)).group_by(unit_of)
-    for unit_id, n in db.session.execute(photos):
-        if unit_id in rows:
-            rows[unit_id]["photo"] = n
-    listed = list(rows.values())
+    counts = unit_counts(node, exam_id, units)
+    listed = []
+    for unit in units:
+        metrics = counts[unit.id]
+        row = dict(unit=unit, total=metrics.get(TOTAL, 0), locked=metrics.get(LOCKED, 0),
+                   photo=metrics.get(PHOTO, 0))
+        row.update({s: metrics.get(state_metric(s), 0) for s in PROGRESS_STATES})
+        listed.append(row)
     totals = {key: sum(r[key] for r in listed) for key in ("total", "locked", "photo",
                                                             *PROGRESS_STATES)}
     return listed, totals

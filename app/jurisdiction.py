@@ -94,6 +94,23 @@ class Node(Model):
         return self.name
 
 
+def place_name(code):
+    """A division code as its full name from the tree (410102 → 河南省郑州市中原区); the bare
+    code when the tree does not hold it (a division of another province)."""
+    from .extensions import db
+
+    if not code:
+        return None
+    path = db.session.execute(select(Node.path).where(
+        Node.code == code, Node.kind.in_((PROVINCE, CITY, COUNTY)))).scalar_one_or_none()
+    if path is None:
+        return code
+    chain = [p for p in path.split("/") if p]
+    names = dict(db.session.execute(select(Node.code, Node.name).where(
+        Node.code.in_(chain), Node.kind.in_((PROVINCE, CITY, COUNTY)))).all())
+    return "".join(names[p] for p in chain if p in names)
+
+
 def make_path(parent, code):
     return (parent.path if parent else "/") + code + "/"
 

@@ -4,9 +4,11 @@ from .audit import AuditLog  # noqa: F401
 from .candidates.models import (Candidate, Guardian, ImportBatch, ImportRowError,  # noqa: F401
                                 Preference, QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
+from .exchange.models import ExchangeExport  # noqa: F401
 from .forms.models import AdmissionTicket, PrintBatch, PrintBatchPart  # noqa: F401
 from .gaokao.models import IntegrityRecord, PhysicalExam  # noqa: F401
 from .jurisdiction import Node  # noqa: F401
+from .progress import ProgressCount, ProgressDelta  # noqa: F401
 from .photos.models import CandidatePhoto, PhotoImport, StoredFile  # noqa: F401
 from .points.models import DataSubmission, PointProposal  # noqa: F401
 from .security import KsUser  # noqa: F401

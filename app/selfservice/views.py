@@ -77,10 +77,8 @@ def _require_candidate():
 
 @bp.after_request
 def _headers(resp):
+    # Framing, referrer and sniffing headers come from flask-talisman (app/__init__.py).
     resp.headers.setdefault("Cache-Control", "no-store")
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["Referrer-Policy"] = "same-origin"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
 
@@ -120,6 +118,7 @@ def _event(action, details):
     db.session.execute(insert(AuditLog), [dict(
         at=dt.datetime.now(), user_id=None, username=f"candidate:{cand.id}",
         ip=request.remote_addr, action=action, table_name="ks_candidate", row_id=cand.id,
+        candidate_id=cand.id,
         node_path=cand.node.path if cand.node else None, changes=details)])
 
 
@@ -637,6 +636,7 @@ def ticket_refusal(cand):
 
 @bp.route("/forms/<kind>.pdf")
 def form_pdf(kind):
+    from ..forms.pdf import UnprintableText
     from ..forms.render import NoTicket, render_form_with_code, ticket_for
 
     cand = g.candidate
@@ -655,6 +655,9 @@ def form_pdf(kind):
         pdf, code = render_form_with_code(kind, cand)
     except NoTicket:
         abort(404)
+    except UnprintableText as exc:  # a character no font has: no form with a wrong name
+        flash(str(exc.message), "error")
+        return redirect(url_for(".home"))
     _event("print", {"kind": kind, "candidate_id": cand.id, "code": code, "self_service": True})
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
