@@ -8,6 +8,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverte
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, select
 from wtforms import SelectField
@@ -17,6 +18,8 @@ from ..audit import log_event
 from ..base_views import ScopedModelView, scoped_items
 from ..exams.models import EXAM_KINDS, Exam
 from ..gaokao.views import IntegrityRecordView, PhysicalExamView
+from ..photos.thumbs import remember_photos
+from ..review import dossier
 from ..review.workflow import STATE_LABELS
 from . import codes
 from .export import to_csv, to_xlsx
@@ -80,6 +83,11 @@ class _CandidateFilters(SQLAFilterConverter):
 class _CandidateInterface(SQLAInterface):
     filter_converter_class = _CandidateFilters
 
+    def query(self, *args, **kwargs):
+        count, rows = super().query(*args, **kwargs)
+        remember_photos(rows)
+        return count, rows
+
 
 def _preference_row(pref):
     return {"seq": pref.seq, "school": f"{pref.school_name}（{pref.school_code}）",
@@ -102,9 +110,12 @@ _KIND_TITLES = {kind: _l("Only for %(kind)s candidates", kind=EXAM_KINDS[kind])
                 for kind in EXAM_FIELDS}
 
 
-def _form_fieldsets(kinds):
+def _form_fieldsets(kinds, edit=False):
     # The add form offers every kind's part, folded; an edit form only its record's, open.
-    return [(_l("Basic information"), {"fields": BASIC}), (_l("Contact"), {"fields": CONTACT}),
+    # The exam is chosen once, on add: a record never moves to another exam (its windows,
+    # fields and numbers are that exam's).
+    basic = [f for f in BASIC if f != "exam"] if edit else BASIC
+    return [(_l("Basic information"), {"fields": basic}), (_l("Contact"), {"fields": CONTACT}),
             *[(_KIND_TITLES[k], {"fields": list(EXAM_FIELDS[k]), "expanded": len(kinds) == 1})
               for k in kinds]]
 
@@ -117,6 +128,16 @@ def _show_fieldsets(kind):
     if kind in EXAM_FIELDS:
         sets.append((EXAM_KINDS[kind], {"fields": list(EXAM_FIELDS[kind])}))
     return sets
+
+
+#: The show page's field groups for a record of exam kind ``kind`` (also the review page's).
+show_fieldsets_of = _show_fieldsets
+
+
+class EditableListWidget(ListWidget):
+    """The list without the edit icon on rows whose data may not change now."""
+
+    template = "review/editable_list.html"
 
 
 _OPTIONAL_TEXT = [c.key for c in Candidate.__table__.columns
@@ -143,13 +164,15 @@ class CandidateView(ScopedModelView):
     base_order = ("id", "asc")
     page_size = 50
     list_template = "candidates/list.html"
+    list_widget = EditableListWidget
     show_template = "candidates/show.html"
     label_columns = LABELS
     # Every field of every kind is a show column; each record shows its own kind's part.
     show_fieldsets = _show_fieldsets(None) + [
         (EXAM_KINDS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
     formatters_columns = {col: _label_formatter(table) for col, table in CODED.items()}
-    add_fieldsets = edit_fieldsets = _form_fieldsets(EXAM_FIELDS)
+    add_fieldsets = _form_fieldsets(EXAM_FIELDS)
+    edit_fieldsets = _form_fieldsets(EXAM_FIELDS, edit=True)
     add_form_extra_fields = edit_form_extra_fields = {
         "gender": code_select(_l("Gender"), codes.GENDERS, required=True),
         **{col: code_select(LABELS[col], table) for col, table in CODED.items()},
@@ -189,10 +212,27 @@ class CandidateView(ScopedModelView):
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = super()._get_show_widget(
             pk, item, widgets, actions, show_fieldsets or _show_fieldsets(item.exam.kind))
+        widgets["dossier"] = dossier.dossier_of(item)
         if item.exam.kind == codes.ADULT:
             # 成人高考 preferences (志愿), read-only here: the candidate fills them in.
             widgets["preferences"] = [_preference_row(p) for p in item.preferences]
         return widgets
+
+    def _get_list_widget(self, **kwargs):
+        widgets = super()._get_list_widget(**kwargs)
+        listing = widgets["list"]
+        listing.template_args["frozen"] = dossier.frozen_ids(listing.template_args["pks"])
+        return widgets
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """A record whose data may not change (signed, or approved) opens read-only: its show
+        page says who locked it, when, and how to get it changed; a post changes nothing."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None and dossier.frozen_notice(item) is not None:
+            return redirect(url_for(".show", pk=item.id))
+        return super().edit(pk)
 
     def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
         # The edit form offers the fields of the record's own exam kind only.
@@ -201,7 +241,7 @@ class CandidateView(ScopedModelView):
         widgets = widgets or {}
         widgets["edit"] = self.edit_widget(form=form, include_cols=self.edit_columns,
                                            exclude_cols=exclude_cols or [],
-                                           fieldsets=_form_fieldsets(kinds))
+                                           fieldsets=_form_fieldsets(kinds, edit=True))
         return widgets
 
     @expose("/export/<fmt>")

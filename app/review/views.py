@@ -15,18 +15,23 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from ..base_views import ScopedModelView, scoped_items
+from ..candidates.labels import LABELS
 from ..candidates.models import Candidate
+from ..candidates.views import CandidateView, show_fieldsets_of
 from ..extensions import db
 from ..jurisdiction import get_scoped_or_404
 from ..phases.rules import PhaseClosed, check_open_for
+from . import dossier
 from .models import Qualification
 from .workflow import (QUALIFICATION_KINDS, QUALIFICATION_STATES, QUALIFICATION_TRANSITIONS,
                        STAFF, STATE_LABELS, TRANSITIONS, Conflict, Locked, TransitionRefused,
-                       apply, apply_qualification, check_unlocked)
+                       applicable_transitions, apply, apply_qualification, check_unlocked,
+                       offered_transitions, tone, waiting_state)
 
 REFUSALS = (TransitionRefused, PhaseClosed, Locked)
 
@@ -72,7 +77,26 @@ class TransitionListView(ScopedModelView):
             return self._apply_all(transition, items)
         return self.render_template("review/confirm.html", transition=transition, items=items,
                                     ids=",".join(str(i.id) for i in items),
+                                    tone=tone(transition), rows=self.confirm_rows(items),
+                                    # Said before the reviewer fills in the page (a sent page
+                                    # is refused row by row by the workflow all the same).
+                                    not_yours=transition not in offered_transitions(
+                                        self.transitions, g.user),
                                     today=dt.date.today().isoformat())
+
+    def confirm_rows(self, items):
+        """[(item, key fields, pictures)] for the confirmation page; photos of all rows in
+        one query."""
+        return [(item, (), set()) for item in items]
+
+    def _get_list_widget(self, **kwargs):
+        # FAB offers every action the role's permissions name; the workflow table says which
+        # of them this user's role and level may run at all.
+        widgets = super()._get_list_widget(**kwargs)
+        offered = {t.action for t in offered_transitions(self.transitions, g.user)}
+        widgets["list"].template_args["actions"] = {
+            name: act for name, act in self.actions.items() if name in offered}
+        return widgets
 
     def _apply_all(self, transition, items):
         """Run the transition on every row; the result page lists every row skipped and why
@@ -157,19 +181,48 @@ class ReviewView(TransitionListView):
     route_base = "/review"
     datamodel = SQLAInterface(Candidate)
     list_title = show_title = _l("Review")
+    list_template, show_template = "review/list.html", "review/show.html"
     list_columns = ["name", "id_display", "node", "category_label", "state_label", "locked",
                     "reject_reason"]
-    show_columns = ["exam", "node", "name", "id_display", "state_label", "reject_reason",
-                    "printed_at", "signed_at", "locked"]
+    # Every field, as on the candidate's own page: a reviewer does not approve blind.
+    show_fieldsets = CandidateView.show_fieldsets
+    formatters_columns = CandidateView.formatters_columns
     search_columns = ["state", "exam", "node", "name", "locked"]
     choice_filters = {"state": (_l("Review state"), STATE_LABELS)}
     base_order = ("id", "asc")
     page_size = 50
-    label_columns = {"id_display": _l("ID number"), "node": _l("School / point"),
+    label_columns = {**LABELS, "id_display": _l("ID number"), "node": _l("School / point"),
                      "category_label": _l("Candidate category"), "state_label": _l("Review state"),
                      "state": _l("Review state"), "locked": _l("Locked"),
                      "reject_reason": _l("Rejection reason"), "printed_at": _l("Printed at"),
                      "signed_at": _l("Signed at"), "exam": _l("Exam"), "name": _l("Full name")}
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """Opens on the records waiting for the user's own level, as an ordinary (removable)
+        state filter; a search (the page adds ``all`` to its form) or the “all states” link
+        keeps what was asked."""
+        waiting = g.ks_waiting_state = waiting_state(g.user)
+        if waiting is not None and not request.args:
+            request.args = ImmutableMultiDict({"_flt_0_state": waiting})
+        return super().list()
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        widgets = super()._get_show_widget(pk, item, widgets, actions,
+                                           show_fieldsets or show_fieldsets_of(item.exam.kind))
+        # The page's own buttons (below) offer what applies to this record now.
+        widgets["show"].template_args["actions"] = {}
+        widgets["dossier"] = dossier.dossier_of(item, with_changes=True)
+        steps = applicable_transitions(item, g.user)
+        widgets["steps"] = [(t, BUTTONS[tone(t)]) for t, refusal in steps if refusal is None]
+        widgets["refused"] = [(t, refusal) for t, refusal in steps if refusal is not None]
+        return widgets
+
+    def confirm_rows(self, items):
+        pictures = dossier.current_pictures(i.id for i in items)
+        return [(item, (item.id_display, item.gender_label, item.birth_date, item.node.name,
+                        item.category_label), pictures.get(item.id, set())) for item in items]
 
 
 def _make_action(transition):
@@ -179,7 +232,15 @@ def _make_action(transition):
                                 ids=",".join(str(i.id) for i in items)))
 
     run.__name__ = f"act_{transition.action}"
-    return action(transition.action, transition.label, "", "fa-check")(run)
+    return action(transition.action, transition.label, "", ICONS[tone(transition)])(run)
+
+
+#: The detail page's button per meaning of a step: approve green, reject red, lock grey.
+BUTTONS = {"approve": "btn-success", "reject": "btn-danger", "lock": "btn-default",
+           "confirm": "btn-primary"}
+#: The 操作 menu's icon per meaning of a step (its colour comes from kaosheng.css).
+ICONS = {"approve": "fa-check ks-tone-approve", "reject": "fa-times ks-tone-reject",
+         "lock": "fa-lock ks-tone-lock", "confirm": "fa-pencil-square-o ks-tone-confirm"}
 
 
 class QualificationView(TransitionListView):
