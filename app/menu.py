@@ -63,6 +63,9 @@ def register_views(appbuilder):
                         label=_l("Qualifications"), category="Candidates")
     appbuilder.add_view(DataSubmissionView, "Data reports", icon="fa-paper-plane",
                         label=_l("Data reports"), category="Candidates")
+    from .exchange.views import ExchangeView
+    appbuilder.add_view(ExchangeView, "Data exchange", icon="fa-exchange",
+                        label=_l("National data exchange"), category="Candidates")
     appbuilder.add_view(PhysicalExamView, "Physical examinations", icon="fa-heartbeat",
                         label=_l("Physical examinations"), category="Gaokao archive",
                         category_label=_l("高考 archive"), category_icon="fa-archive")

@@ -242,7 +242,8 @@ def test_choosing_a_point_moves_the_record_to_it(app, adult, login):
     point, school = login("zy_point"), login("zy_school")
     assert school.get(f"/candidateview/show/{cid}").status_code == 200
     resp = c.post("/me/point", {"point_id": node_id(app, "BM410102")}, follow_redirects=True)
-    assert "中原区报名点" in text(resp)
+    chosen = text(resp).split('id="current"', 1)[1].split("</div>", 1)[0]  # not the list
+    assert "中原区报名点" in chosen
     assert candidate_row(app, cid).node == "BM410102"
     assert point.get(f"/candidateview/show/{cid}").status_code == 200
     assert school.get(f"/candidateview/show/{cid}").status_code == 404
@@ -318,7 +319,7 @@ def test_preferences_refused_after_confirmation_or_lock(app, adult):
         cand.locked = True
         db.session.commit()
     resp = c.post("/me/preferences/2", {**FORM, "level": "02"})
-    assert resp.status_code == 403 and "锁定" in text(resp)
+    assert resp.status_code == 403 and "解锁后才能修改" in text(resp)
     with app.app_context():
         cand = db.session.get(Candidate, cid)
         cand.locked, cand.state = False, "confirmed"

@@ -285,7 +285,7 @@ def test_gaokao_fields_are_edited_with_selects_and_shown_with_labels(login, app,
     page = text(c.post(f"/candidateview/edit/{cand}", {**data, "subject_track": "3",
                                                          "education_level": "60"},
                        follow_redirects=True))
-    assert "文化程度" in page and "成人高考" in page
+    assert "文化程度" in page and "该项仅适用于成人高考考生" in page
     with app.app_context():
         row = db.session.get(Candidate, cand)
         assert row.education_level is None and row.subject_track == "3"
@@ -298,7 +298,7 @@ def test_field_of_another_exam_kind_is_refused_on_add(login, app, ids):
     data["id_number"] = make_id_number("410102", dt.date(2011, 11, 11), 563)
     page = text(c.post("/candidateview/add", data, follow_redirects=True))
     assert _count(app, data["id_number"]) == 0
-    assert "科类" in page and "高考" in page
+    assert "科类" in page and "该项仅适用于高考考生" in page
 
 
 def test_adult_detail_shows_labels_and_preferences(login, app):
@@ -330,11 +330,11 @@ def test_locked_candidates_guardians_and_studies_cannot_be_edited_deleted_or_mov
     page = text(c.post(f"/guardianview/edit/{guardian}",
                        {"name": "改名字", "relation": "52", "phone": "13912345678",
                         "candidate": str(other)}, follow_redirects=True))
-    assert "锁定" in page
+    assert "解锁后才能修改" in page
     page = text(c.post(f"/studyhistoryview/edit/{study}",
                        {"start": "2020-09-01", "school": "改学校", "candidate": str(other)},
                        follow_redirects=True))
-    assert "锁定" in page
+    assert "解锁后才能修改" in page
     c.post(f"/guardianview/delete/{guardian}", {})
     c.post(f"/studyhistoryview/delete/{study}", {})
     assert parts(app, locked) == before
@@ -423,12 +423,12 @@ def test_quality_evaluation_of_locked_candidate_cannot_change(login, app):
     set_locked(app, fresh)
     page = text(c.post(f"/qualityevaluationview/edit/{ev_id}", {**GRADES, "morality": "D"},
                        follow_redirects=True))
-    assert "锁定" in page and _evaluation(app, cand)[0]["morality"] == "A"
+    assert "解锁后才能修改" in page and _evaluation(app, cand)[0]["morality"] == "A"
     c.post(f"/qualityevaluationview/delete/{ev_id}", {})
     assert _evaluation(app, cand) is not None
     page = text(c.post("/qualityevaluationview/add", {"candidate": str(fresh), **GRADES},
                        follow_redirects=True))
-    assert "锁定" in page and _evaluation(app, fresh) is None
+    assert "解锁后才能修改" in page and _evaluation(app, fresh) is None
 
 
 # --- batch print from the list --------------------------------------------------------

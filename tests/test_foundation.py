@@ -58,7 +58,7 @@ def test_every_list_page_has_a_chinese_title_and_no_python_values(app, login):
         assert not cells, (url, cells[:3])
 
 
-def test_wrong_password_is_refused(client):
+def test_wrong_password_is_refused(client, failed_logins):
     resp = client.login("zy_admin", "wrong-password-123")
     assert "/login" in resp.location
     assert client.get("/nodeview/list/").status_code == 302
@@ -149,7 +149,7 @@ def test_bad_region_code_is_refused_with_message(login, ids, app):
     c.refresh_token("/nodeview/add")
     resp = c.post("/nodeview/add", {"parent": ids.node("410100"), "kind": "county",
                                     "code": "420101", "name": "错码区"}, follow_redirects=True)
-    assert "4101" in text(resp)
+    assert "区划代码应为以4101开头的6位行政区划代码" in text(resp)
     with app.app_context():
         assert db.session.execute(select(Node).where(Node.code == "420101")).first() is None
 
@@ -183,58 +183,29 @@ def test_empty_unit_is_deleted(login, ids, app):
         assert db.session.get(Node, node_id) is None
 
 
-def test_point_levels_and_designations(login, ids, app):
-    c = login("zy_admin")
+def test_point_levels_and_designations_are_shown(login, ids, app):
+    # Set by the province's approval of a point proposal (never on the unit forms: see
+    # tests/test_rule_bypass.py); the unit's page shows them.
     point = ids.node("BM410102")
-    form = c.refresh_token(f"/nodeview/edit/{point}")
-    assert "服务层次" in form and "高起本" in form and "低龄考生审核点" in form
-    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y",
-                                      "serves_levels": ["01", "03"], "for_medical": "y"})
     with app.app_context():
         node = db.session.get(Node, point)
-        assert (node.serves_levels, node.for_minors, node.for_medical) == ("01,03", False, True)
-    show = text(c.get(f"/nodeview/show/{point}"))
-    assert "高起本、专升本" in show
-    c.refresh_token(f"/nodeview/edit/{point}")
-    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y"})
-    with app.app_context():
-        node = db.session.get(Node, point)
-        assert (node.serves_levels, node.for_medical) == (None, False)
-    assert "全部层次" in text(c.get(f"/nodeview/show/{point}"))
-
-
-@pytest.mark.parametrize("extra", [{"serves_levels": "02"}, {"for_minors": "y"}])
-def test_point_fields_are_refused_for_schools(login, ids, app, extra):
-    c = login("zy_admin")
-    school = ids.node(ZY_SCHOOL)
-    c.refresh_token(f"/nodeview/edit/{school}")
-    resp = c.post(f"/nodeview/edit/{school}", {"name": "郑州市第五十七中学", "active": "y", **extra},
-                  follow_redirects=True)
-    assert "只有报名点可以设置服务的报考层次" in text(resp)
-    with app.app_context():
-        node = db.session.get(Node, school)
-        assert (node.serves_levels, node.for_minors) == (None, False)
-    c.refresh_token("/nodeview/add")
-    c.post("/nodeview/add", {"parent": ids.node("410102"), "kind": "school", "code": "41010296",
-                             "name": "带层次学校", "active": "y", **extra})
-    with app.app_context():
-        assert db.session.execute(select(Node).where(Node.code == "41010296")).first() is None
-
-
-def test_unknown_level_code_is_refused(login, ids, app):
-    c = login("zy_admin")
-    point = ids.node("BM410102")
-    c.refresh_token(f"/nodeview/edit/{point}")
-    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y",
-                                      "serves_levels": ["01", "99"]})
-    with app.app_context():
-        assert db.session.get(Node, point).serves_levels is None
+        node.serves_levels, node.for_medical = "01,03", True
+        db.session.commit()
+    try:
+        show = text(login("zy_admin").get(f"/nodeview/show/{point}"))
+        assert "高起本、专升本" in show and "医卫类" in show
+    finally:
+        with app.app_context():
+            node = db.session.get(Node, point)
+            node.serves_levels, node.for_medical = None, False
+            db.session.commit()
+    assert "全部层次" in text(login("zy_admin").get(f"/nodeview/show/{point}"))
 
 
 # --- users: scoping and delegation ---------------------------------------------------------
 
 def test_user_list_is_scoped(login):
-    page = text(login("zy_admin").get("/users/list/?psize_UserDBModelView=100"))
+    page = text(login("zy_admin").get("/users/list/?psize_KsUserView=100"))
     assert "zy_school" in page and "zy_reviewer" in page
     assert "eq_admin" not in page and "eq_school" not in page and "zz_admin" not in page
 
@@ -416,8 +387,11 @@ def test_every_user_opens_own_profile_and_password_pages(login, username):
 
 
 def test_city_admin_sees_both_counties(login):
-    page = text(login("zz_admin").get("/users/list/?psize_UserDBModelView=100"))
-    assert "zy_admin" in page and "eq_admin" in page and "henan_admin" not in page
+    # by name, not by paging: other tests add users (their order is random)
+    c = login("zz_admin")
+    for name, listed in (("zy_admin", True), ("eq_admin", True), ("henan_admin", False)):
+        page = text(c.get(f"/users/list/?_flt_0_username={name}"))
+        assert bool(re.search(rf">\s*{name}\s*<", page)) is listed, name
 
 
 # --- audit trail ---------------------------------------------------------------------------
@@ -434,7 +408,7 @@ def test_county_auditor_sees_only_own_subtree_audit(login, ids, app):
     province = text(login("henan_auditor").get("/auditlogview/list/?psize_AuditLogView=100"))
     assert "eq_admin" in province
     # read-only
-    assert auditor.get("/auditlogview/add").status_code in (403, 404)
+    assert auditor.get("/auditlogview/add").status_code == 403
 
 
 def _audit_rows(app, **where):
@@ -598,7 +572,7 @@ def test_english_can_be_selected(login):
     assert "Units in your jurisdiction" not in text(c.get("/"))
 
 
-def test_login_is_rate_limited(tmp_path, database_url):
+def test_login_is_rate_limited(tmp_path, database_url, failed_logins):
     from app import create_app
     from conftest import Client, make_config
 
@@ -624,6 +598,24 @@ def test_production_starts_with_own_secret_key(tmp_path):
     assert app.config["SECRET_KEY"] == "a-real-secret-of-the-office"
 
 
+@pytest.fixture
+def failed_logins(app):
+    """For tests that send wrong passwords for zy_admin: puts back its failure count and
+    login lock afterwards, so later tests (in any order) can still log in as zy_admin."""
+    from app.security import KsUser
+
+    def account():
+        return db.session.execute(select(KsUser).where(KsUser.username == "zy_admin")).scalar_one()
+
+    with app.app_context():
+        saved = (account().fail_login_count, account().locked_until)
+    yield
+    with app.app_context():
+        user = account()
+        user.fail_login_count, user.locked_until = saved
+        db.session.commit()
+
+
 def _limited_app(tmp_path, database_url, hops):
     from conftest import make_config
 
@@ -643,7 +635,8 @@ def _login_codes(app, forwarded_for, n):
             for _ in range(n)]
 
 
-def test_behind_one_proxy_the_forwarded_address_is_used(tmp_path, database_url, ids):
+def test_behind_one_proxy_the_forwarded_address_is_used(tmp_path, database_url, ids,
+                                                       failed_logins):
     from conftest import Client
 
     app = _limited_app(tmp_path, database_url, 1)
@@ -665,7 +658,8 @@ def test_behind_one_proxy_the_forwarded_address_is_used(tmp_path, database_url, 
         assert row.changes["contact"][1] == "代理测试" and row.ip == "203.0.113.9"
 
 
-def test_without_proxy_setting_forwarded_header_is_ignored(tmp_path, database_url):
+def test_without_proxy_setting_forwarded_header_is_ignored(tmp_path, database_url,
+                                                          failed_logins):
     """Nobody dodges the limit by inventing X-Forwarded-For addresses."""
     app = _limited_app(tmp_path, database_url, 0)
     assert _login_codes(app, "203.0.113.7", 2) == [302, 302]

@@ -19,7 +19,9 @@ from test_review import (_exam_id, act, api, edit_form, new_candidate, print_for
                          text)
 from test_selfservice import activate, issue
 
-LOCKED = "锁定"  # every refusal names the lock
+# Every refusal gives the one lock message ("…已签字锁定；须由上级填写原因解锁后才能修改。"):
+# its tail, since a bare "锁定" is on every show page ("锁定状态") and the home page.
+LOCKED = "须由上级填写原因解锁后才能修改"
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
@@ -187,17 +187,21 @@ def test_extension_reopens_for_one_county_only(login, app, ids, window):
     with app.app_context():
         phase_id = db.session.execute(select(Phase.id).join(Exam).where(
             Exam.year == 2026, Phase.activity == "staff_entry")).scalar_one()
+        # Audit rows of earlier tests' extensions stay: look only at the rows written now.
+        audited = db.session.execute(select(func.max(AuditLog.id))).scalar() or 0
     city.refresh_token("/phaseextensionview/add")
     resp = city.post("/phaseextensionview/add", {
         "phase": phase_id, "node": ids.node("410102"), "new_end": "2099-01-01 17:00:00",
         "reason": "中原区网络中断，延时采集"})
     assert resp.status_code == 302
     with app.app_context():
-        ext = db.session.execute(select(PhaseExtension)).scalar_one()
+        ext = db.session.execute(select(PhaseExtension).where(
+            PhaseExtension.phase_id == phase_id,
+            PhaseExtension.node_id == ids.node("410102"))).scalar_one()
         assert ext.reason.startswith("中原区")
         audit = db.session.execute(select(AuditLog).where(
-            AuditLog.table_name == "ks_phase_extension")).scalars().first()
-        assert audit.username == "zz_admin"
+            AuditLog.table_name == "ks_phase_extension", AuditLog.id > audited)).scalar_one()
+        assert (audit.action, audit.row_id, audit.username) == ("insert", ext.id, "zz_admin")
     for user, cid, allowed in (("zy_school", zy, True), ("eq_school", eq, False)):
         c = login(user)
         c.refresh_token(f"/candidateview/edit/{cid}")

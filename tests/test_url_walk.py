@@ -53,8 +53,13 @@ ENDPOINT_ARGS = {
     ("RegistryImportView.progress", "batch_id"): "import",
     ("RegistryImportView.status", "batch_id"): "import",
     ("RegistryImportView.errors", "batch_id"): "import",
+    ("RegistryImportView.resume", "batch_id"): "import",
     ("ReviewView.confirm", "name"): "=school_approve",
     ("IncidentView.snapshot_file", "snapshot_id"): "snapshot",
+    **{("ExchangeView." + e, "pk"): "exchange_export"
+       for e in ("export_page", "export_status", "download")},
+    **{("ExchangeView." + e, "pk"): "exchange_import"
+       for e in ("import_page", "import_status", "import_errors")},
     ("QualificationView.confirm", "name"): "=q_school_approve",
     ("PointProposalView.confirm", "name"): "=city_approve",
     ("DataSubmissionView.confirm", "name"): "=city_accept",
@@ -178,6 +183,7 @@ def _side_objects(side):
     )
     made["snapshot"] = IncidentSnapshot(incident=made["incident"], status="done", rows=1,
                                         path=upload)
+    made.update(_exchange_objects(side, exam, user, county, upload))
     db.session.add_all([qual, *made.values()])
     db.session.flush()
     audit = AuditLog(at=dt.datetime.now(), username=mark, action="update", table_name="ks_node",
@@ -195,9 +201,31 @@ def _side_objects(side):
         "exam_site": made["exam_site"].id, "physical": made["physical"].id,
         "integrity": made["integrity"].id,
         "incident": made["incident"].id, "snapshot": made["snapshot"].id,
+        "exchange_export": made["exchange_export"].id,
+        "exchange_import": made["exchange_import"].id,
         "exam": exam.id, "phase": phase.id, "role": 1, "group": 0,
         "markers": [mark, cand.id_number, *COUNTY_MARKERS[side]],
     }
+
+
+def _exchange_objects(side, exam, user, county, upload):
+    """A finished national-exchange export (with its ZIP) and an exchange import."""
+    from app.candidates.models import ImportBatch
+    from app.exchange.models import ExchangeExport
+    from app.exchange.tasks import UPLOAD_SUFFIX, exchange_dir
+
+    mark = MARK[side]
+    zip_path = os.path.join(exchange_dir(), f"walk-{side}.zip")
+    with open(zip_path, "wb") as fh:
+        fh.write(b"PK\x05\x06" + b"\0" * 18)
+    return dict(
+        exchange_export=ExchangeExport(exam_id=exam.id, user_id=user.id, node_path=county.path,
+                                       accepted="final", status="done", stored_path=zip_path,
+                                       rows=1, photos=0, skipped=[["-", mark, mark]]),
+        exchange_import=ImportBatch(exam_id=exam.id, user_id=user.id, node_path=county.path,
+                                    filename=mark + ".zip", stored_path=upload + UPLOAD_SUFFIX,
+                                    status="done"),
+    )
 
 
 # --- filling --------------------------------------------------------------------------------

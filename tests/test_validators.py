@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -121,10 +121,16 @@ def test_id_birth_date_and_gender():
 
 
 def test_id_consistency_accepts_matching():
-    check_id_consistency(ID_F, date(1949, 12, 31), "F")
-    check_id_consistency(ID_F, datetime(1949, 12, 31, 8, 0), "2")
-    check_id_consistency(ID_M, date(1901, 2, 3), "1")
-    check_id_consistency(ID_M, None, None)
+    # Each matching pair passes, and the same pair a day or a gender off is refused: the
+    # acceptance comes from a real comparison, not from a check that never fires.
+    for id_number, birth, gender, other in [(ID_F, date(1949, 12, 31), "F", "M"),
+                                            (ID_F, datetime(1949, 12, 31, 8, 0), "2", "1"),
+                                            (ID_M, date(1901, 2, 3), "1", "2")]:
+        assert check_id_consistency(id_number, birth, gender) is None
+        assert error_code(check_id_consistency, id_number, birth, other) == "id_gender_mismatch"
+        assert error_code(check_id_consistency, id_number, birth + timedelta(days=1),
+                          gender) == "id_birth_mismatch"
+    assert check_id_consistency(ID_M, None, None) is None
 
 
 def test_id_consistency_birth_mismatch():
@@ -380,7 +386,12 @@ def test_exam_fields_belong_to_one_kind():
     (codes.ADULT, "medical_license"), (codes.ZHONGZHAO, "phone"), (codes.GAOKAO, "class_name"),
 ])
 def test_exam_field_accepted_for_its_kind(kind, field):
-    check_exam_field(kind, field)
+    assert check_exam_field(kind, field) is None
+    others = [k for k in (codes.ZHONGZHAO, codes.GAOKAO, codes.ADULT) if k != kind]
+    if field in EXAM_FIELDS.get(kind, ()):  # the kind's own field: the other exams refuse it
+        assert {error_code(check_exam_field, k, field) for k in others} == {"exam_field"}
+    else:  # a field every exam records
+        assert all(check_exam_field(k, field) is None for k in others)
 
 
 @pytest.mark.parametrize("kind,field,owner", [

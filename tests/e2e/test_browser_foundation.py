@@ -19,7 +19,7 @@ def test_county_admin_journey(page, live_url):
     page.goto(live_url + "/")
     assert "/login" in page.url
     sign_in(page, live_url, "zy_admin")
-    assert "中原区" in page.inner_text("body")
+    assert "/login" not in page.url and "中原区" in page.inner_text("body")
 
     page.goto(f"{live_url}/nodeview/list/?psize_NodeView=100")
     body = page.inner_text("body")
@@ -44,5 +44,5 @@ def test_county_admin_journey(page, live_url):
     page.fill("input[name=conf_password]", "Browser-pass-2026")
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_load_state("networkidle")
-    page.goto(f"{live_url}/users/list/?psize_UserDBModelView=100")
+    page.goto(f"{live_url}/users/list/?psize_KsUserView=100")
     assert "zy_browser_user" in page.inner_text("body")
