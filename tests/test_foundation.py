@@ -650,7 +650,9 @@ def test_behind_one_proxy_the_forwarded_address_is_used(tmp_path, database_url, 
     c.post("/login/", {"username": "zy_admin", "password": "Demo-2026-ks"}, **via)
     c.refresh_token("/nodeview/add")
     node = ids.node("BM410102")
-    c.post(f"/nodeview/edit/{node}", {"name": "中原区报名点", "contact": "代理测试"}, **via)
+    # the whole form as the page sends it (an absent "active" box would retire the point)
+    c.post(f"/nodeview/edit/{node}", {"name": "中原区报名点", "contact": "代理测试",
+                                      "active": "y"}, **via)
     with app.app_context():
         row = db.session.execute(select(AuditLog).where(
             AuditLog.table_name == "ks_node", AuditLog.row_id == node)

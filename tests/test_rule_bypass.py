@@ -19,7 +19,7 @@ from app.candidates.models import Candidate
 from app.candidates.validators import make_id_number
 from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
 from app.extensions import db
-from app.jurisdiction import Node
+from app.jurisdiction import Node, make_path
 from app.phases.models import Phase, PhaseExtension
 from app.review.models import Qualification
 from test_adult import FORM, adult, candidate_row, node_id  # noqa: F401
@@ -323,8 +323,15 @@ def test_forged_designation_on_add_is_ignored(app, login, ids):
 
 
 def test_forged_designation_on_edit_is_ignored(app, login, ids):
+    # a point of the test's own: the demo point serves the other tests
+    code = f"BMRB{next(_codes):04d}"
+    with app.app_context():
+        county = db.session.execute(select(Node).where(Node.code == "410102")).scalar_one()
+        db.session.add(Node(code=code, name="待编辑报名点", kind="point", parent=county,
+                            path=make_path(county, code)))
+        db.session.commit()
     c = login("zy_admin")
-    point = ids.node(POINT)
+    point = ids.node(code)
     c.refresh_token(f"/nodeview/edit/{point}")
-    c.post(f"/nodeview/edit/{point}", {"name": "中原区报名点", "active": "y", **DESIGNATION})
-    assert designation(app, POINT) == (None, False, False)
+    c.post(f"/nodeview/edit/{point}", {"name": "待编辑报名点", "active": "y", **DESIGNATION})
+    assert designation(app, code) == (None, False, False)
