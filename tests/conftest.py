@@ -84,10 +84,15 @@ def seeded_app(instance_dir, database_url, prepare=None):
     try:
         yield app
     finally:
-        with app.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
+        close_connections(app)
+
+
+def close_connections(app):
+    """Close the app's connections (a database is dropped or a file removed after)."""
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.jurisdiction import Node
 from app.photos import storage
 from app.photos.models import StoredFile
-from conftest import Client, _pg_database, make_config, module_app
+from conftest import Client, _pg_database, close_connections, make_config, module_app
 
 MARK = "欧阳·堃备份"
 
@@ -54,10 +54,7 @@ def empty_app(tmp_path):
     try:
         yield app
     finally:
-        with app.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
+        close_connections(app)
         if drop:
             drop()
 

@@ -40,6 +40,16 @@ def _locale():
     return str(get_locale() or "zh")
 
 
+def _start(model, record_id, task, timeout, description):
+    """Queue ``task`` for the committed record and note its job id on it (re-read: an
+    in-process job has committed its own changes by then); returns the record id."""
+    job_id = enqueue(task, record_id, _locale(), job_timeout=timeout,
+                     description=f"{description} {record_id}", owner_id=g.user.id)
+    db.session.get(model, record_id).job_id = job_id
+    db.session.commit()
+    return record_id
+
+
 class ExchangeView(BaseView):
     """数据交换: the national DBF format, both ways."""
 
@@ -86,12 +96,8 @@ class ExchangeView(BaseView):
         log_event("export", ExchangeExport.__tablename__,
                   {"export": export.id, "exam": exam.id, "unit": g.user.node.code,
                    "accepted": accepted}, row_id=export.id)
-        export_id = export.id
-        job_id = enqueue(run_export, export_id, _locale(), job_timeout=EXPORT_TIMEOUT,
-                         description=f"exchange export {export_id}", owner_id=g.user.id)
-        export = db.session.get(ExchangeExport, export_id)
-        export.job_id = job_id
-        db.session.commit()
+        export_id = _start(ExchangeExport, export.id, run_export, EXPORT_TIMEOUT,
+                           "exchange export")
         return redirect(url_for(".export_page", pk=export_id))
 
     @expose("/export/<int:pk>")
@@ -150,12 +156,8 @@ class ExchangeView(BaseView):
                             or "package.zip", stored_path=path, status="queued")
         db.session.add(batch)
         db.session.commit()
-        batch_id = batch.id
-        job_id = enqueue(run_exchange_import, batch_id, _locale(), job_timeout=IMPORT_TIMEOUT,
-                         description=f"exchange import {batch_id}", owner_id=g.user.id)
-        batch = db.session.get(ImportBatch, batch_id)
-        batch.job_id = job_id
-        db.session.commit()
+        batch_id = _start(ImportBatch, batch.id, run_exchange_import, IMPORT_TIMEOUT,
+                          "exchange import")
         return redirect(url_for(".import_page", pk=batch_id))
 
     @staticmethod
