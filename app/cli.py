@@ -89,7 +89,7 @@ def unlock_user_command(username):
               help="keep the PDFs of batches finished within this many days")
 def purge_prints_command(days):
     """Delete old batch-print PDFs under UPLOAD_DIR/prints (the batches stay listed)."""
-    from .forms.tasks import purge_prints
+    from .printing.tasks import purge_prints
 
     files, freed = purge_prints(days)
     click.echo(f"deleted {files} file(s), {freed / 2**20:.1f} MiB")

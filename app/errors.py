@@ -44,6 +44,17 @@ def _page(code, title, message):
                            appbuilder=appbuilder, base_template=appbuilder.base_template)
 
 
+def render_error(code, message):
+    """The error page of ``code`` with its own ``message`` (a refusal's), as a response."""
+    title = str(ERRORS[code][0]) if code in ERRORS else str(_l("Not possible"))
+    try:
+        return _page(code, title, message), code
+    except Exception:
+        log.exception("error page %s could not be rendered", code)
+        return render_template("errors/plain.html", code=code, title=title,
+                               message=message), code
+
+
 def _handle(error):
     code = getattr(error, "code", 500) or 500
     title, message = _texts(code)
@@ -58,5 +69,8 @@ def _handle(error):
 
 
 def register_error_pages(app):
+    from . import refusals
+
     for code in ERRORS:
         app.register_error_handler(code, _handle)
+    refusals.register(app)

@@ -8,9 +8,9 @@ from .candidates.import_views import RegistryImportView
 from .candidates.part_views import GuardianView, QualityEvaluationView, StudyHistoryView
 from .candidates.views import CandidateView
 from .exams.views import ExamView
-from .forms.ticket_views import AdmissionTicketView
-from .forms.verify_views import PrintVerifyView
-from .forms.views import PrintView
+from .printing.ticket_views import AdmissionTicketView
+from .printing.verify_views import PrintVerifyView
+from .printing.views import PrintView
 from .gaokao.views import IntegrityRecordView, PhysicalExamView
 from .jurisdiction_views import NodeApi, NodeView
 from .photos.import_views import PhotoImportView

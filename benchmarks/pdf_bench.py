@@ -15,7 +15,7 @@ identical HTML, rendered once beforehand with the photo inlined as a data: URI (
 difference: our path serves it from memory). Target: ratio <= 1.3.
 
 Part 2: one 报名登记表 batch of ``--batch`` forms requested by henan_admin runs
-``app.forms.tasks.run_batch`` (scoping, parts of PART_SIZE forms, merge of the parts) first
+``app.printing.tasks.run_batch`` (scoping, parts of PART_SIZE forms, merge of the parts) first
 in-process, then with 1 and 2 ``python -m app.worker --burst`` processes on the Redis of
 ``REDIS_URL`` (default redis://127.0.0.1:6379/14 when that answers; the queue is the run's own
 and is removed afterwards). The parts are queued before the workers start; their wall time
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from xhtml2pdf import pisa  # noqa: E402
 
-from app.forms.pdf import merge_pdfs, page_count, register_cjk_font  # noqa: E402
+from app.printing.pdf import merge_pdfs, page_count, register_cjk_font  # noqa: E402
 
 
 def bare(html: str) -> bytes:
@@ -52,7 +52,7 @@ def bare(html: str) -> bytes:
 def renderer_vs_pisa(app, candidate_id, n):
     from app.candidates.models import Candidate
     from app.extensions import db
-    from app.forms.render import photo_bytes, render_form, render_form_html
+    from app.printing.render import photo_bytes, render_form, render_form_html
 
     t0 = time.perf_counter()
     font = register_cjk_font()
@@ -168,7 +168,7 @@ def seed_batch_db(app, n):
 
 def new_batch(app, ids, exam_id):
     from app.extensions import db
-    from app.forms.models import PrintBatch
+    from app.printing.models import PrintBatch
     from app.security import KsUser
 
     with app.app_context():
@@ -183,7 +183,7 @@ def new_batch(app, ids, exam_id):
 
 def batch_result(app, batch_id):
     from app.extensions import db
-    from app.forms.models import PrintBatch
+    from app.printing.models import PrintBatch
 
     with app.app_context():
         batch = db.session.get(PrintBatch, batch_id)
@@ -221,7 +221,7 @@ def bench(n, batch):
 
 
 def _batch_runs(app, config, db_url, uploads, ids, exam_id):
-    from app.forms.tasks import PART_SIZE, run_batch
+    from app.printing.tasks import PART_SIZE, run_batch
 
     n = len(ids)
     print(f"\nbatch printing: {n} 报名登记表 forms with photos, parts of {PART_SIZE}")

@@ -19,7 +19,7 @@ from app.candidates.models import Candidate, Preference
 from app.candidates.validators import make_id_number
 from app.exams.models import ADULT, Exam
 from app.extensions import db
-from app.forms.models import AdmissionTicket
+from app.printing.models import AdmissionTicket
 from app.jurisdiction import Node
 from app.phases.models import Phase
 from conftest import Client

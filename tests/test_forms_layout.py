@@ -29,9 +29,9 @@ from app.candidates.models import (Candidate, Guardian, Preference, QualityEvalu
 from app.candidates.validators import NAME_MAX
 from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
 from app.extensions import db
-from app.forms.models import AdmissionTicket
-from app.forms.pdf import FALLBACK_CANDIDATES, FALLBACK_ENV
-from app.forms.render import FORMS, forms_env
+from app.printing.models import AdmissionTicket
+from app.printing.pdf import FALLBACK_CANDIDATES, FALLBACK_ENV
+from app.printing.render import FORMS, forms_env
 from app.gaokao import codes as gk_codes
 from app.gaokao.models import PhysicalExam
 from app.jurisdiction import SCHOOL, Node, make_path
@@ -403,7 +403,7 @@ def test_blank_draft_stays_in_its_cells(staff):
 
 
 def test_sample_form_holds_the_longest_values(layout_app):
-    from app.forms.pdf import render_pdf
+    from app.printing.pdf import render_pdf
 
     values = dict(name=long_name(3), gender="男", ethnicity="柯尔克孜族", birth_date="2008-05-01",
                   id_number="11010519491231002X", school=text(100, 4), phone=digits(11),

@@ -19,10 +19,10 @@ from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
-from app.forms import hooks
-from app.forms.models import AdmissionTicket, PrintBatch
-from app.forms.pdf import page_count
-from app.forms.render import (BATCH_KINDS, CANDIDATE_KINDS, candidate_code, check_code, code_for,
+from app.printing import hooks
+from app.printing.models import AdmissionTicket, PrintBatch
+from app.printing.pdf import page_count
+from app.printing.render import (BATCH_KINDS, CANDIDATE_KINDS, candidate_code, check_code, code_for,
                               forms_for)
 from app.jurisdiction import Node
 from test_photo_checks import encode, portrait
@@ -210,7 +210,7 @@ def test_publicity_list_masks_id_numbers_and_paginates(app, login):
     assert admin.get(f"/print/publicity/{node_id}.pdf").status_code == 400  # no exam chosen
 
     # 30 rows per page, done by the template (xhtml2pdf's long tables are O(n²)).
-    from app.forms.render import render_form
+    from app.printing.render import render_form
 
     with app.test_request_context():
         node = db.session.get(Node, node_id)
@@ -354,7 +354,7 @@ def test_ticket_batch_skips_candidates_without_ticket(app, login, run_jobs):
 
 
 def test_rerun_of_a_batch_is_idempotent(app, login, run_jobs):
-    from app.forms.tasks import run_batch
+    from app.printing.tasks import run_batch
 
     school = login("zy_school")
     own = school_candidates(app, "41010201")[:2]
@@ -499,7 +499,7 @@ def test_preference_form_from_stored_preferences(app, school, adult):
         assert label in text, label
     assert text.index("郑州大学") < text.index("郑州轻工业大学")  # in seq order
     # A caller's own rows win over the stored ones; a 中招 form has no adult head.
-    from app.forms.render import render_form
+    from app.printing.render import render_form
 
     with app.test_request_context():
         pdf = render_form("preferences", db.session.get(Candidate, adult),

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.gaokao import rules
 from app.gaokao.models import IntegrityRecord, PhysicalExam
 from app.gaokao.printing import ROWS
-from app.forms.render import EXAM_ITEMS
+from app.printing.render import EXAM_ITEMS
 from app.jurisdiction import Node
 
 ZY_SCHOOL, EQ_SCHOOL = "41010201", "41010301"
@@ -122,7 +122,7 @@ def test_measures_are_parsed_with_their_ranges(app):
                                  ("vision_naked_right", "4.85", "decimals"),
                                  ("lens_left", "-330", "step"), ("bp_systolic", "abc", "number"),
                                  ("height", "", "required"), ("bp_systolic", "120.5", "decimals")]:
-            with pytest.raises(rules.ValidationError) as exc:
+            with pytest.raises(rules.InvalidValue) as exc:
                 rules.parse_measure(key, value)
             assert exc.value.code == code, (key, value)
 

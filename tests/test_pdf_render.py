@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 from PIL import Image
 from pypdf import PdfReader
 
-from app.forms.pdf import (
+from app.printing.pdf import (
     CID_FALLBACK,
     PdfRenderError,
     merge_pdfs,
@@ -25,7 +25,7 @@ from app.forms.pdf import (
     verification_code,
     verify_code,
 )
-from app.forms.render import FORMS
+from app.printing.render import FORMS
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = dict(
@@ -106,7 +106,7 @@ def fallback_result(tmp_path_factory):
     script = (
         "import json, sys\n"
         "from tests.test_pdf_render import sample_html, jpeg\n"
-        "from app.forms.pdf import render_pdf, register_cjk_font\n"
+        "from app.printing.pdf import render_pdf, register_cjk_font\n"
         f"open({str(out)!r}, 'wb').write(render_pdf(sample_html(), images={{'photo': jpeg()}}))\n"
         "print(json.dumps(register_cjk_font()._asdict()))\n"
     )
@@ -162,7 +162,7 @@ def no_network(monkeypatch):
 
 
 def test_refuses_remote_and_outside_files(tmp_path, no_network, caplog, monkeypatch):
-    import app.forms.pdf as pdf_module
+    import app.printing.pdf as pdf_module
 
     # Alembic's fileConfig (run in-process by other tests) disables existing loggers.
     monkeypatch.setattr(pdf_module.log, "disabled", False)
@@ -185,7 +185,7 @@ def test_refuses_remote_and_outside_files(tmp_path, no_network, caplog, monkeypa
         f'<img src="{src}">' for src in refused + ["seal.jpg"]
     ) + "</body></html>"
 
-    with caplog.at_level("WARNING", logger="app.forms.pdf"):
+    with caplog.at_level("WARNING", logger="app.printing.pdf"):
         pdf = render_pdf(html, base_url=str(allowed))
     assert no_network == []
     assert image_sizes(pdf) == [(50, 60)]  # only the file inside base_url
@@ -263,8 +263,8 @@ def real_forms(app):
     from app.candidates.models import Candidate
     from app.exams.models import ADULT, ZHONGZHAO, Exam
     from app.extensions import db
-    from app.forms.models import AdmissionTicket
-    from app.forms.render import render_form
+    from app.printing.models import AdmissionTicket
+    from app.printing.render import render_form
     from app.jurisdiction import Node
 
     photo = jpeg((450, 600))

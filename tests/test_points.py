@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.candidates.validators import ValidationError, make_id_number
+from app.candidates.validators import InvalidValue, make_id_number
 from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import COUNTY, Node
@@ -87,7 +87,7 @@ def test_point_phone_accepts(value, expected):
 
 @pytest.mark.parametrize("value", ["67891234", "12345", "0371-123", "abc", "23800138000"])
 def test_point_phone_refuses(value):
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidValue):
         rules.validate_point_phone(value)
 
 

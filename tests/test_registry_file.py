@@ -10,7 +10,7 @@ from app.candidates import codes
 from app.candidates.registry_file import (
     FIELDS, RegistryFileError, apply_mapping, auto_mapping, fields_for, missing_required,
     normalise_code, normalise_date, normalise_gender, read_table)
-from app.candidates.validators import ValidationError, make_id_number
+from app.candidates.validators import InvalidValue, make_id_number
 
 ID1 = make_id_number("410102", date(2008, 3, 15), 123)
 ID2 = make_id_number("410105", date(2008, 11, 2), 456)
@@ -214,7 +214,7 @@ def test_normalise_gender(value, code):
 
 @pytest.mark.parametrize("value", ["", "3", "未知", None])
 def test_normalise_gender_rejects(value):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         normalise_gender(value)
     assert info.value.code == "gender_value"
 
@@ -232,11 +232,11 @@ def test_normalise_code(table, value, code):
 
 
 def test_normalise_code_rejects_with_field_label():
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         normalise_code(codes.ETHNICITIES, "火星族", label="民族")
     assert info.value.code == "code_value"
     assert "民族" in str(info.value) and "火星族" in str(info.value)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         normalise_code(codes.ETHNICITIES, "99")
     assert info.value.code == "code_value"
 
@@ -250,6 +250,6 @@ def test_normalise_date(value):
 
 @pytest.mark.parametrize("value", ["", "2008-02-30", "08-03-05", "2008年13月1日", "abc", None])
 def test_normalise_date_rejects(value):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         normalise_date(value)
     assert info.value.code == "date_format"

@@ -652,7 +652,7 @@ def test_default_address_limit_is_generous():
 
 
 def test_ticket_download_follows_the_ticket_print_window(app, candidate, phase):
-    from app.forms.models import AdmissionTicket
+    from app.printing.models import AdmissionTicket
 
     c, cid, _ = candidate()
     assert c.get("/me/forms/ticket.pdf").status_code == 404  # not issued yet

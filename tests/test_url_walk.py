@@ -119,7 +119,7 @@ def _side_objects(side):
     """One object of every kind in the county ``side``, named with the side's marker."""
     from app.adult.models import ExamSite
     from app.candidates.models import Candidate, ImportBatch, QualityEvaluation
-    from app.forms.models import AdmissionTicket, PrintBatch
+    from app.printing.models import AdmissionTicket, PrintBatch
     from app.gaokao.models import IntegrityRecord, PhysicalExam
     from app.jurisdiction import Node
     from app.phases.models import Phase, PhaseExtension

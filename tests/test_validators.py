@@ -6,7 +6,7 @@ from flask import Flask
 from app.candidates import codes
 from app.candidates.validators import (
     EXAM_FIELDS,
-    ValidationError,
+    InvalidValue,
     check_exam_field,
     check_id_consistency,
     division_prefix,
@@ -31,7 +31,7 @@ ID_M = "370101190102039973"  # male, born 1901-02-03
 
 
 def error_code(fn, *args, **kwargs):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         fn(*args, **kwargs)
     return info.value.code
 
@@ -248,14 +248,14 @@ def test_name_dot(value):
 
 
 def test_messages_render_without_app():
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         validate_id_number("123")
     assert str(info.value) == "ID number must be 18 characters long, not 3."
 
 
 def test_messages_render_in_app_without_babel():
     with Flask(__name__).app_context():
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(InvalidValue) as info:
             validate_name("·买买提")
         assert "middle dot" in str(info.value)
         assert message_text(info.value.message) == str(info.value)
@@ -263,7 +263,7 @@ def test_messages_render_in_app_without_babel():
 
 def test_messages_do_not_leak_id_number():
     for bad in (ID_M[:17] + "0", with_check("41010220080230123")):
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(InvalidValue) as info:
             validate_id_number(bad)
         assert bad[6:14] not in str(info.value)
 
@@ -399,7 +399,7 @@ def test_exam_field_accepted_for_its_kind(kind, field):
     (codes.GAOKAO, "education_level", "成人高考"), (codes.ZHONGZHAO, "remark", "成人高考"),
 ])
 def test_exam_field_of_another_kind_is_refused(kind, field, owner):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValue) as info:
         check_exam_field(kind, field)
     assert info.value.code == "exam_field"
     text = str(info.value)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select
 from ..audit import AuditLog
 from ..candidates.models import Candidate, Preference
 from ..extensions import db
-from ..forms.models import AdmissionTicket
+from ..printing.models import AdmissionTicket
 from ..jurisdiction import CITY, COUNTY, Node, scope_clause, subtree_range
 from ..phases.rules import ancestor_paths
 from .logistics import (AllocationError, Seat, Site, Sitting, allocate, paper_group,

@@ -8,7 +8,7 @@ from ..jurisdiction import POINT, SCHOOL, Node, in_scope
 from . import codes
 from .labels import LABELS
 from .models import Candidate
-from .validators import EXAM_FIELDS, ValidationError, check_exam_field, check_id_consistency
+from .validators import EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency
 
 
 def _stored(candidate):
@@ -56,7 +56,7 @@ def check_candidate(item, user_node):
         raise ValueError(_l("That unit is outside your jurisdiction."))
     try:
         check_id_consistency(item.id_number, item.birth_date, item.gender)
-    except ValidationError as exc:
+    except InvalidValue as exc:
         raise ValueError(str(exc)) from exc
     kind = item.exam.kind if item.exam is not None else None
     if item.category and item.exam is not None:
@@ -67,7 +67,7 @@ def check_candidate(item, user_node):
         if getattr(item, field) not in (None, ""):
             try:
                 check_exam_field(kind, field)
-            except ValidationError as exc:
+            except InvalidValue as exc:
                 raise ValueError(f"{LABELS[field]}: {exc}") from exc
     # Form data sets the relationships; the foreign-key columns stay empty until a flush.
     exam_id = item.exam.id if item.exam is not None else item.exam_id

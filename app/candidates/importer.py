@@ -30,7 +30,7 @@ from ..review.workflow import APPROVED, editable_refusal
 from . import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import EXCEL_DIGITS_LOST, normalise_code, normalise_date, normalise_gender
-from .validators import (EXAM_FIELDS, ValidationError, check_exam_field, check_id_consistency,
+from .validators import (EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency,
                          message_text, validate_candidate_number, validate_division_code,
                          validate_id_number, validate_mobile, validate_name, validate_past_date,
                          validate_postcode)
@@ -119,7 +119,7 @@ def convert_row(values, exam_kind):
     for key, fn in (("name", validate_name), ("id_number", validate_id_number)):
         try:
             out[key] = fn(values.get(key, ""))
-        except ValidationError as exc:
+        except InvalidValue as exc:
             problems.append((key, str(exc)))
     # Only the mapped columns are in ``values``: look each one up instead of walking every rule.
     for key, raw in values.items():
@@ -135,7 +135,7 @@ def convert_row(values, exam_kind):
             if fn is not None:
                 out[key] = fn(value)
                 continue
-        except ValidationError as exc:
+        except InvalidValue as exc:
             problems.append((key, str(exc)))
             continue
         if len(value) > limit:
@@ -154,7 +154,7 @@ def convert_row(values, exam_kind):
         if (out["gender"], out["birth_date"]) != (derived_gender, derived_birth):
             try:
                 check_id_consistency(idn, out["birth_date"], out["gender"])
-            except ValidationError as exc:
+            except InvalidValue as exc:
                 problems.append(("id_number", str(exc)))
     guardian = None
     if (values.get("guardian1_name") or "").strip():
@@ -166,7 +166,7 @@ def convert_row(values, exam_kind):
             if value:
                 try:
                     guardian[key] = fn(value)
-                except ValidationError as exc:
+                except InvalidValue as exc:
                     problems.append((f"guardian1_{key}", str(exc)))
     if problems:
         raise RowError(problems)

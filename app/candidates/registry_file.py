@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from . import codes
-from .validators import EXAM_FIELDS, ValidationError, id_check_char, message_text
+from .validators import EXAM_FIELDS, InvalidValue, id_check_char, message_text
 
 MAX_ROWS = 200_000
 #: A registry export has a few dozen columns; far more is not a registry file, and the mapping
@@ -400,7 +400,7 @@ def normalise_gender(value):
     try:
         return _GENDER_VALUES[key]
     except KeyError:
-        raise ValidationError("gender_value", _l(
+        raise InvalidValue("gender_value", _l(
             "Gender must be 男 or 女 (or 1/2, M/F), not “%(value)s”.", value=key)) from None
 
 
@@ -431,9 +431,9 @@ def normalise_code(table, value, label=None):
     if alias:
         return alias
     if label is None:
-        raise ValidationError("code_value", _l("“%(value)s” is not a valid value.",
+        raise InvalidValue("code_value", _l("“%(value)s” is not a valid value.",
                                                value=text))
-    raise ValidationError("code_value", _l("“%(value)s” is not a valid value for %(field)s.",
+    raise InvalidValue("code_value", _l("“%(value)s” is not a valid value for %(field)s.",
                                            value=text, field=message_text(label)))
 
 
@@ -458,5 +458,5 @@ def normalise_date(value):
                 return date(*map(int, match.groups()))
             except ValueError:
                 break
-    raise ValidationError("date_format", _l(
+    raise InvalidValue("date_format", _l(
         "“%(value)s” is not a date; use YYYY-MM-DD, for example 2008-03-15.", value=text))

@@ -1,6 +1,6 @@
 """Pure validators for the candidate record (考生信息).
 
-Every ``validate_x(value)`` returns the normalised value or raises :class:`ValidationError`
+Every ``validate_x(value)`` returns the normalised value or raises :class:`InvalidValue`
 with a stable ``code`` (for tests, APIs and logs) and a lazily translated ``message``.
 Messages never echo a full ID number, so they are safe to log.
 """
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from ..refusals import BadInput, message_text  # noqa: F401  (message_text re-exported)
 from . import codes
 from .codes import gender_mf
 
@@ -56,27 +57,13 @@ _NAME_CHARS_RE = re.compile("[%s%s%s]+" % (
     "".join(sorted(_IDEOGRAPH_EXTRA)), NAME_DOT))
 
 
-class ValidationError(ValueError):
+class InvalidValue(BadInput, ValueError):
     """A field failed validation; ``code`` is stable, ``message`` is a lazy string."""
 
     def __init__(self, code, message):
-        super().__init__(code, message)
+        super().__init__(message)
+        self.args = (code, message)
         self.code = code
-        self.message = message
-
-    def __str__(self):
-        return message_text(self.message)
-
-
-def message_text(message):
-    """``str(message)``, falling back to the English source inside an app context that has
-    no Flask-Babel (flask_babel raises KeyError there; outside any context it already
-    falls back)."""
-    try:
-        return str(message)
-    except KeyError:
-        text, params = message._args[0], message._kwargs
-        return text % params if params else text
 
 
 def _ascii(value):
@@ -124,23 +111,23 @@ def validate_id_number(value, today=None):
     s = value if type(value) is str and _ID_RE.fullmatch(value) else \
         re.sub(r"\s+", "", _ascii(value)).upper()
     if len(s) != 18:
-        raise ValidationError("id_length", _l(
+        raise InvalidValue("id_length", _l(
             "ID number must be 18 characters long, not %(n)d.", n=len(s)))
     if not _ID_RE.fullmatch(s):
-        raise ValidationError("id_format", _l(
+        raise InvalidValue("id_format", _l(
             "ID number must be 17 digits followed by a digit or X."))
     if s[:2] not in PROVINCE_CODES:
-        raise ValidationError("id_region", _l(
+        raise InvalidValue("id_region", _l(
             "ID number starts with an unknown province code (%(code)s).", code=s[:2]))
     try:
         birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
         birth = None
     if birth is None or not _MIN_BIRTH <= birth <= (today or _today()):
-        raise ValidationError("id_birthdate", _l(
+        raise InvalidValue("id_birthdate", _l(
             "The birth date in the ID number is not a valid date."))
     if s[17] != id_check_char(s[:17]):
-        raise ValidationError("id_checksum", _l(
+        raise InvalidValue("id_checksum", _l(
             "ID number check digit is wrong; please check for a typing error."))
     return s
 
@@ -164,10 +151,10 @@ def check_id_consistency(id_number, birth_date=None, gender=None):
         if isinstance(birth_date, datetime):
             birth_date = birth_date.date()
         if id_birth_date(id_number) != birth_date:
-            raise ValidationError("id_birth_mismatch", _l(
+            raise InvalidValue("id_birth_mismatch", _l(
                 "The birth date does not match the ID number."))
     if gender is not None and id_gender(id_number) != gender_mf(gender):
-        raise ValidationError("id_gender_mismatch", _l(
+        raise InvalidValue("id_gender_mismatch", _l(
             "The gender does not match the ID number."))
 
 
@@ -195,15 +182,15 @@ def validate_division_code(code, parent_prefix=None):
     its prefix '4101') it must lie strictly inside that parent."""
     s = re.sub(r"\s+", "", _ascii(code))
     if not _DIGITS6_RE.fullmatch(s):
-        raise ValidationError("division_format", _l(
+        raise InvalidValue("division_format", _l(
             "Division code must be 6 digits."))
     if s[:2] not in PROVINCE_CODES:
-        raise ValidationError("division_region", _l(
+        raise InvalidValue("division_region", _l(
             "Division code starts with an unknown province code (%(code)s).", code=s[:2]))
     if parent_prefix:
         parent = re.sub(r"\s+", "", _ascii(parent_prefix))
         if s == parent or not s.startswith(division_prefix(parent)):
-            raise ValidationError("division_outside", _l(
+            raise InvalidValue("division_outside", _l(
                 "Division code %(code)s is not inside %(parent)s.", code=s, parent=parent))
     return s
 
@@ -222,7 +209,7 @@ def validate_mobile(value):
         if len(s) == 13 and s.startswith("86"):
             s = s[2:]
     if not _MOBILE_RE.fullmatch(s):
-        raise ValidationError("mobile_format", _l(
+        raise InvalidValue("mobile_format", _l(
             "Enter an 11-digit mainland mobile number starting with 13–19."))
     return s
 
@@ -230,7 +217,7 @@ def validate_mobile(value):
 def validate_postcode(value):
     s = re.sub(r"\s+", "", _ascii(value))
     if not _DIGITS6_RE.fullmatch(s):
-        raise ValidationError("postcode_format", _l("Postcode must be 6 digits."))
+        raise InvalidValue("postcode_format", _l("Postcode must be 6 digits."))
     return s
 
 
@@ -249,15 +236,15 @@ def validate_name(value):
     """
     s = ("" if value is None else str(value)).strip().translate(_DOT_LOOKALIKES)
     if not NAME_MIN <= len(s) <= NAME_MAX:
-        raise ValidationError("name_length", _l(
+        raise InvalidValue("name_length", _l(
             "Name must be %(min)d to %(max)d characters long.", min=NAME_MIN, max=NAME_MAX))
     if not _NAME_CHARS_RE.fullmatch(s):
         bad = next(ch for ch in s if ch != NAME_DOT and not _is_ideograph(ch))
-        raise ValidationError("name_chars", _l(
+        raise InvalidValue("name_chars", _l(
             "Name may only contain Chinese characters and the middle dot “·”; "
             "“%(char)s” is not allowed.", char=bad))
     if s[0] == NAME_DOT or s[-1] == NAME_DOT or NAME_DOT * 2 in s:
-        raise ValidationError("name_dot", _l(
+        raise InvalidValue("name_dot", _l(
             "The middle dot “·” must sit between two parts of the name."))
     return s
 
@@ -271,7 +258,7 @@ def validate_candidate_number(value):
     """考生号 as the exam office assigns it: up to 20 digits or letters (no separators)."""
     s = re.sub(r"\s+", "", _ascii(value)).upper()
     if not _CANDIDATE_NUMBER_RE.fullmatch(s):
-        raise ValidationError("candidate_number_format", _l(
+        raise InvalidValue("candidate_number_format", _l(
             "The candidate number (考生号) is 1 to 20 digits or letters."))
     return s
 
@@ -282,7 +269,7 @@ def validate_past_date(value, today=None):
     if isinstance(value, datetime):
         value = value.date()
     if not _MIN_BIRTH <= value <= (today or _today()):
-        raise ValidationError("date_range", _l(
+        raise InvalidValue("date_range", _l(
             "The date %(date)s lies in the future or before 1900.", date=value.isoformat()))
     return value
 
@@ -304,7 +291,7 @@ def check_exam_field(exam_kind, field):
     """Raise unless ``field`` may hold a value for a candidate of an ``exam_kind`` exam."""
     owner = _FIELD_KIND.get(field)
     if owner is not None and owner != exam_kind:
-        raise ValidationError("exam_field", _l(
+        raise InvalidValue("exam_field", _l(
             "This field is only recorded for %(owner)s candidates; this is a %(kind)s exam.",
             owner=codes.label(codes.EXAM_KINDS, owner, lang=None),
             kind=codes.label(codes.EXAM_KINDS, exam_kind, lang=None, default=exam_kind)))
@@ -323,7 +310,7 @@ def form_validator(fn, **kwargs):
             return
         try:
             field.data = fn(field.data, **kwargs)
-        except ValidationError as exc:
+        except InvalidValue as exc:
             raise WTFormsValidationError(str(exc)) from exc
 
     return _validate

@@ -16,7 +16,7 @@ from ..candidates.importer import ImportConflict, Importer
 from ..candidates.models import Candidate, ImportBatch, ImportRowError
 from ..candidates.privacy import mask_id_number
 from ..extensions import db
-from ..forms.models import AdmissionTicket
+from ..printing.models import AdmissionTicket
 from ..jobs import report_progress
 from ..jurisdiction import Node, scoped, subtree_range
 from ..photos import storage

@@ -9,10 +9,10 @@ from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError as FormError
 
 from ..candidates.models import Candidate
-from ..candidates.validators import ValidationError
+from ..candidates.validators import InvalidValue
 from ..extensions import db
 from ..exams.models import GAOKAO
-from ..forms.verify import find_candidates
+from ..printing.verify import find_candidates
 from ..jurisdiction import scoped
 from . import rules
 
@@ -34,7 +34,7 @@ class MeasureField(StringField):
         self.problem = None
         try:
             self.data = rules.parse_measure(self.key, self.raw)
-        except ValidationError as exc:
+        except InvalidValue as exc:
             self.data, self.problem = None, str(exc)
 
     def pre_validate(self, form):

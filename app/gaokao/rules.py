@@ -2,7 +2,7 @@
 between the results and the doctor's restriction codes and conclusion, and the guards every
 write calls (高考 candidates only; the physical results follow the record's lock).
 
-Measurement and consistency errors are ``candidates.validators.ValidationError`` (stable code,
+Measurement and consistency errors are ``candidates.validators.InvalidValue`` (stable code,
 translated message); guard refusals are ``ValueError`` / ``Locked`` carrying the message.
 """
 import re
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from ..candidates import codes as candidate_codes
-from ..candidates.validators import ValidationError
+from ..candidates.validators import InvalidValue
 from ..exams.models import GAOKAO
 from . import codes
 
@@ -61,31 +61,31 @@ def fmt(value, key):
 
 def parse_measure(key, text):
     """The number typed for ``key`` (full-width digits accepted), checked against its range;
-    None when empty. Raises ValidationError naming the field."""
+    None when empty. Raises InvalidValue naming the field."""
     spec = MEASURES[key]
     raw = unicodedata.normalize("NFKC", str(text or "")).strip()
     if not raw:
         if spec.required:
-            raise ValidationError("required", _l("%(field)s is required.", field=spec.label))
+            raise InvalidValue("required", _l("%(field)s is required.", field=spec.label))
         return None
     match = _NUMBER_RE.fullmatch(raw)
     if match is None:
-        raise ValidationError("number", _l("%(field)s: “%(value)s” is not a number.",
+        raise InvalidValue("number", _l("%(field)s: “%(value)s” is not a number.",
                                            field=spec.label, value=raw))
     if len(match.group(1) or "") > spec.decimals:
         if spec.decimals:
-            raise ValidationError("decimals", _l(
+            raise InvalidValue("decimals", _l(
                 "%(field)s: at most %(n)d decimal place, e.g. %(example)s.", field=spec.label,
                 n=spec.decimals, example=fmt(spec.high, key)))
-        raise ValidationError("decimals", _l("%(field)s must be a whole number.",
+        raise InvalidValue("decimals", _l("%(field)s must be a whole number.",
                                              field=spec.label))
     value = float(raw) if spec.decimals else int(raw)
     if not spec.low <= value <= spec.high:
-        raise ValidationError("range", _l(
+        raise InvalidValue("range", _l(
             "%(field)s must lie between %(low)s and %(high)s; %(value)s does not.",
             field=spec.label, low=fmt(spec.low, key), high=fmt(spec.high, key), value=raw))
     if not spec.decimals and value % spec.step:
-        raise ValidationError("step", _l("%(field)s comes in steps of %(step)d.",
+        raise InvalidValue("step", _l("%(field)s comes in steps of %(step)d.",
                                          field=spec.label, step=spec.step))
     return value
 
@@ -190,16 +190,6 @@ CONSISTENCY = {
     "restriction_list": restriction_problem,
     "conclusion": conclusion_problem,
 }
-
-
-def consistency_problems(v):
-    """{field: message} for every disagreement between the values of one record."""
-    problems = {}
-    for field, check in CONSISTENCY.items():
-        problem = check(v)
-        if problem is not None:
-            problems[field] = problem
-    return problems
 
 
 # --- guards -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from ..candidates import codes
-from ..candidates.validators import ValidationError, validate_mobile
+from ..candidates.validators import InvalidValue, validate_mobile
 from ..jurisdiction import CITY, COUNTY, KIND_LABELS
 from ..review.workflow import STATE_LABELS, Transition
 
@@ -127,8 +127,8 @@ def validate_point_phone(value):
         return s
     try:
         return validate_mobile(s)
-    except ValidationError:
-        raise ValidationError("point_phone", _l(
+    except InvalidValue:
+        raise InvalidValue("point_phone", _l(
             "Enter a landline with its area code (e.g. 0371-67891234) or an 11-digit mobile "
             "number.")) from None
 

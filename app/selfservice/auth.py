@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..candidates.models import Candidate
-from ..candidates.validators import ValidationError, validate_id_number
+from ..candidates.validators import InvalidValue, validate_id_number
 from ..extensions import db
 from ..passwords import (count_failure, name_variants, password_problems, session_expired)
 from ..passwords import is_locked as _locked_at
@@ -132,7 +132,7 @@ def accounts_for(identifier):
     identifier = "".join(unicodedata.normalize("NFKC", identifier or "").split()).upper()
     try:
         clause = Candidate.id_number == validate_id_number(identifier)
-    except ValidationError:
+    except InvalidValue:
         if not CANDIDATE_NUMBER_RE.fullmatch(identifier):
             return []
         # 考生号 is unique per exam: naming the exams lets the (exam_id, candidate_number)
@@ -295,7 +295,7 @@ def _summary_statement():
     """Built once per process (building a select costs more than running it on SQLite)."""
     from ..candidates.models import Guardian, Preference
     from ..exams.models import Exam
-    from ..forms.models import AdmissionTicket
+    from ..printing.models import AdmissionTicket
     from ..jurisdiction import Node
 
     guardians = select(func.count(Guardian.id)).where(

@@ -4,7 +4,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 
 from ..candidates import codes
-from ..candidates.validators import (ValidationError, validate_mobile, validate_name,
+from ..candidates.validators import (InvalidValue, validate_mobile, validate_name,
                                      validate_postcode)
 
 
@@ -15,7 +15,7 @@ def _text(form, key, limit):
 def _check(errors, key, fn, value):
     try:
         return fn(value)
-    except ValidationError as exc:
+    except InvalidValue as exc:
         errors[key] = exc.message
         return None
 

@@ -618,7 +618,7 @@ FILLED_HERE = {"preferences": (ADULT,)}
 def downloadable(kind, exam_kind):
     """Whether the candidate of an ``exam_kind`` exam may download ``kind`` here; which exam
     kinds a form exists for is the forms' own rule (``forms.render.form_refusal``)."""
-    from ..forms.render import form_refusal
+    from ..printing.render import form_refusal
 
     return (kind in DOWNLOADS and form_refusal(kind, exam_kind) is None
             and exam_kind in FILLED_HERE.get(kind, (exam_kind,)))
@@ -636,8 +636,8 @@ def ticket_refusal(cand):
 
 @bp.route("/forms/<kind>.pdf")
 def form_pdf(kind):
-    from ..forms.pdf import UnprintableText
-    from ..forms.render import NoTicket, render_form_with_code, ticket_for
+    from ..printing.pdf import UnprintableText
+    from ..printing.render import NoTicket, render_form_with_code, ticket_for
 
     cand = g.candidate
     if not downloadable(kind, cand.exam.kind):

@@ -23,7 +23,7 @@ from ..jurisdiction import Node, scoped
 from . import hooks
 from .models import PrintBatch, PrintBatchPart
 from .pdf import UnprintableText, merge_pdfs, page_count
-from .render import FORMS, NoTicket, NotForExam, render_form_with_code
+from .render import NoTicket, NotForExam, render_form_with_code
 
 PART_SIZE = 25
 PART_TIMEOUT = 1800
@@ -286,7 +286,3 @@ def summary(batch):
     return {"batch_id": batch.id, "status": batch.status, "kind": batch.kind,
             "total": batch.total, "done": batch.done, "skipped": batch.skipped,
             "pages": batch.pages, "percent": percent, "message": batch.message}
-
-
-def batch_title(batch):
-    return FORMS[batch.kind].label

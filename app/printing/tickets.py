@@ -1,5 +1,5 @@
 """Admission tickets (准考证) as data: ticket numbers, the subject timetable and the checks the
-ticket screen runs. Plain functions raising the candidate validators' ValidationError, which
+ticket screen runs. Plain functions raising the candidate validators' InvalidValue, which
 ``form_validator`` turns into form errors."""
 import datetime as dt
 import re
@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..candidates.models import Candidate
-from ..candidates.validators import ValidationError
+from ..candidates.validators import InvalidValue
 from ..exams.models import Exam
 from ..extensions import db
 from .models import AdmissionTicket
@@ -24,14 +24,14 @@ _FMT = "%Y-%m-%d %H:%M"
 def normalise_ticket_number(value):
     number = "".join(str(value or "").split()).upper()
     if not TICKET_NUMBER_RE.fullmatch(number):
-        raise ValidationError("ticket_number", _l(
+        raise InvalidValue("ticket_number", _l(
             "A ticket number has 4 to 30 digits or Latin letters."))
     return number
 
 
 def parse_timetable(text):
     """One subject per line, ``语文 2026-06-07 09:00-11:30`` → ``[{subject, start, end}]``
-    (times as ``YYYY-MM-DD HH:MM``). Raises ValidationError naming the first bad line."""
+    (times as ``YYYY-MM-DD HH:MM``). Raises InvalidValue naming the first bad line."""
     rows = []
     for number, line in enumerate(str(text or "").splitlines(), 1):
         line = line.strip()
@@ -46,11 +46,11 @@ def parse_timetable(text):
             start, end = (dt.datetime.combine(day, dt.time(*map(int, match[k].replace(
                 "：", ":").split(":")))) for k in ("start", "end"))
         except ValueError:
-            raise ValidationError("timetable_format", _l(
+            raise InvalidValue("timetable_format", _l(
                 "Timetable line %(line)d: write it as “语文 2026-06-07 09:00-11:30” (subject, "
                 "date, start-end).", line=number)) from None
         if end <= start:
-            raise ValidationError("timetable_order", _l(
+            raise InvalidValue("timetable_order", _l(
                 "Timetable line %(line)d: the end is not after the start.", line=number))
         rows.append({"subject": match["subject"].strip(), "start": start.strftime(_FMT),
                      "end": end.strftime(_FMT)})
