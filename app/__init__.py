@@ -69,10 +69,12 @@ def create_app(overrides=None):
         session.permanent = True
 
     from .cli import register_cli
+    from . import refusals
     from .errors import register_error_pages
 
     register_cli(app)
     register_error_pages(app)
+    refusals.register(app)
     return app
 
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from .candidates import codes
+from . import codes
 from .candidates.labels import LABELS as CANDIDATE_LABELS
 from .candidates.models import Candidate
 from .exams.models import Exam

@@ -122,7 +122,7 @@ def seed_candidates(per_school=CANDIDATES_PER_SCHOOL):
     import random
 
     from .candidates.models import Candidate, Guardian, StudyHistory
-    from .candidates.validators import make_id_number
+    from .validators import make_id_number
     from .exams.models import ZHONGZHAO, Exam
 
     exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalars().first()

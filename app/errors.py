@@ -69,8 +69,5 @@ def _handle(error):
 
 
 def register_error_pages(app):
-    from . import refusals
-
     for code in ERRORS:
         app.register_error_handler(code, _handle)
-    refusals.register(app)

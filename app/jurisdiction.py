@@ -78,7 +78,7 @@ class Node(Model):
         """The 成人高考 levels a point serves, by name ("all" when none is listed)."""
         if self.kind != POINT:
             return ""
-        from .candidates import codes
+        from . import codes
 
         levels = [c for c in (self.serves_levels or "").split(",") if c]
         if not levels:

@@ -11,7 +11,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired
 
 from .base_views import OfferedSelectField, ScopedApi, ScopedModelView
-from .candidates import codes
+from . import codes
 from .extensions import db
 from .jurisdiction import (CHILD_KINDS, CITY, COUNTY, KIND_LABELS, POINT, Node, in_scope,
                            make_path, units_in_scope)

@@ -13,7 +13,9 @@ returns refusal strings or compares states to decide.
 """
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request
+from flask import flash, jsonify, redirect, request
+
+from .errors import render_error
 
 
 
@@ -79,8 +81,6 @@ def handle_refused(exc):
     if request.method == "POST":
         flash(message, "danger")
         return redirect(_back())
-    from .errors import render_error
-
     return render_error(exc.status, message)
 
 

@@ -36,7 +36,7 @@ MAX_ROWS = BIRTH_DAYS * 1000 * len(REGIONS)
 def identity(i):
     """The i-th generated (ID number, birth date, sequence): distinct for every i < MAX_ROWS,
     since (birth day, sequence, region) walks all combinations (ID numbers are valid)."""
-    from app.candidates.validators import make_id_number
+    from app.validators import make_id_number
 
     day, k = i % BIRTH_DAYS, i // BIRTH_DAYS
     birth = FIRST_BIRTH + dt.timedelta(days=day)

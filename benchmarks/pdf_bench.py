@@ -126,7 +126,7 @@ def seed_batch_db(app, n):
     from sqlalchemy import select
 
     from app.candidates.models import Candidate, Guardian, StudyHistory
-    from app.candidates.validators import make_id_number
+    from app.validators import make_id_number
     from app.demo import seed_demo
     from app.exams.models import ZHONGZHAO, Exam
     from app.extensions import db

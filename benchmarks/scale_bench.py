@@ -117,7 +117,7 @@ def add_schools(plan):
 
 def candidate_rows(exam_id, targets, seed=7):
     """COPY text rows: valid ID numbers (GB 11643 check digit), names, states."""
-    from app.candidates.validators import make_id_number
+    from app.validators import make_id_number
 
     rnd = random.Random(seed)
     now = dt.datetime(2026, 3, 1, 9, 0).isoformat(sep=" ")

@@ -13,7 +13,7 @@ from app.adult import rules
 from app.adult.demo import seed_adult
 from app.audit import AuditLog
 from app.candidates.models import Candidate, Preference
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ADULT, Exam
 from app.extensions import db
 from app.jurisdiction import Node

@@ -16,7 +16,7 @@ from app.adult.logistics import AllocationError, Seat, Site, Sitting, allocate
 from app.adult.models import AdultPayment, ExamSite, SeatAssignment, UnpaidCheck
 from app.audit import AuditLog
 from app.candidates.models import Candidate, Preference
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ADULT, Exam
 from app.extensions import db
 from app.printing.models import AdmissionTicket

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import GAOKAO, Exam
 from app.exchange import dbf_format as fmt
 from app.exchange.models import ExchangeExport

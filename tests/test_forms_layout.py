@@ -23,10 +23,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.candidates import codes
+from app import codes
 from app.candidates.models import (Candidate, Guardian, Preference, QualityEvaluation,
                                    StudyHistory)
-from app.candidates.validators import NAME_MAX
+from app.validators import NAME_MAX
 from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
 from app.extensions import db
 from app.printing.models import AdmissionTicket

@@ -385,7 +385,7 @@ _ids = iter(range(301, 999, 2))  # odd: male; births of 2009 are not used by the
 
 def make_candidate(app, kind, school="41010201", **extra):
     """A fresh candidate of the 2026 exam of ``kind`` at ``school``; returns its id."""
-    from app.candidates.validators import make_id_number
+    from app.validators import make_id_number
 
     with app.app_context():
         exam = db.session.execute(select(Exam).where(Exam.kind == kind, Exam.year == 2026)

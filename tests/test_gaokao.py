@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import GAOKAO, ZHONGZHAO, Exam
 from app.extensions import db
 from app.gaokao import rules

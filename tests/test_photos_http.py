@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.candidates.models import Candidate
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node

@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app import progress
 from app.candidates.models import Candidate
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node

@@ -6,11 +6,11 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from app.candidates import codes
+from app import codes
 from app.candidates.registry_file import (
     FIELDS, RegistryFileError, apply_mapping, auto_mapping, fields_for, missing_required,
     normalise_code, normalise_date, normalise_gender, read_table)
-from app.candidates.validators import InvalidValue, make_id_number
+from app.validators import InvalidValue, make_id_number
 
 ID1 = make_id_number("410102", date(2008, 3, 15), 123)
 ID2 = make_id_number("410105", date(2008, 11, 2), 456)

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.candidates.models import Candidate, ImportBatch
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
 

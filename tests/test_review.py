@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from app.candidates.models import Candidate, Guardian, StudyHistory
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node

@@ -323,7 +323,7 @@ with flask_app.app_context():
 
 
 def _import_rows(count):
-    from app.candidates.validators import make_id_number
+    from app.validators import make_id_number
 
     birth = dt.date(2011, 11, 23)
     numbers = [make_id_number("410102", birth, 801 + 2 * i) for i in range(count)]

@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from app.candidates import codes
-from app.candidates.validators import (
+from app import codes
+from app.validators import (
     EXAM_FIELDS,
     InvalidValue,
     check_exam_field,

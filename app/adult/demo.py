@@ -38,7 +38,7 @@ def seed_adult():
     """Points and candidates for the 2026 成人高考 (called from ``app.demo.seed_demo``);
     returns how many candidates it created."""
     from ..candidates.models import Candidate, Preference
-    from ..candidates.validators import make_id_number
+    from ..validators import make_id_number
     from ..exams.models import ADULT, Exam
 
     nodes = {n.code: n for n in db.session.execute(select(Node)).scalars()}

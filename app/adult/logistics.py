@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
-from ..candidates import codes
+from .. import codes
 
 HIGH_TO_BACHELOR, HIGH_TO_COLLEGE, COLLEGE_TO_BACHELOR = "01", "02", "03"
 SEATS_PER_ROOM = 30  # the usual 成人高考 room

@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..candidates import codes
+from .. import codes
 from ..candidates.models import Candidate
 from ..exams.models import Exam
 from ..jurisdiction import Node

@@ -15,7 +15,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from ..candidates import codes
+from .. import codes
 from ..jurisdiction import POINT
 
 HIGH_TO_BACHELOR, HIGH_TO_COLLEGE, COLLEGE_TO_BACHELOR = "01", "02", "03"

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..audit import log_event
-from ..candidates import codes
+from .. import codes
 from ..candidates.models import Candidate
 from ..candidates.registry_file import RegistryFileError, read_table
 from ..exams.models import ADULT, Exam

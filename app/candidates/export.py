@@ -6,7 +6,7 @@ import io
 
 from openpyxl import Workbook
 
-from . import codes
+from .. import codes
 
 #: first characters that make Excel / WPS read a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -5,10 +5,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, in_scope
-from . import codes
+from .. import codes
 from .labels import LABELS
 from .models import Candidate
-from .validators import EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency
+from ..validators import EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency
 
 
 def _stored(candidate):

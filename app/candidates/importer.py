@@ -27,10 +27,10 @@ from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, subtree_range
 from ..phases.rules import PhaseClosed, check_open
 from ..review.workflow import APPROVED, editable_refusal
-from . import codes
+from .. import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import EXCEL_DIGITS_LOST, normalise_code, normalise_date, normalise_gender
-from .validators import (EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency,
+from ..validators import (EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency,
                          message_text, validate_candidate_number, validate_division_code,
                          validate_id_number, validate_mobile, validate_name, validate_past_date,
                          validate_postcode)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..exams.models import Exam
 from ..jurisdiction import PATH_TYPE, Node
-from . import codes
+from .. import codes
 
 
 def _now():

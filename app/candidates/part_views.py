@@ -13,12 +13,12 @@ from wtforms.validators import DataRequired, Optional
 
 from ..base_views import ScopedModelView
 from ..extensions import db
-from . import codes
+from .. import codes
 from .guards import check_change_allowed
 from .labels import LABELS
 from .models import (EVALUATION_DIMENSIONS, GRADES, Candidate, Guardian, QualityEvaluation,
                      StudyHistory)
-from .validators import form_validator, validate_mobile, validate_name
+from ..validators import form_validator, validate_mobile, validate_name
 
 
 def code_select(label, table, required=False):

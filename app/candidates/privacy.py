@@ -2,7 +2,7 @@
 them masked (4101**********1234), as GB/T 35273 asks for roles that do not need them."""
 from flask import g, has_request_context
 
-from .validators import mask_id_number
+from ..validators import mask_id_number
 
 FULL_ID_ROLES = frozenset({"province_admin", "city_admin", "county_admin", "school_staff",
                            "point_staff", "exam_clerk"})

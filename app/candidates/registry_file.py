@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from . import codes
-from .validators import EXAM_FIELDS, InvalidValue, id_check_char, message_text
+from .. import codes
+from ..validators import EXAM_FIELDS, InvalidValue, id_check_char, message_text
 
 MAX_ROWS = 200_000
 #: A registry export has a few dozen columns; far more is not a registry file, and the mapping

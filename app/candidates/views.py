@@ -21,13 +21,13 @@ from ..gaokao.views import IntegrityRecordView, PhysicalExamView
 from ..photos.thumbs import remember_photos
 from ..review import dossier
 from ..review.workflow import STATE_LABELS
-from . import codes
+from .. import codes
 from .export import to_csv, to_xlsx
 from .guards import check_candidate, check_change_allowed
 from .labels import LABELS
 from .models import Candidate
 from .part_views import GuardianView, QualityEvaluationView, StudyHistoryView, code_select
-from .validators import (EXAM_FIELDS, form_validator, validate_candidate_number,
+from ..validators import (EXAM_FIELDS, form_validator, validate_candidate_number,
                          validate_division_code, validate_id_number, validate_mobile,
                          validate_name, validate_past_date, validate_postcode)
 

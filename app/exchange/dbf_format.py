@@ -9,7 +9,7 @@ not hold (kept empty) or derive. Widths are bytes: a GBK character takes two, so
 are twice the column's length in characters, at most 254 (a DBF character field's limit).
 Never rename a field: other systems read them by name.
 """
-from ..candidates import codes
+from .. import codes
 from ..jurisdiction import COUNTY
 from ..review.workflow import APPROVED_AT, RECORD, REVIEW_CHAINS, UNIT
 

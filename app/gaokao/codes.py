@@ -1,5 +1,5 @@
 """Code lists of the 高考 archive, as data: tuples of (code, zh name, en name) read through
-``candidates.codes.choices`` / ``label``. Codes are what the database stores: never renumber an
+``codes.choices`` / ``label``. Codes are what the database stores: never renumber an
 entry, add new ones at the end.
 
 The physical-examination lists follow 《普通高等学校招生体检工作指导意见》 (教学〔2003〕3号);

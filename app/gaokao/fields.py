@@ -9,7 +9,7 @@ from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError as FormError
 
 from ..candidates.models import Candidate
-from ..candidates.validators import InvalidValue
+from ..validators import InvalidValue
 from ..extensions import db
 from ..exams.models import GAOKAO
 from ..printing.verify import find_candidates

@@ -7,7 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..candidates import codes as candidate_codes
+from .. import codes as candidate_codes
 from ..candidates.models import Candidate
 from . import codes
 

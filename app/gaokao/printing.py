@@ -2,7 +2,7 @@
 per row of ``forms.render.EXAM_ITEMS``, in Chinese whatever the UI language."""
 from sqlalchemy import select
 
-from ..candidates.codes import label
+from ..codes import label
 from ..extensions import db
 from . import codes
 from .models import PhysicalExam

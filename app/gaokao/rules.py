@@ -2,7 +2,7 @@
 between the results and the doctor's restriction codes and conclusion, and the guards every
 write calls (高考 candidates only; the physical results follow the record's lock).
 
-Measurement and consistency errors are ``candidates.validators.InvalidValue`` (stable code,
+Measurement and consistency errors are ``validators.InvalidValue`` (stable code,
 translated message); guard refusals are ``ValueError`` / ``Locked`` carrying the message.
 """
 import re
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from ..candidates import codes as candidate_codes
-from ..candidates.validators import InvalidValue
+from .. import codes as candidate_codes
+from ..validators import InvalidValue
 from ..exams.models import GAOKAO
 from . import codes
 

@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired
 from wtforms.validators import ValidationError as FormError
 
 from ..base_views import ScopedModelView
-from ..candidates import codes as candidate_codes
-from ..candidates.validators import form_validator, validate_past_date
+from .. import codes as candidate_codes
+from ..validators import form_validator, validate_past_date
 from ..extensions import db
 from . import codes, rules
 from .fields import MeasureField, candidate_field, consistent, gaokao_candidate

@@ -53,7 +53,7 @@ class Phase(Model):
 
     @property
     def category_label(self):
-        from ..candidates import codes
+        from .. import codes
 
         if self.category is None:
             return _l("All categories")

@@ -26,7 +26,7 @@ LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("
 def category_choices():
     """Category codes are per exam kind: each option names what the code means in each kind
     (the phase's exam decides which applies)."""
-    from ..candidates import codes
+    from .. import codes
 
     names = {}
     for kind, table in codes.CANDIDATE_CATEGORIES.items():

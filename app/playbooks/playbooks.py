@@ -10,7 +10,7 @@ Keys are stored on incidents and their log: never rename one; add new playbooks 
 """
 from dataclasses import dataclass, field
 
-from ..candidates.codes import _lang_index
+from ..codes import _lang_index
 
 #: automated action kinds (see actions.py); "postpone" is 延时报名, an extension of the
 #: self-registration window, "extend_phase" any window its parameters allow.

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from ..candidates import codes
-from ..candidates.validators import InvalidValue, validate_mobile
+from .. import codes
+from ..validators import InvalidValue, validate_mobile
 from ..jurisdiction import CITY, COUNTY, KIND_LABELS
 from ..review.workflow import STATE_LABELS, Transition
 

@@ -7,7 +7,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError as FormError
 
-from ..candidates.validators import form_validator
+from ..validators import form_validator
 from ..jurisdiction import COUNTY
 from ..jurisdiction_views import _POINT_FIELDS
 from ..phases.rules import PhaseClosed, check_open

@@ -13,10 +13,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..candidates import codes
+from .. import codes
 from ..candidates.labels import LABELS
 from ..candidates.models import EVALUATION_DIMENSIONS, Candidate
-from ..candidates.validators import mask_id_number
+from ..validators import mask_id_number
 from ..exams.models import ADULT, EXAM_KINDS
 from ..extensions import db
 from ..gaokao.printing import physical_results

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Optional
 from wtforms.validators import ValidationError as FormError
 
 from ..base_views import ScopedModelView
-from ..candidates.validators import form_validator
+from ..validators import form_validator
 from ..exams.models import Exam
 from ..extensions import db
 from .models import AdmissionTicket

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..candidates.models import Candidate
-from ..candidates.validators import InvalidValue
+from ..validators import InvalidValue
 from ..exams.models import Exam
 from ..extensions import db
 from .models import AdmissionTicket

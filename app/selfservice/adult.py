@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..adult import rules
 from ..adult.points import eligible_points
-from ..candidates import codes
+from .. import codes
 from ..candidates.models import Preference
 from ..exams.models import ADULT
 from ..extensions import db

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..candidates.models import Candidate
-from ..candidates.validators import InvalidValue, validate_id_number
+from ..validators import InvalidValue, validate_id_number
 from ..extensions import db
 from ..passwords import (count_failure, name_variants, password_problems, session_expired)
 from ..passwords import is_locked as _locked_at

@@ -3,8 +3,8 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 
-from ..candidates import codes
-from ..candidates.validators import (InvalidValue, validate_mobile, validate_name,
+from .. import codes
+from ..validators import (InvalidValue, validate_mobile, validate_name,
                                      validate_postcode)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 
 from ..audit import log_event
 from ..candidates.models import Candidate
-from ..candidates.validators import mask_id_number
+from ..validators import mask_id_number
 from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, current_node, get_scoped_or_404, scoped

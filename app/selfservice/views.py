@@ -17,9 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..adult import pledge
 from ..adult.rules import confirmation_problems
 from ..audit import AuditLog
-from ..candidates import codes
+from .. import codes
 from ..candidates.models import Candidate, Guardian, StudyHistory
-from ..candidates.validators import mask_id_number
+from ..validators import mask_id_number
 from ..exams.models import ADULT, ZHONGZHAO
 from ..extensions import db
 from ..phases.rules import TZ, PhaseClosed, check_open_for, now_local, windows

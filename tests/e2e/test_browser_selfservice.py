@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.candidates.validators import make_id_number
+from app.validators import make_id_number
 from app.demo import DEMO_PASSWORD
 from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from ..refusals import BadInput, message_text  # noqa: F401  (message_text re-exported)
+from .refusals import BadInput, message_text  # noqa: F401  (message_text re-exported)
 from . import codes
 from .codes import gender_mf
 
