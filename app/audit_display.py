@@ -20,7 +20,7 @@ from .candidates.models import Candidate
 from .exams.models import Exam
 from .extensions import db
 from .jurisdiction import Node, place_name
-from .review.workflow import STATE_LABELS
+from .candidates.states import STATE_LABELS
 
 ACTION_LABELS = {
     "insert": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),

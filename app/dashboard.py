@@ -54,7 +54,7 @@ class DashboardIndexView(IndexView):
         exams = db.session.execute(
             select(Exam).where(Exam.active.is_(True)).order_by(Exam.year.desc(), Exam.kind)
         ).scalars().all()
-        from .review.workflow import STATE_LABELS
+        from .candidates.states import STATE_LABELS
 
         return self.render_template(
             self.index_template,

@@ -20,7 +20,7 @@ from ..candidates.registry_file import (EXCEL_DIGITS_LOST, RegistryFileError, _h
                                         excel_damaged)
 from ..extensions import db
 from ..jurisdiction import scope_clause
-from ..review.workflow import APPROVED
+from ..candidates.states import APPROVED
 from .logistics import parse_amount, parse_paid_at, parse_transaction
 from .models import AdultPayment
 

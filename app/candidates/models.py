@@ -114,7 +114,7 @@ class Candidate(Model):
 
     @property
     def state_label(self):
-        from ..review.workflow import STATE_LABELS
+        from .states import STATE_LABELS
 
         return STATE_LABELS.get(self.state, self.state)
 

@@ -20,7 +20,7 @@ from ..exams.models import EXAM_KINDS, Exam
 from ..gaokao.views import IntegrityRecordView, PhysicalExamView
 from ..photos.thumbs import remember_photos
 from ..review import dossier
-from ..review.workflow import STATE_LABELS
+from ..candidates.states import STATE_LABELS
 from .. import codes
 from .export import to_csv, to_xlsx
 from .guards import check_candidate, check_change_allowed

@@ -37,7 +37,7 @@ def change_refusal(candidate, by_candidate=False):
 
 
 def _candidate_refusal(candidate):
-    from ..review.workflow import DRAFT, REJECTED
+    from ..candidates.states import DRAFT, REJECTED
 
     if candidate.exam.kind == ADULT:
         return _l("For the adult higher education entrance exam your photo is taken on site "

@@ -22,7 +22,7 @@ from ..candidates.privacy import display_id_number
 from ..extensions import db
 from ..jobs import enqueue, record_job_status
 from ..jurisdiction import get_scoped_or_404
-from ..review.workflow import STATE_LABELS
+from ..candidates.states import STATE_LABELS
 from . import actions, playbooks
 from .models import OPEN, STATUS_LABELS, Incident, IncidentSnapshot
 from .reconcile import checked_ids, imported_records, save_checks

@@ -20,7 +20,7 @@ from ..exams.models import Exam
 from ..extensions import db
 from ..jobs import enqueue, record_job_status
 from ..jurisdiction import POINT, SCHOOL, Node, get_scoped_or_404, scoped
-from ..review.workflow import STATE_LABELS
+from ..candidates.states import STATE_LABELS
 from . import hooks
 from .models import PrintBatch
 from .pdf import UnprintableText

@@ -28,16 +28,10 @@ from flask_babel import lazy_gettext as _l
 from ..exams.models import ADULT, GAOKAO, ZHONGZHAO
 from ..jurisdiction import CITY, COUNTY, PROVINCE
 from ..phases.rules import check_open_for
+from ..policy import Locked
 
-DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
-SCHOOL_OK, COUNTY_OK, CITY_OK = "school_approved", "county_approved", "city_approved"
-PROVINCE_OK = "province_approved"
-STATE_LABELS = {
-    DRAFT: _l("Draft"), CONFIRMED: _l("Confirmed by candidate"), REJECTED: _l("Rejected"),
-    SCHOOL_OK: _l("Approved by school / point"), COUNTY_OK: _l("Approved by county"),
-    CITY_OK: _l("Approved by city"), PROVINCE_OK: _l("Approved by province"),
-}
-APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK, PROVINCE_OK)
+from ..candidates.states import (APPROVED, CITY_OK, CONFIRMED, COUNTY_OK, DRAFT,  # noqa: F401
+                                 PROVINCE_OK, REJECTED, SCHOOL_OK, STATE_LABELS)
 CANDIDATE = "candidate"  # the actor name of the self-service page
 STAFF = ("school_staff", "point_staff")
 # First review (初审): the school's reviewer, or the reviewer bound to a registration point
@@ -151,10 +145,6 @@ class TransitionRefused(Exception):
 
 class Conflict(TransitionRefused):
     """Someone else changed the record since it was loaded."""
-
-
-class Locked(PermissionError):
-    """The record's data is frozen: signed (locked), or approved and not yet rejected."""
 
 
 def unlock_roles():

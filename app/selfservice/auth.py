@@ -268,7 +268,7 @@ class CandidateSummary:
 
     @property
     def state_label(self):
-        from ..review.workflow import STATE_LABELS
+        from ..candidates.states import STATE_LABELS
 
         return STATE_LABELS.get(self.state, self.state)
 

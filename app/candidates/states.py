@@ -1,0 +1,16 @@
+"""The states of a candidate's record (报名信息审核状态): pure data, below every layer that reads
+them. Which transitions move between them, and who may take them, is ``review.workflow``'s;
+whether a record may change now is ``app.policy``'s."""
+from flask_babel import lazy_gettext as _l
+
+DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
+SCHOOL_OK, COUNTY_OK, CITY_OK = "school_approved", "county_approved", "city_approved"
+PROVINCE_OK = "province_approved"
+STATE_LABELS = {
+    DRAFT: _l("Draft"), CONFIRMED: _l("Confirmed by candidate"), REJECTED: _l("Rejected"),
+    SCHOOL_OK: _l("Approved by school / point"), COUNTY_OK: _l("Approved by county"),
+    CITY_OK: _l("Approved by city"), PROVINCE_OK: _l("Approved by province"),
+}
+APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK, PROVINCE_OK)
+#: States in which the candidate may still change the record on the self-service page.
+OPEN_TO_CANDIDATE = (DRAFT, REJECTED)
