@@ -42,7 +42,7 @@ FAB_ADD_SECURITY_API = False
 FAB_ADD_SECURITY_PERMISSION_VIEW = False
 FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
 FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
-FAB_SECURITY_MANAGER_CLASS = "app.security.KsSecurityManager"
+FAB_SECURITY_MANAGER_CLASS = "app.security_manager.KsSecurityManager"
 FAB_INDEX_VIEW = "app.dashboard.DashboardIndexView"
 FAB_API_SWAGGER_UI = False
 
@@ -149,3 +149,10 @@ SELF_SERVICE_MAX_HOURS = float(os.environ.get("SELF_SERVICE_MAX_HOURS", "8"))
 SELF_SERVICE_MAX_FAILURES = int(os.environ.get("SELF_SERVICE_MAX_FAILURES", "5"))
 SELF_SERVICE_LOCK_MINUTES = int(os.environ.get("SELF_SERVICE_LOCK_MINUTES", "15"))
 SESSION_MINUTES = int(os.environ.get("SESSION_MINUTES", "30"))
+
+# Monitoring (/readyz, /metrics; see README "Monitoring"): who may read them, by address or token.
+METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(
+    "METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+APP_VERSION = os.environ.get("APP_VERSION", "")  # else the git commit is used
+READYZ_DB_TIMEOUT_MS = int(os.environ.get("READYZ_DB_TIMEOUT_MS", "2000"))

@@ -75,6 +75,9 @@ def create_app(overrides=None):
     register_cli(app)
     register_error_pages(app)
     refusals.register(app)
+    from . import monitoring
+
+    monitoring.register(app)
     return app
 
 

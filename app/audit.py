@@ -182,15 +182,21 @@ def install(session):
         event.listen(target, "after_flush", _write)
 
 
-def log_event(action, table_name, details, row_id=None, session=None, candidate_id=None):
+def log_event(action, table_name, details, row_id=None, session=None, candidate_id=None,
+              actor=None):
     """Record a non-data event (export, print, unlock…) with the acting user and unit; an
-    event about one candidate names it (``candidate_id``, or the row / details that say so)."""
+    event about one candidate names it (``candidate_id``, or the row / details that say so).
+    ``actor``: the user acting, for a job that has no request to ask (None: the request's
+    user, or "system")."""
     from .extensions import db
 
     session = session or db.session
-    (user_id, username), ip = _actor()
-    user = getattr(g, "user", None) if has_request_context() else None
-    node = getattr(user, "node", None)
+    if actor is not None:
+        (user_id, username), ip = (actor.id, actor.username), None
+    else:
+        (user_id, username), ip = _actor()
+        actor = getattr(g, "user", None) if has_request_context() else None
+    node = getattr(actor, "node", None)
     session.execute(insert(AuditLog), [dict(
         at=dt.datetime.now(), user_id=user_id, username=username, ip=ip, action=action,
         table_name=table_name, row_id=row_id,

@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from .extensions import db
+from .refusals import Refused
 
 FORMAT, VERSION = "kaosheng-backup", 1
 MANIFEST = "manifest.json"
@@ -46,7 +47,7 @@ BACKUP_SUFFIX = ".backup.tar"
 _CHUNK = 1 << 20
 
 
-class BackupError(Exception):
+class BackupError(Refused):
     """A backup or restore that cannot go on; the message (translated) says why."""
 
 

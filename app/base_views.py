@@ -4,6 +4,7 @@ from flask import abort, g, make_response, redirect, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,26 @@ from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
 from .list_inputs import INT32, sane_filter_converter, sane_list_args
 
 SCOPE = [["id", JurisdictionFilter, None]]
+
+
+class CodedFilterConverter(SQLAFilterConverter):
+    """A coded column (a state, a kind, an anomaly) is searched on a select of labelled codes,
+    so it offers “equal to” only: “starts with” on a select would be noise."""
+
+    conversion_table = (("is_coded", [FilterEqual]),) + SQLAFilterConverter.conversion_table
+
+
+class CodedInterface(SQLAInterface):
+    """FAB's interface for ``model`` whose ``coded`` columns filter by equality only."""
+
+    filter_converter_class = CodedFilterConverter
+
+    def __init__(self, model, coded=(), **kw):
+        super().__init__(model, **kw)
+        self.coded = tuple(coded)
+
+    def is_coded(self, col_name):
+        return col_name in self.coded
 
 
 def is_row_id(value):

@@ -5,8 +5,16 @@ from types import SimpleNamespace
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.engine import make_url
 
+from .audit import log_event
+from .backup import add_commands as add_backup_commands  # backup, restore
+from .demo import DEMO_USERS, ensure_node, ensure_user, seed_demo
 from .extensions import db
+from .jurisdiction import PROVINCE
+from .passwords import password_problems
+from .printing.tasks import purge_prints
+from .security import PROVINCE_ADMIN, staff_personal_values
 
 kaosheng = AppGroup("kaosheng", help="kaosheng administration commands.")
 
@@ -23,10 +31,6 @@ def init_command():
               help="load the demo data even outside KAOSHENG_ENV=development")
 def seed_demo_command(force_demo):
     """Load the demo province, units, exams and one user per role (idempotent)."""
-    from sqlalchemy.engine import make_url
-
-    from .demo import DEMO_USERS, seed_demo
-
     env = current_app.config.get("ENV")
     if env != "development" and not force_demo:
         # The demo users include a province administrator whose password is published.
@@ -51,18 +55,13 @@ def seed_demo_command(force_demo):
 @click.option("--province-name", default="河南省", show_default=True)
 def create_admin_command(username, password, province_code, province_name):
     """Create the province root node (if missing) and its first province administrator."""
-    from .demo import ensure_node, ensure_user
-    from .jurisdiction import PROVINCE
-    from .passwords import password_problems
-    from .security import staff_personal_values
-
     problems = password_problems(password, staff_personal_values(
         username, "管理员", "省级", "", SimpleNamespace(name=province_name, parent=None)))
     if problems:
         raise click.UsageError(" ".join(str(p) for p in problems))
     current_app.appbuilder.sm.sync_roles()
     root = ensure_node(None, province_code, province_name, PROVINCE)
-    ensure_user(username, password, root, "province_admin", "省级", "管理员")
+    ensure_user(username, password, root, PROVINCE_ADMIN, "省级", "管理员")
     db.session.commit()
     click.echo(f"province admin {username} ready")
 
@@ -72,8 +71,6 @@ def create_admin_command(username, password, province_code, province_name):
 def unlock_user_command(username):
     """Lift a staff account's failed-log-in lock (for a province administrator, who has no
     administrator above it); audited."""
-    from .audit import log_event
-
     user = current_app.appbuilder.sm.find_user(username=username)
     if user is None:
         raise click.ClickException(f"no user {username!r}")
@@ -89,14 +86,10 @@ def unlock_user_command(username):
               help="keep the PDFs of batches finished within this many days")
 def purge_prints_command(days):
     """Delete old batch-print PDFs under UPLOAD_DIR/prints (the batches stay listed)."""
-    from .printing.tasks import purge_prints
-
     files, freed = purge_prints(days)
     click.echo(f"deleted {files} file(s), {freed / 2**20:.1f} MiB")
 
 
 def register_cli(app):
-    from .backup import add_commands as add_backup_commands  # backup, restore
-
     add_backup_commands(kaosheng)
     app.cli.add_command(kaosheng)

@@ -3,6 +3,7 @@
 Codes are what the database stores and exports carry, so never renumber an entry; add new
 ones at the end. National standards are followed where one exists (cited per table).
 """
+from flask_babel import LazyString, get_locale
 
 # GB 3304-91 民族名称的罗马字母拼写法和代码 (numeric codes). 97 其他未识别民族 and
 # 98 外国血统中国籍人士 are left out on purpose: candidates here pick one of the 56.
@@ -167,8 +168,6 @@ def _lang_index(lang):
     """Column of the label: 'en', 'en_US', Locale('en') → English; anything else → Chinese."""
     if lang is None:
         try:
-            from flask_babel import get_locale
-
             lang = get_locale()
         except (KeyError, RuntimeError):
             lang = None
@@ -187,6 +186,11 @@ def label(table, code, lang="zh", default=None):
         if row[0] == code:
             return row[i]
     return default
+
+
+#: exam kind → its name ('中招') in the language of the page showing it: lazy, so that field
+#: choices and fieldset titles fixed at import time follow the request's locale.
+EXAM_KIND_LABELS = {kind: LazyString(label, EXAM_KINDS, kind, None) for kind, *_ in EXAM_KINDS}
 
 
 def gender_code(mf):

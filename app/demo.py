@@ -2,14 +2,26 @@
 
 Every demo user's password is DEMO_PASSWORD (documented in README.md); idempotent.
 """
+import datetime as dt
+import random
+
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from .adult.demo import seed_adult
-from .points.demo import seed_points
+from .candidates.models import Candidate, Guardian, StudyHistory
+from .codes import ADULT, GAOKAO, ZHONGZHAO
+from .exams.models import Exam
 from .extensions import db
 from .jurisdiction import CITY, COUNTY, POINT, PROVINCE, SCHOOL, Node, make_path
+from .phases.models import Phase
+from .points.demo import seed_points
+from .selfservice.auth import make_hash, normalise_answer
+from .selfservice.models import CandidateAccount
+from .security import (AUDITOR, CITY_ADMIN, CITY_REVIEWER, COUNTY_ADMIN, COUNTY_REVIEWER,
+                       EXAM_CLERK, POINT_STAFF, PROVINCE_ADMIN, SCHOOL_REVIEWER, SCHOOL_STAFF)
+from .validators import make_id_number
 
 DEMO_PASSWORD = "Demo-2026-ks"
 #: Two activated self-service accounts, so the candidate pages can be tried at once: a 中招
@@ -36,22 +48,22 @@ CITY_SCHOOLS = {"410100": [("410100S1", "郑州外国语学校")], "419001": [("
 
 # (username, role, node code, surname, given name)
 DEMO_USERS = [
-    ("henan_admin", "province_admin", "410000", "省招办", "管理员"),
-    ("henan_auditor", "auditor", "410000", "省纪检", "审计员"),
-    ("zz_admin", "city_admin", "410100", "郑州市", "管理员"),
-    ("zz_reviewer", "city_reviewer", "410100", "郑州市", "审核员"),
-    ("zy_admin", "county_admin", "410102", "中原区", "管理员"),
-    ("zy_reviewer", "county_reviewer", "410102", "中原区", "审核员"),
-    ("zy_clerk", "exam_clerk", "410102", "中原区", "体检录入员"),
-    ("eq_admin", "county_admin", "410103", "二七区", "管理员"),
-    ("zy_school", "school_staff", "41010201", "五十七中", "采集员"),
-    ("zy_school_reviewer", "school_reviewer", "41010201", "五十七中", "审核员"),
-    ("zy_point", "point_staff", "BM410102", "中原区报名点", "采集员"),
-    ("zy_point_reviewer", "school_reviewer", "BM410102", "中原区报名点", "审核员"),
-    ("eq_school", "school_staff", "41010301", "五十六中", "采集员"),
+    ("henan_admin", PROVINCE_ADMIN, "410000", "省招办", "管理员"),
+    ("henan_auditor", AUDITOR, "410000", "省纪检", "审计员"),
+    ("zz_admin", CITY_ADMIN, "410100", "郑州市", "管理员"),
+    ("zz_reviewer", CITY_REVIEWER, "410100", "郑州市", "审核员"),
+    ("zy_admin", COUNTY_ADMIN, "410102", "中原区", "管理员"),
+    ("zy_reviewer", COUNTY_REVIEWER, "410102", "中原区", "审核员"),
+    ("zy_clerk", EXAM_CLERK, "410102", "中原区", "体检录入员"),
+    ("eq_admin", COUNTY_ADMIN, "410103", "二七区", "管理员"),
+    ("zy_school", SCHOOL_STAFF, "41010201", "五十七中", "采集员"),
+    ("zy_school_reviewer", SCHOOL_REVIEWER, "41010201", "五十七中", "审核员"),
+    ("zy_point", POINT_STAFF, "BM410102", "中原区报名点", "采集员"),
+    ("zy_point_reviewer", SCHOOL_REVIEWER, "BM410102", "中原区报名点", "审核员"),
+    ("eq_school", SCHOOL_STAFF, "41010301", "五十六中", "采集员"),
     # A school directly under the city (直属学校): its review goes school → city.
-    ("zzfl_school", "school_staff", "410100S1", "郑州外国语", "采集员"),
-    ("zzfl_reviewer", "school_reviewer", "410100S1", "郑州外国语", "审核员"),
+    ("zzfl_school", SCHOOL_STAFF, "410100S1", "郑州外国语", "采集员"),
+    ("zzfl_reviewer", SCHOOL_REVIEWER, "410100S1", "郑州外国语", "审核员"),
 ]
 
 
@@ -98,8 +110,6 @@ def seed_tree():
 
 
 def seed_exams():
-    from .exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
-
     wanted = [(ZHONGZHAO, 2026, "2026年河南省初中学业水平考试"),
               (GAOKAO, 2026, "2026年河南省普通高校招生考试"),
               (ADULT, 2026, "2026年河南省成人高等学校招生考试")]
@@ -118,13 +128,6 @@ CANDIDATES_PER_SCHOOL = 25
 
 def seed_candidates(per_school=CANDIDATES_PER_SCHOOL):
     """A reproducible class of 中招 candidates per school, each with a guardian and a study period."""
-    import datetime as dt
-    import random
-
-    from .candidates.models import Candidate, Guardian, StudyHistory
-    from .validators import make_id_number
-    from .exams.models import ZHONGZHAO, Exam
-
     exam = db.session.execute(select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalars().first()
     if db.session.execute(select(Candidate.id).where(Candidate.exam_id == exam.id)).first():
         return 0
@@ -176,10 +179,6 @@ def seed_demo():
 def seed_candidate_accounts():
     """Activate the two demo candidate accounts (see DEMO_CANDIDATE_PASSWORD); an account that
     exists already is left alone. Returns the identifiers they log in with."""
-    from .candidates.models import Candidate
-    from .selfservice.auth import make_hash, normalise_answer
-    from .selfservice.models import CandidateAccount
-
     school = select(Node.id).where(Node.code == DEMO_CANDIDATE_SCHOOL).scalar_subquery()
     pupil = db.session.execute(select(Candidate).where(Candidate.node_id == school)
                                .order_by(Candidate.id.desc()).limit(1)).scalar_one_or_none()
@@ -243,8 +242,6 @@ def adult_calendar(first_day, registration_days=10):
     """[(activity, category, name, start, end)] of seed 004's calendar with registration
     starting on ``first_day`` and lasting ``registration_days`` (the later steps keep their
     distance from registration's end), plus the first exam day."""
-    import datetime as dt
-
     stretch = registration_days - 10  # 9/2–9/11 are ten days: offsets from 9 on move
 
     def day(offset):
@@ -267,10 +264,6 @@ def seed_phases(today=None):
     - 2026 中招: open all year for the demo; 2026 成人高考: seed 004's calendar laid out around
       the seeding day, so registration, confirmation and payment are open now.
     """
-    import datetime as dt
-
-    from .exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
-    from .phases.models import Phase
 
     def exam(kind, year, name):
         found = db.session.execute(select(Exam).where(Exam.kind == kind, Exam.year == year)).scalar_one_or_none()

@@ -13,12 +13,10 @@ A killed worker (kill -9, OOM, a restarted machine) cannot record its job's end.
 (app/worker.py) holds a short lease on its running job, renewed every
 ``JOB_HEARTBEAT_INTERVAL`` seconds for ``JOB_HEARTBEAT_TTL`` seconds; :func:`job_status`, the
 one status read, fails a started job whose lease ran out (rq's abandoned-job cleanup), and
-:func:`record_job_status` carries that onto the job's record (import batch, photo import,
-print batch, snapshot) with :data:`WORKER_STOPPED`, so the user can resume it.
+:func:`record_job_status` carries that onto the job's record (app/job_records.py) with
+:data:`WORKER_STOPPED`, so the user can resume it.
 """
 import contextvars
-import datetime
-import functools
 import json
 import logging
 import re
@@ -39,8 +37,6 @@ HEARTBEAT_TTL = 90
 WORKER_STOPPED = _l("The worker processing this job stopped (the server was restarted or the "
                     "process was ended) before the job finished. Resume it: what was saved "
                     "so far is kept and is not written twice.")
-#: statuses of a job record (ImportBatch, PhotoImport, PrintBatch, snapshot) that are final.
-FINAL_RECORD_STATES = ("done", "failed")
 
 # rq keeps a finished job's result for result_ttl (default only 500 s); users come back to
 # an import report later, so keep it a day, and failures (for support) a week.
@@ -208,24 +204,17 @@ def job_status(job_id):
     return _status(job.id, state, job.meta, result, error)
 
 
-def record_job_status(record, fail=None):
-    """job_status() of the job behind ``record`` (a job record: ``job_id``, ``status``), or
+def record_job_status(record):
+    """job_status() of the job behind ``record`` (a :class:`app.job_records.JobRecord`), or
     None. The one status read of every job record: when the job failed while the record
-    still says it runs (its worker died and never recorded the end), ``fail(message)``
-    records the failure first (by default: status "failed", ``message``, ``finished_on``),
-    so the record's page says why and offers to resume."""
+    still says it runs (its worker died and never recorded the end), the record is failed
+    first, with the job's error or :data:`WORKER_STOPPED`, so its page says why and offers
+    to resume."""
     status = job_status(record.job_id) if record.job_id else None
-    if status is not None and status["state"] == "failed" and \
-            record.status not in FINAL_RECORD_STATES:
-        (fail or functools.partial(_fail_record, record))(status["error"] or str(WORKER_STOPPED))
+    if status is not None and status["state"] == "failed" and not record.final:
+        record.fail(status["error"] or str(WORKER_STOPPED))
+        current_app.extensions["sqlalchemy"].session.commit()
     return status
-
-
-def _fail_record(record, message):
-    record.status, record.message = "failed", message[:500]
-    if hasattr(record, "finished_on"):
-        record.finished_on = datetime.datetime.now()
-    current_app.extensions["sqlalchemy"].session.commit()
 
 
 def _rq_state(job, refresh):

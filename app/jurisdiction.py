@@ -8,12 +8,17 @@ subtree is the range ``[path, path + '~')`` on one B-tree index, which is exact 
 only hold digits, letters and '/'. PostgreSQL compares the column in the "C" collation so that
 range follows byte order rather than the locale's.
 """
+import re
+
 from flask import abort, g
 from flask_appbuilder import Model
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import codes
+from .extensions import db
 
 PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
 
@@ -78,8 +83,6 @@ class Node(Model):
         """The 成人高考 levels a point serves, by name ("all" when none is listed)."""
         if self.kind != POINT:
             return ""
-        from . import codes
-
         levels = [c for c in (self.serves_levels or "").split(",") if c]
         if not levels:
             return str(_l("All levels"))
@@ -97,8 +100,6 @@ class Node(Model):
 def place_name(code):
     """A division code as its full name from the tree (410102 → 河南省郑州市中原区); the bare
     code when the tree does not hold it (a division of another province)."""
-    from .extensions import db
-
     if not code:
         return None
     path = db.session.execute(select(Node.path).where(
@@ -113,6 +114,45 @@ def place_name(code):
 
 def make_path(parent, code):
     return (parent.path if parent else "/") + code + "/"
+
+
+# --- the rules of a new unit (unit management and approved point proposals) ---------------
+
+REGION_KINDS = (CITY, COUNTY)
+_UNIT_CODE = re.compile(r"^[0-9A-Za-z]{4,20}$")
+
+
+def check_new_node(node, manager_node):
+    """Validate a node about to be created under ``node.parent`` by a user at ``manager_node``."""
+    parent = node.parent
+    if parent is None or not in_scope(parent, manager_node):
+        raise ValueError(_l("Choose a parent unit inside your jurisdiction."))
+    if node.kind not in CHILD_KINDS[parent.kind]:
+        raise ValueError(_l("A %(kind)s cannot be placed under a %(parent)s.",
+                            kind=KIND_LABELS[node.kind], parent=parent.kind_label))
+    code = (node.code or "").strip()
+    if node.kind in REGION_KINDS:
+        # Administrative division codes: city 4101xx → county 4101xx shares the parent prefix.
+        prefix = parent.code[:2] if node.kind == CITY else parent.code[:4]
+        if not re.fullmatch(r"\d{6}", code) or not code.startswith(prefix):
+            raise ValueError(_l("A region code is the 6-digit administrative division code "
+                                "starting with %(prefix)s.", prefix=prefix))
+    elif not _UNIT_CODE.fullmatch(code):
+        raise ValueError(_l("A unit code has 4 to 20 letters or digits."))
+    with db.session.no_autoflush:
+        taken = db.session.execute(select(func.count()).where(Node.code == code)).scalar()
+    if taken:
+        raise ValueError(_l("The code %(code)s is already used.", code=code))
+    node.code = code
+    node.path = make_path(parent, code)
+
+
+def check_point_fields(node):
+    """Levels served and the 低龄 / 医卫类 designations belong to registration points only."""
+    if node.kind != POINT and (node.serves_levels or node.for_minors or node.for_medical):
+        raise ValueError(_l("Only a registration point serves exam levels or is designated for "
+                            "minors or medical candidates; leave these empty for a %(kind)s.",
+                            kind=node.kind_label))
 
 
 def subtree_range(column, path):
@@ -183,8 +223,6 @@ def in_scope(obj, node=None):
 
 def get_scoped_or_404(model, pk, node=None):
     """Load one object through the scope; anything outside answers 404, never 403."""
-    from .extensions import db
-
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -199,8 +237,6 @@ def get_scoped_or_404(model, pk, node=None):
 def units_in_scope(node=None):
     """The units of ``node``'s subtree (default: the current user's) in tree order, for unit
     dropdowns."""
-    from .extensions import db
-
     return db.session.execute(scoped(select(Node), Node, node).order_by(Node.path)).scalars().all()
 
 

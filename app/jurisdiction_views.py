@@ -1,6 +1,4 @@
 """Screens and API for the jurisdiction tree (单位管理)."""
-import re
-
 from flask import flash, g, redirect, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2ManyWidget
@@ -13,45 +11,7 @@ from wtforms.validators import DataRequired
 from .base_views import OfferedSelectField, ScopedApi, ScopedModelView
 from . import codes
 from .extensions import db
-from .jurisdiction import (CHILD_KINDS, CITY, COUNTY, KIND_LABELS, POINT, Node, in_scope,
-                           make_path, units_in_scope)
-
-REGION_KINDS = (CITY, COUNTY)
-_UNIT_CODE = re.compile(r"^[0-9A-Za-z]{4,20}$")
-
-
-def check_new_node(node, manager_node):
-    """Validate a node about to be created under ``node.parent`` by a user at ``manager_node``."""
-    parent = node.parent
-    if parent is None or not in_scope(parent, manager_node):
-        raise ValueError(_l("Choose a parent unit inside your jurisdiction."))
-    if node.kind not in CHILD_KINDS[parent.kind]:
-        raise ValueError(_l("A %(kind)s cannot be placed under a %(parent)s.",
-                            kind=KIND_LABELS[node.kind], parent=parent.kind_label))
-    code = (node.code or "").strip()
-    if node.kind in REGION_KINDS:
-        # Administrative division codes: city 4101xx → county 4101xx shares the parent prefix.
-        prefix = parent.code[:2] if node.kind == CITY else parent.code[:4]
-        if not re.fullmatch(r"\d{6}", code) or not code.startswith(prefix):
-            raise ValueError(_l("A region code is the 6-digit administrative division code "
-                                "starting with %(prefix)s.", prefix=prefix))
-    elif not _UNIT_CODE.fullmatch(code):
-        raise ValueError(_l("A unit code has 4 to 20 letters or digits."))
-    with db.session.no_autoflush:
-        taken = db.session.execute(select(func.count()).where(Node.code == code)).scalar()
-    if taken:
-        raise ValueError(_l("The code %(code)s is already used.", code=code))
-    node.code = code
-    node.path = make_path(parent, code)
-
-
-def check_point_fields(node):
-    """Levels served and the 低龄 / 医卫类 designations belong to registration points only."""
-    if node.kind != POINT and (node.serves_levels or node.for_minors or node.for_medical):
-        raise ValueError(_l("Only a registration point serves exam levels or is designated for "
-                            "minors or medical candidates; leave these empty for a %(kind)s.",
-                            kind=node.kind_label))
-
+from .jurisdiction import KIND_LABELS, PROVINCE, Node, check_new_node, units_in_scope
 
 #: A point's designation: set only by the province's approval of a point proposal
 #: (points/workflow.create_point), after the county → city → province review.
@@ -108,7 +68,7 @@ def _adult_levels():
 
 
 #: The designation fields of the point proposal forms (points/views.py), not of NodeView.
-_POINT_FIELDS = {
+POINT_FIELDS = {
     "serves_levels": CodeListField(
         _l("Levels served"), choices=_adult_levels,
         description=_l("Adult exam (成人高考) levels confirmed at this point; none chosen "
@@ -145,7 +105,7 @@ class NodeView(ScopedModelView):
     edit_form_extra_fields = {"active": BooleanField(_l("Active"), default=True)}
     add_form_extra_fields = {
         "kind": SelectField(_l("Kind"), validators=[DataRequired()],
-                            choices=[(k, v) for k, v in KIND_LABELS.items() if k != "province"]),
+                            choices=[(k, v) for k, v in KIND_LABELS.items() if k != PROVINCE]),
         # Any existing unit resolves, so a forged parent gets check_new_node's message.
         "parent": OfferedSelectField(_l("Parent unit"), Node, units_in_scope,
                                      validators=[DataRequired()]),

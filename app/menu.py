@@ -1,4 +1,6 @@
-"""Every add_view / add_api of the application, in menu order."""
+"""Every add_view / add_api of the application, in menu order: the composition root, the one
+module that imports every feature package. It also gives lower packages' screens what upper
+packages add to them (dependency inversion: ``candidates`` imports no review, photos or gaokao)."""
 from flask_babel import lazy_gettext as _l
 
 from .adult.site_views import ExamSiteView
@@ -16,14 +18,25 @@ from .jurisdiction_views import NodeApi, NodeView
 from .photos.import_views import PhotoImportView
 from .phases.views import PhaseExtensionView, PhaseView, TimelineView
 from .playbooks.views import IncidentView
+from .photos.thumbs import remember_photos, thumbnail
 from .photos.views import PhotoView
 from .points.report_views import DataSubmissionView
 from .points.views import PointProposalView
 from .selfservice.staff_views import ActivationView, CandidateAccountView
+from .review.dossier import dossier_of
 from .review.views import QualificationView, ReviewView
 
 
+def _attach_upper_parts():
+    """The candidate screens' tabs of the 高考 archive, the review dossier on the detail page,
+    and the photo column."""
+    CandidateView.attach(related_views=[PhysicalExamView, IntegrityRecordView],
+                         dossier=dossier_of, thumbnail=thumbnail,
+                         remember_photos=remember_photos)
+
+
 def register_views(appbuilder):
+    _attach_upper_parts()
     appbuilder.add_view(NodeView, "Units", icon="fa-sitemap", label=_l("Units"),
                         category="Jurisdiction", category_label=_l("Jurisdiction"),
                         category_icon="fa-map")

@@ -12,12 +12,19 @@ reading sums both, so the deltas since the last compaction are always counted.
 from flask import current_app
 from flask_appbuilder import Model
 from sqlalchemy import Integer, String, case, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .candidates.models import Candidate
+from .candidates.states import APPROVED, CONFIRMED, DRAFT, REJECTED
 from .extensions import db
 from .jurisdiction import Node, subtree_range
+from .photos.models import PHOTO as PHOTO_KIND
+from .photos.models import CandidatePhoto
 
 TOTAL, LOCKED, PHOTO = "total", "locked", "photo"
+#: The columns of the progress table: review states, then the lock and the photo.
+PROGRESS_STATES = (DRAFT, CONFIRMED, REJECTED, *APPROVED)
 
 
 def state_metric(state):
@@ -106,10 +113,7 @@ def compact():
 
 def _upsert(sums):
     """INSERT … SELECT the sums, adding them to existing rows (ON CONFLICT … DO UPDATE)."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+    upsert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     table = ProgressCount.__table__
     stmt = upsert(table).from_select(["exam_id", "node_id", "metric", "n"], sums)
     return stmt.on_conflict_do_update(index_elements=["exam_id", "node_id", "metric"],
@@ -119,10 +123,6 @@ def _upsert(sums):
 def recount_rows():
     """The counts computed from the records themselves: [(exam_id, node_id, metric, n)]. Used to
     fill the table once (migration) and to check or repair it (``flask kaosheng progress``)."""
-    from .candidates.models import Candidate
-    from .photos.models import PHOTO as PHOTO_KIND
-    from .photos.models import CandidatePhoto
-
     rows = []
     key = (Candidate.exam_id, Candidate.node_id)
     for exam_id, node_id, state, locked, n in db.session.execute(
@@ -159,3 +159,25 @@ def rebuild():
         db.session.execute(insert(ProgressCount), rows)
     db.session.commit()
     return len(rows)
+
+
+
+def progress(node, exam_id):
+    """报名进度 of ``node``'s subtree for one exam (MISSION §5): one row per unit directly below
+    ``node`` (or ``node`` itself when it has none), each {unit, total, <state>…, locked, photo},
+    and the totals. Read from the counts the database keeps (above): the cost follows
+    the number of units, not of candidates."""
+    children = db.session.execute(
+        select(Node).where(Node.parent_id == node.id).order_by(Node.code)).scalars().all()
+    units = children or [node]
+    counts = unit_counts(node, exam_id, units)
+    listed = []
+    for unit in units:
+        metrics = counts[unit.id]
+        row = dict(unit=unit, total=metrics.get(TOTAL, 0), locked=metrics.get(LOCKED, 0),
+                   photo=metrics.get(PHOTO, 0))
+        row.update({s: metrics.get(state_metric(s), 0) for s in PROGRESS_STATES})
+        listed.append(row)
+    totals = {key: sum(r[key] for r in listed) for key in ("total", "locked", "photo",
+                                                            *PROGRESS_STATES)}
+    return listed, totals

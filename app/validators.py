@@ -12,6 +12,7 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError as WTFormsValidationError
 
 from .refusals import BadInput, message_text  # noqa: F401  (message_text re-exported)
 from . import codes
@@ -293,8 +294,8 @@ def check_exam_field(exam_kind, field):
     if owner is not None and owner != exam_kind:
         raise InvalidValue("exam_field", _l(
             "This field is only recorded for %(owner)s candidates; this is a %(kind)s exam.",
-            owner=codes.label(codes.EXAM_KINDS, owner, lang=None),
-            kind=codes.label(codes.EXAM_KINDS, exam_kind, lang=None, default=exam_kind)))
+            owner=codes.EXAM_KIND_LABELS[owner],
+            kind=codes.EXAM_KIND_LABELS.get(exam_kind, exam_kind)))
 
 
 # --- WTForms glue -------------------------------------------------------------------
@@ -303,8 +304,6 @@ def check_exam_field(exam_kind, field):
 def form_validator(fn, **kwargs):
     """Adapt ``fn`` for a WTForms field: empty values pass (leave that to DataRequired),
     valid ones are written back normalised, errors become WTForms errors."""
-    from wtforms.validators import ValidationError as WTFormsValidationError
-
     def _validate(form, field):
         if field.data in (None, ""):
             return

@@ -174,7 +174,7 @@ def test_playbook_backup_step_backs_up_the_province(source, monkeypatch):
     province = snapshots["410000"]
     assert province.status == "done" and ".backup.tar" in province.message
     name = province.message.split("incident-")[1].split(".backup.tar")[0]
-    archive = os.path.join(os.path.dirname(province.path), f"incident-{name}.backup.tar")
+    archive = os.path.join(os.path.dirname(province.result_path), f"incident-{name}.backup.tar")
     manifest = _manifest(archive)
     assert manifest["tables"]["ks_candidate"] == _counts(source)["ks_candidate"]
     # Earlier backups kept in the store are not backed up again.

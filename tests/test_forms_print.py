@@ -257,8 +257,8 @@ def finished(client, batch_id, run_jobs):
     run_jobs()
     status = client.get(f"/print/batch/{batch_id}/status").get_json()
     assert status["status"] == "done", status
-    assert status["percent"] == 100 and status["download"]
-    resp = client.get(status["download"])
+    assert status["percent"] == 100 and status["result_url"]
+    resp = client.get(status["result_url"])
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     return status, resp.data
 
@@ -291,7 +291,7 @@ def test_batch_for_a_school_is_one_merged_pdf(app, login, run_jobs, printed):
     with app.app_context():
         batch = db.session.get(PrintBatch, batch_id)
         assert batch.candidate_ids == [c.id for c in cands]
-        assert batch.path.startswith(app.config["UPLOAD_DIR"])
+        assert batch.result_path.startswith(app.config["UPLOAD_DIR"])
     done_log = [e for e in print_logs(app, batch_id=batch_id) if "candidates" in e]
     assert done_log and done_log[-1]["candidates"] == [c.id for c in cands]
     assert print_logs(app, batch_id=batch_id, node_id=node_id)  # the request itself
@@ -826,7 +826,7 @@ def test_purge_prints_deletes_old_pdfs_only(app, login, run_jobs):
     with app.app_context():
         old = db.session.get(PrintBatch, old_id)
         old.finished_on = dt.datetime.now() - dt.timedelta(days=31)
-        old_path, new_path = old.path, db.session.get(PrintBatch, new_id).path
+        old_path, new_path = old.result_path, db.session.get(PrintBatch, new_id).result_path
         db.session.commit()
     stray = os.path.join(os.path.dirname(old_path), "batch-999999-part-0000.pdf")
     with open(stray, "wb") as fh:
@@ -839,7 +839,7 @@ def test_purge_prints_deletes_old_pdfs_only(app, login, run_jobs):
     assert not os.path.exists(old_path) and not os.path.exists(stray)
     assert os.path.exists(new_path)
     status = school.get(f"/print/batch/{old_id}/status").get_json()
-    assert status["download"] is None and "PDF 文件已按保存期限删除" in status["label"]
+    assert status["result_url"] is None and "PDF 文件已按保存期限删除" in status["label"]
     assert school.get(f"/print/batch/{old_id}/download").status_code == 404
     assert school.get(f"/print/batch/{new_id}/download").status_code == 200
     assert app.test_cli_runner().invoke(args=["kaosheng", "purge-prints", "--days", "0"]

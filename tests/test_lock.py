@@ -150,7 +150,7 @@ def test_zip_photo_import_skips_the_locked_record(app, staff, locked, run_jobs):
     assert resp.status_code == 302
     run_jobs()
     status = staff.get(resp.location + "/status").get_json()
-    assert status["import_status"] == "done", status
+    assert status["status"] == "done", status
     page = text(staff.get(resp.location))
     assert f"{number}.jpg" in page and LOCKED in page
     assert snapshot(app, cid) == before

@@ -276,7 +276,7 @@ def test_zip_import_matches_within_the_subtree_and_reports_the_rest(app, staff, 
     run_jobs()
     report_url = resp.location
     status = staff.get(report_url + "/status").get_json()
-    assert status["state"] == "finished" and status["import_status"] == "done", status
+    assert status["status"] == "done" and status["final"], status
     with app.app_context():
         imp = db.session.get(PhotoImport, int(report_url.rstrip("/").rsplit("/", 1)[1]))
         report = imp.report
@@ -601,7 +601,7 @@ def test_one_failing_member_never_stops_the_others(app, staff, run_jobs, monkeyp
 
 def test_crashed_job_is_failed_with_a_message_and_keeps_what_was_stored(
         app, staff, run_jobs, monkeypatch):
-    from app.photos import tasks
+    from app import job_records
 
     mine = without_photos(app, 3)
     calls = []
@@ -611,19 +611,21 @@ def test_crashed_job_is_failed_with_a_message_and_keeps_what_was_stored(
         if done == 2:
             raise ConnectionError("redis went away")
 
-    monkeypatch.setattr(tasks, "report_progress", progress)
+    monkeypatch.setattr(job_records, "report_progress", progress)
     good = encode(portrait())
     resp = start_import(staff, app, make_zip([member(f"{c.id_number}.jpg", good) for c in mine]))
     run_jobs()
     status, report, path = import_report(app, resp)
-    assert status == "failed" and "内部错误" in report["error"]
+    with app.app_context():
+        message = db.session.get(PhotoImport, int(resp.location.rsplit("/", 1)[1])).message
+    assert status == "failed" and "内部错误" in message
     assert report["matched"] == [f"{mine[0].id_number}.jpg", f"{mine[1].id_number}.jpg"]
     assert len(current(app, mine[0].id)) == 1 and len(current(app, mine[1].id)) == 1
     assert current(app, mine[2].id) == []
     assert os.path.exists(path)  # kept for the administrator
     body = staff.get(resp.location + "/status").get_json()
-    assert body["import_status"] == "failed" and body["state"] == "finished"
+    assert body["status"] == "failed" and body["final"]
     assert "内部错误" in body["error"]
     page = staff.get(resp.location).get_data(as_text=True)
-    assert 'id="ks-import-error"' in page and 'data-finished="yes"' in page
+    assert 'id="ks-import-error"' in page and 'data-final="yes"' in page
     assert 'id="ks-matched">2<' in page

@@ -19,7 +19,7 @@ from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import COUNTY, Node
 from app.phases.models import Phase
-from app.points import rules
+from app.points import rules, workflow
 from app.points.models import DataSubmission, PointProposal
 
 _seq = itertools.count(101, 2)
@@ -34,7 +34,7 @@ def text(resp):
 # --- the rules, without a request ------------------------------------------------------------
 
 def test_proposal_table():
-    table = rules.PROPOSAL_TRANSITIONS
+    table = workflow.PROPOSAL_TRANSITIONS
     assert table["propose"].roles == ("county_admin",)
     assert table["propose"].activity == "point_setup"
     assert set(table["propose"].from_states) == {None, "proposed", "rejected"}
@@ -44,26 +44,27 @@ def test_proposal_table():
     assert table["province_approve"].roles == ("province_admin",)
     assert table["city_reject"].needs_reason and table["province_reject"].needs_reason
     assert not table["city_approve"].needs_reason
-    assert "propose" not in rules.PROPOSAL_ACTIONS and "withdraw" in rules.PROPOSAL_ACTIONS
+    assert "propose" not in workflow.PROPOSAL_ACTIONS and "withdraw" in workflow.PROPOSAL_ACTIONS
     # Only the province's approval leads to the state in which the point exists.
     assert [a for a, t in table.items() if t.to_state == rules.APPROVED] == ["province_approve"]
     assert set(rules.PENDING) == {"proposed", "city_approved"}
 
 
 def test_submission_table():
-    table = rules.SUBMISSION_TRANSITIONS
+    table = workflow.SUBMISSION_TRANSITIONS
     assert table["submit"].roles == ("county_admin", "city_admin")
-    assert table["city_accept"].level == "county" and table["province_accept"].level == "city"
+    assert rules.SentBy("county") in table["city_accept"].guards
+    assert rules.SentBy("city") in table["province_accept"].guards
     assert table["city_return"].from_states == ("submitted", "accepted")
     assert table["city_return"].needs_reason and table["province_return"].needs_reason
-    assert "submit" not in rules.SUBMISSION_ACTIONS
+    assert "submit" not in workflow.SUBMISSION_ACTIONS
 
 
 def test_level_refusal():
-    step = rules.SUBMISSION_TRANSITIONS["city_accept"]
+    step = workflow.SUBMISSION_TRANSITIONS["city_accept"]
     assert rules.level_refusal(step, COUNTY, "中原区") is None
     assert "郑州市" in str(rules.level_refusal(step, "city", "郑州市"))
-    assert rules.level_refusal(rules.SUBMISSION_TRANSITIONS["submit"], "city", "郑州市") is None
+    assert rules.level_refusal(workflow.SUBMISSION_TRANSITIONS["submit"], "city", "郑州市") is None
 
 
 def test_adult_fields_refusal():
@@ -481,7 +482,7 @@ def submissions(app, unit, exam):
 
 def test_reporting_up_the_chain(app, login):
     """One walk through the whole chain, county by county, then the city and the province."""
-    from app.dashboard import progress
+    from app.progress import progress
 
     exam = exam_id(app, ZHONGZHAO, REPORT_YEAR)
     report_candidate(app, "41010201", "county_approved")

@@ -183,7 +183,7 @@ def test_missing_required_column_is_refused(school, app):
     resp = school.post(f"/registry-import/{batch_id}/mapping", {"col_name": "0", "col_id_number": "1"})
     assert resp.status_code == 200
     with app.app_context():
-        assert db.session.get(ImportBatch, batch_id).status == "uploaded"
+        assert db.session.get(ImportBatch, batch_id).status == "new"
 
 
 def test_batch_of_other_county_is_404(login, app, school):
@@ -377,12 +377,13 @@ def test_convert_row_refuses_fields_of_another_exam_kind_and_future_dates(app):
 # --- progress while running; failures --------------------------------------------------
 
 def test_progress_page_and_status_while_the_job_runs(school, login, app, monkeypatch):
-    from app.candidates import importer, tasks
+    from app import job_records
+    from app.candidates import importer
 
     monkeypatch.setattr(importer, "CHUNK", 2)
     watcher = login("zy_school")
     seen = []
-    real = tasks.report_progress
+    real = job_records.report_progress
 
     def progress(done, total, message=""):
         real(done, total, message)
@@ -390,7 +391,7 @@ def test_progress_page_and_status_while_the_job_runs(school, login, app, monkeyp
             seen.append((watcher.get(f"/registry-import/{batch_id}/status").get_json(),
                          watcher.get(f"/registry-import/{batch_id}").get_data(as_text=True)))
 
-    monkeypatch.setattr(tasks, "report_progress", progress)
+    monkeypatch.setattr(job_records, "report_progress", progress)
     batch_id = upload(school, app, csv_bytes(
         [[f"进度{'甲乙丙丁戊'[i]}", idn(29, 261 + 2 * i), "男", "41010201", "汉", "13800001234", ""]
          for i in range(5)]))

@@ -295,14 +295,14 @@ import json, os, sys
 sys.path[:0] = [os.environ["RB_ROOT"], os.path.join(os.environ["RB_ROOT"], "tests")]
 from redis import Redis
 import app.candidates.importer as importer
-import app.candidates.tasks as tasks
+import app.job_records as job_records
 from app import create_app
 from app.worker import AppWorker
 
 connection = Redis.from_url(os.environ["RB_REDIS"])
 blocking = Redis.from_url(os.environ["RB_REDIS"], socket_timeout=None)
 importer.CHUNK = 5
-real_progress = tasks.report_progress
+real_progress = job_records.report_progress
 
 def progress_then_block(done, total, message=""):
     real_progress(done, total, message)
@@ -310,7 +310,7 @@ def progress_then_block(done, total, message=""):
         connection.rpush(os.environ["RB_SIGNAL"], done)
         blocking.blpop([os.environ["RB_SIGNAL"] + ":never"])  # until kill -9
 
-tasks.report_progress = progress_then_block
+job_records.report_progress = progress_then_block
 config = json.loads(os.environ["RB_CONFIG"])
 flask_app = create_app(config)
 with flask_app.app_context():

@@ -89,7 +89,9 @@ QUERIES = {
 SHARED_KINDS = {"exam", "phase", "role", "group"}
 #: open to anonymous visitors by design (they must still show nothing of a county).
 PUBLIC = {"AuthDBView.login", "LocaleView.index", "UtilView.back", "static", "appbuilder.static",
-          "selfservice.login", "selfservice.activate", "selfservice.recover"}
+          "selfservice.login", "selfservice.activate", "selfservice.recover",
+          # probes; /readyz and /metrics answer the local address the test client uses
+          "monitoring.healthz", "monitoring.readyz", "monitoring.metrics"}
 #: rules answering a logged-in staff user with a redirect by design (the candidates' pages).
 SELF_SERVICE = "selfservice."
 
@@ -182,7 +184,7 @@ def _side_objects(side):
                           opened_by_id=user.id, paper_since=dt.datetime(2026, 3, 1)),
     )
     made["snapshot"] = IncidentSnapshot(incident=made["incident"], status="done", rows=1,
-                                        path=upload)
+                                        result_path=upload)
     made.update(_exchange_objects(side, exam, user, county, upload))
     db.session.add_all([qual, *made.values()])
     db.session.flush()
@@ -220,7 +222,7 @@ def _exchange_objects(side, exam, user, county, upload):
         fh.write(b"PK\x05\x06" + b"\0" * 18)
     return dict(
         exchange_export=ExchangeExport(exam_id=exam.id, user_id=user.id, node_path=county.path,
-                                       accepted="final", status="done", stored_path=zip_path,
+                                       accepted="final", status="done", result_path=zip_path,
                                        rows=1, photos=0, skipped=[["-", mark, mark]]),
         exchange_import=ImportBatch(exam_id=exam.id, user_id=user.id, node_path=county.path,
                                     filename=mark + ".zip", stored_path=upload + UPLOAD_SUFFIX,

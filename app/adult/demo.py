@@ -7,8 +7,13 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from ..candidates.models import Candidate, Preference
+from ..codes import ADULT
+from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import POINT, Node, make_path
+from ..validators import make_id_number
+from .models import ExamSite
 
 # (parent county, code, name, serves_levels, for_minors, for_medical, address, contact, phone)
 POINTS = (
@@ -37,10 +42,6 @@ CANDIDATES = (
 def seed_adult():
     """Points and candidates for the 2026 成人高考 (called from ``app.demo.seed_demo``);
     returns how many candidates it created."""
-    from ..candidates.models import Candidate, Preference
-    from ..validators import make_id_number
-    from ..exams.models import ADULT, Exam
-
     nodes = {n.code: n for n in db.session.execute(select(Node)).scalars()}
     for county, code, name, levels, minors, medical, address, contact, phone in POINTS:
         if code in nodes or county not in nodes:
@@ -84,8 +85,6 @@ def seed_adult():
 
 
 def _seed_sites(exam, nodes):
-    from .models import ExamSite
-
     existing = set(db.session.execute(select(ExamSite.node_id, ExamSite.code).where(
         ExamSite.exam_id == exam.id)).all())
     for area, code, name, address, rooms, seats, contact, phone in SITES:

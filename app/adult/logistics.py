@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from .. import codes
+from ..refusals import Refused
 
 HIGH_TO_BACHELOR, HIGH_TO_COLLEGE, COLLEGE_TO_BACHELOR = "01", "02", "03"
 SEATS_PER_ROOM = 30  # the usual 成人高考 room
@@ -28,12 +29,15 @@ MAX_ROOMS, MAX_SEATS = 999, 99  # what the room (3 digits) and seat (2 digits) f
 SITE_CODE_RE = re.compile(r"[0-9]{2}")
 
 
-class AllocationError(ValueError):
+class AllocationError(Refused):
     """Some candidates cannot be seated; ``problems`` lists every reason (translated)."""
 
     def __init__(self, problems):
-        super().__init__(problems)
         self.problems = list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self):
+        return str(_l("; ")).join(str(p) for p in self.problems)
 
 
 @dataclass(frozen=True)

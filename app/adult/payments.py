@@ -21,10 +21,12 @@ from ..candidates.registry_file import (EXCEL_DIGITS_LOST, RegistryFileError, _h
 from ..extensions import db
 from ..jurisdiction import scope_clause
 from ..candidates.states import APPROVED
+from ..candidates.policy import is_approved
 from .logistics import parse_amount, parse_paid_at, parse_transaction
 from .models import AdultPayment
 
-#: States in which the point has confirmed the registration on site (现场确认审核).
+#: States in which the point has confirmed the registration on site (现场确认审核, the first
+#: review of a 成人高考 record), for queries; :func:`confirmed_on_site` for one record.
 CONFIRMED_ON_SITE = APPROVED
 CHUNK = 1000
 UNCHANGED = object()  # a row whose payment is already recorded as it stands
@@ -197,10 +199,16 @@ def _refusal(row, cand, paid, holders):
     if cand.id in paid:
         return _l("This candidate's payment is already recorded (transaction %(tx)s); a "
                   "second payment is not recorded.", tx=paid[cand.id].transaction_id)
-    if cand.state not in CONFIRMED_ON_SITE:
+    if not confirmed_on_site(cand.state):
         return _l("The registration has not been confirmed on site at the confirmation "
                   "point, so the payment does not count; it was not recorded.")
     return None
+
+
+def confirmed_on_site(state):
+    """Whether a record in ``state`` has been confirmed on site: only then does its payment
+    count, and does the point check why it is unpaid."""
+    return is_approved(state)
 
 
 def payment_counts(exam_id, node):

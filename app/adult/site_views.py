@@ -1,5 +1,7 @@
 """考点 (exam sites) of the 成人高考: county administrators (and the levels above) enter the sites
 of their exam area with rooms and seats per room; the numbering job seats candidates there."""
+from functools import partial
+
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -7,17 +9,14 @@ from wtforms import IntegerField
 from wtforms.validators import DataRequired
 
 from ..base_views import OfferedSelectField, ScopedModelView
-from ..exams.models import ADULT, Exam
+from ..codes import ADULT
+from ..exams.models import Exam
+from ..exams.picker import active_exams
 from ..extensions import db
 from ..jurisdiction import Node, units_in_scope
 from .logistics import MAX_ROOMS, MAX_SEATS, SEATS_PER_ROOM, SITE_CODE_RE
 from .models import ExamSite, SeatAssignment
 from .numbering import AREA_KINDS
-
-
-def _adult_exams():
-    return db.session.execute(select(Exam).where(Exam.kind == ADULT, Exam.active.is_(True))
-                              .order_by(Exam.year.desc())).scalars().all()
 
 
 def _areas():
@@ -84,7 +83,7 @@ class ExamSiteView(ScopedModelView):
         "seats_per_room": _l("Usually 30."),
     }
     add_form_extra_fields = {
-        "exam": OfferedSelectField(_l("Exam"), Exam, _adult_exams, validators=[DataRequired()]),
+        "exam": OfferedSelectField(_l("Exam"), Exam, partial(active_exams, ADULT), validators=[DataRequired()]),
         "node": OfferedSelectField(_l("Exam area"), Node, _areas,
                                    validators=[DataRequired()]),
         "seats_per_room": IntegerField(_l("Seats per room"), default=SEATS_PER_ROOM,

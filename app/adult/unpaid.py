@@ -8,13 +8,14 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..jurisdiction import scope_clause
 from ..phases.rules import check_open_for
+from ..refusals import BadInput
 from .models import OTHER_REASON, UNPAID_REASONS, AdultPayment, UnpaidCheck
-from .payments import CONFIRMED_ON_SITE
+from .payments import CONFIRMED_ON_SITE, confirmed_on_site
 
 NOTE_LIMIT = 200
 
 
-class UnpaidCheckRefused(ValueError):
+class UnpaidCheckRefused(BadInput):
     """The reason cannot be recorded; the message says why (translated)."""
 
 
@@ -48,7 +49,7 @@ def record_reason(candidate, reason, note, user_id):
     scope and commits. Raises UnpaidCheckRefused or phases' PhaseClosed."""
     reason, note = clean_reason(reason, note)
     check_open_for("unpaid_check", candidate)
-    if candidate.state not in CONFIRMED_ON_SITE:
+    if not confirmed_on_site(candidate.state):
         raise UnpaidCheckRefused(_l("%(name)s has not been confirmed on site.",
                                     name=candidate.name))
     if db.session.execute(select(AdultPayment.id).where(

@@ -9,13 +9,13 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ..audit import log_event
 from .. import codes
 from ..candidates.models import Candidate
 from ..candidates.registry_file import RegistryFileError, read_table
-from ..exams.models import ADULT, Exam
+from ..codes import ADULT
+from ..exams.picker import active_exams, chosen_exam, named_exam
 from ..extensions import db
 from ..jobs import enqueue, job_status
 from ..jurisdiction import get_scoped_or_404
@@ -30,18 +30,9 @@ REPORT_ROWS = 500  # rejected rows listed on the page
 
 
 def adult_exams():
-    return db.session.execute(select(Exam).where(Exam.kind == ADULT, Exam.active.is_(True))
-                              .order_by(Exam.year.desc())).scalars().all()
-
-
-def chosen_exam(exams, value):
-    """The exam of ``exams`` named by a form or query value; the newest one by default."""
-    if value in (None, ""):
-        return exams[0] if exams else None
-    exam = next((e for e in exams if str(e.id) == str(value)), None)
-    if exam is None:
-        abort(404)
-    return exam
+    """The page's exams and the one it shows (``?exam=``, the newest by default)."""
+    exams = active_exams(ADULT)
+    return exams, chosen_exam(request.args.get("exam"), ADULT, exams)
 
 
 class AdultPaymentView(BaseView):
@@ -54,8 +45,7 @@ class AdultPaymentView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        exams = adult_exams()
-        exam = chosen_exam(exams, request.args.get("exam"))
+        exams, exam = adult_exams()
         counts = payment_counts(exam.id, g.user.node) if exam else None
         return self.render_template("adult/payments.html", exams=exams, exam=exam,
                                     counts=counts, columns=COLUMNS, labels=COLUMN_LABELS,
@@ -64,8 +54,7 @@ class AdultPaymentView(BaseView):
     @expose("/import", methods=["POST"])
     @has_access
     def upload(self):
-        exams = adult_exams()
-        exam = chosen_exam(exams, request.form.get("exam"))
+        exam = named_exam(request.form.get("exam"), ADULT)
         back = redirect(url_for(".index", exam=exam.id if exam else None))
         file = request.files.get("file")
         data = file.read(MAX_UPLOAD + 1) if file else b""
@@ -103,8 +92,7 @@ class UnpaidCheckView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        exams = adult_exams()
-        exam = chosen_exam(exams, request.args.get("exam"))
+        exams, exam = adult_exams()
         rows = unpaid_candidates(exam.id, g.user.node) if exam else []
         window = None
         if exam is not None:
@@ -146,8 +134,7 @@ class TicketNumberingView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        exams = adult_exams()
-        exam = chosen_exam(exams, request.args.get("exam"))
+        exams, exam = adult_exams()
         found = windows(exam.id, "ticket_numbering") if exam else []
         return self.render_template("adult/numbering.html", exams=exams, exam=exam,
                                     windows=found)
@@ -155,7 +142,7 @@ class TicketNumberingView(BaseView):
     @expose("/run", methods=["POST"])
     @has_access
     def run(self):
-        exam = chosen_exam(adult_exams(), request.form.get("exam"))
+        exam = named_exam(request.form.get("exam"), ADULT)
         if exam is None:
             abort(404)
         try:
@@ -175,8 +162,7 @@ class TicketNumberingView(BaseView):
         status = job_status(request.args.get("job", ""))
         if status is None or status["owner_id"] != g.user.id:
             abort(404)
-        exams = adult_exams()
-        exam = chosen_exam(exams, request.args.get("exam"))
+        exam = chosen_exam(request.args.get("exam"), ADULT)
         return self.render_template("adult/numbering_job.html", status=status, exam=exam,
                                     result=status["result"] or {})
 

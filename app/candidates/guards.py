@@ -1,14 +1,21 @@
 """Checks every staff write to a candidate goes through (plain functions; views call them
-from their pre_add / pre_update / pre_delete hooks and raise the message)."""
+from their guard / pre_delete hooks). They raise :class:`~app.refusals.Refused`: whether the
+record may change now is ``app.candidates.policy``'s; what makes its data valid is decided here."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import codes
+from . import policy
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, in_scope
-from .. import codes
+from ..phases.rules import check_open
+from ..refusals import BadInput, NotAllowed
 from .labels import LABELS
 from .models import Candidate
 from ..validators import EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency
+
+#: The phase activity of every staff write to a candidate's data.
+STAFF_ENTRY = "staff_entry"
 
 
 def _stored(candidate):
@@ -23,23 +30,21 @@ def _stored(candidate):
 
 
 def check_change_allowed(candidate):
-    """Lock and staff-entry window: every staff write to a candidate's data goes through here.
+    """Every staff write to a candidate's data goes through here: the policy (lock, approval)
+    and the staff-entry window.
 
     The window is asked for the record as stored and as it will be: a submitted form must not
     open a closed window by also changing the category (or the unit) it is checked against.
     The exam of a record never changes."""
-    from ..phases.rules import check_open
-    from ..review.workflow import check_editable
-
-    check_editable(candidate)
+    policy.check_change(candidate, policy.STAFF)
     exam_id = candidate.exam.id if candidate.exam is not None else candidate.exam_id
     stored = _stored(candidate)
     if stored is not None:
         if stored[0] != exam_id:
-            raise ValueError(_l("The exam of a record cannot change; register the candidate "
-                                "for the other exam as a new record."))
-        check_open("staff_entry", *stored)
-    check_open("staff_entry", exam_id, candidate.category, candidate.node)
+            raise BadInput(_l("The exam of a record cannot change; register the candidate "
+                              "for the other exam as a new record."))
+        check_open(STAFF_ENTRY, *stored)
+    check_open(STAFF_ENTRY, exam_id, candidate.category, candidate.node)
 
 
 def _unit_of(holder, user_node):
@@ -49,26 +54,24 @@ def _unit_of(holder, user_node):
 
 
 def check_candidate(item, user_node):
-    """Raise ValueError with a translated message unless ``item`` may be stored."""
+    """Raise :class:`~app.refusals.BadInput` (or NotAllowed) with a translated message unless
+    ``item`` may be stored."""
     if item.node is None or item.node.kind not in (SCHOOL, POINT):
-        raise ValueError(_l("A candidate belongs to a school or a registration point."))
+        raise BadInput(_l("A candidate belongs to a school or a registration point."))
     if not in_scope(item.node, user_node):
-        raise ValueError(_l("That unit is outside your jurisdiction."))
-    try:
-        check_id_consistency(item.id_number, item.birth_date, item.gender)
-    except InvalidValue as exc:
-        raise ValueError(str(exc)) from exc
+        raise NotAllowed(_l("That unit is outside your jurisdiction."))
+    check_id_consistency(item.id_number, item.birth_date, item.gender)
     kind = item.exam.kind if item.exam is not None else None
     if item.category and item.exam is not None:
         allowed = {c for c, _zh, _en in codes.CANDIDATE_CATEGORIES.get(kind, ())}
         if item.category not in allowed:
-            raise ValueError(_l("That candidate category does not exist for this exam."))
+            raise BadInput(_l("That candidate category does not exist for this exam."))
     for field in (f for fields in EXAM_FIELDS.values() for f in fields):
         if getattr(item, field) not in (None, ""):
             try:
                 check_exam_field(kind, field)
             except InvalidValue as exc:
-                raise ValueError(f"{LABELS[field]}: {exc}") from exc
+                raise BadInput(f"{LABELS[field]}: {exc}") from exc
     # Form data sets the relationships; the foreign-key columns stay empty until a flush.
     exam_id = item.exam.id if item.exam is not None else item.exam_id
     others = (Candidate.exam_id == exam_id, Candidate.id != (item.id or 0))
@@ -79,9 +82,9 @@ def check_candidate(item, user_node):
             *others, Candidate.candidate_number == item.candidate_number)
         ).scalar_one_or_none() if item.candidate_number else None
     if holder is not None:
-        raise ValueError(_l("This ID number is already registered for this exam by %(unit)s.",
+        raise BadInput(_l("This ID number is already registered for this exam by %(unit)s.",
                             unit=_unit_of(holder, user_node)))
     if number_holder is not None:
-        raise ValueError(_l("The candidate number %(number)s is already used for this exam by "
+        raise BadInput(_l("The candidate number %(number)s is already used for this exam by "
                             "another candidate of %(unit)s.", number=item.candidate_number,
                             unit=_unit_of(number_holder, user_node)))

@@ -9,18 +9,18 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..exams.models import Exam
+from ..exams.picker import active_exams
 from ..extensions import db
-from ..jobs import enqueue, record_job_status
+from ..job_records import FAILED, NEW
+from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404
 from .export import row_errors_csv
 from .labels import LABELS
 from .models import ImportBatch
 from .registry_file import (FIELDS, RegistryFileError, auto_mapping, excel_damaged, fields_for,
                             missing_required, read_table)
-from .tasks import fail, read_upload, run_import, summary
+from .tasks import fail, read_upload, run_import
 
 MAX_UPLOAD = 50 * 1024 * 1024
 FIELD_LABELS = {f: LABELS[f] for f in FIELDS}
@@ -43,8 +43,7 @@ class RegistryImportView(BaseView):
     @expose("/", methods=["GET", "POST"])
     @has_access
     def upload(self):
-        exams = db.session.execute(select(Exam).where(Exam.active.is_(True))
-                                   .order_by(Exam.year.desc())).scalars().all()
+        exams = active_exams()
         status = 200
         if request.method == "POST":
             try:
@@ -81,7 +80,7 @@ class RegistryImportView(BaseView):
             fh.write(data)
         batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
                             filename=os.path.basename(file.filename or "upload")[:255],
-                            stored_path=path, status="uploaded",
+                            stored_path=path, status=NEW,
                             mapping=auto_mapping(table.headers, exam.kind))
         db.session.add(batch)
         db.session.commit()
@@ -96,7 +95,7 @@ class RegistryImportView(BaseView):
         except RegistryFileError as exc:
             return self._unreadable(batch, exc)
         fields = fields_for(batch.exam.kind)
-        if request.method == "POST" and batch.status == "uploaded":
+        if request.method == "POST" and batch.status == NEW:
             chosen = {}
             for field in fields:
                 value = request.form.get(f"col_{field}", "")
@@ -121,13 +120,13 @@ class RegistryImportView(BaseView):
         """Run a failed import again (e.g. its worker was stopped): the job upserts, so the
         rows saved before the failure are updated, not duplicated."""
         batch = self._batch(batch_id)
-        if batch.status != "failed":
+        if batch.status != FAILED:
             flash(_l("Only a failed import can be resumed."), "warning")
             return redirect(url_for(".progress", batch_id=batch.id))
         return self._start(batch)
 
     def _start(self, batch):
-        batch.status, batch.message = "queued", None
+        batch.queue()
         db.session.commit()
         batch.job_id = enqueue(run_import, batch.id, str(get_locale() or "zh"),
                                job_timeout=3600, owner_id=g.user.id,
@@ -138,7 +137,7 @@ class RegistryImportView(BaseView):
     def _unreadable(self, batch, exc):
         """The stored upload cannot be mapped (removed from the server, or no data rows): say
         so, and end a batch still waiting for its mapping, since it can never start."""
-        if batch.status == "uploaded":
+        if batch.status == NEW:
             fail(batch.id, str(exc))
         page = self.render_template("candidates/import_error.html", batch=batch,
                                     message=str(exc))
@@ -152,12 +151,7 @@ class RegistryImportView(BaseView):
     @expose("/<int:batch_id>/status")
     @has_access
     def status(self, batch_id):
-        batch = self._batch(batch_id)
-        # A job whose worker died is recorded as failed here, with the reason.
-        job = record_job_status(batch, lambda message: fail(batch.id, message))
-        data = summary(batch)
-        data["percent"] = 100 if batch.status in ("done", "failed") else (job or {}).get("percent", 0)
-        return jsonify(data)
+        return jsonify(self._batch(batch_id).status_json())
 
     @expose("/<int:batch_id>/errors.csv")
     @has_access

@@ -9,8 +9,8 @@ A re-import never loses stored data: only the fields a row carries (a mapped col
 non-empty cell) are written, so what the candidate or the school entered elsewhere (phone,
 ethnicity, 成人高考 details...) survives the next registry sync.
 
-A row that would change a record the review workflow holds frozen (signed, or approved) is
-rejected with the workflow's own reason (``editable_refusal``, the rule of check_editable
+A row that would change a record the policy holds frozen (signed, or approved) is rejected
+with the policy's own reason (``app.candidates.policy.frozen_refusal``, the rule of check_change
 applied to the values the chunk read in bulk). The write re-checks that rule and the version
 read before, so a record signed or approved meanwhile is not overwritten, and it moves the
 version of every record it changes, guardians included: printed forms' verification codes
@@ -26,7 +26,9 @@ from ..audit import AuditLog
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, subtree_range
 from ..phases.rules import PhaseClosed, check_open
-from ..review.workflow import APPROVED, editable_refusal
+from .policy import frozen_refusal
+from ..refusals import Refused
+from .states import APPROVED
 from .. import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import EXCEL_DIGITS_LOST, normalise_code, normalise_date, normalise_gender
@@ -209,8 +211,8 @@ def _conflict_message():
               "The rows imported so far are saved: import the file again to finish.")
 
 
-class ImportConflict(RuntimeError):
-    """A chunk met concurrent changes on every attempt."""
+class ImportConflict(Refused):
+    """A chunk met concurrent changes on every attempt (409: the records kept changing)."""
 
 
 class _Stale(Exception):
@@ -239,15 +241,18 @@ class Importer:
         self.seen_numbers = {}
         self._windows = {}
 
-    def run(self, numbered_rows, progress=None):
+    def run(self, numbered_rows):
+        """Import the rows chunk by chunk; the batch's progress moves with each chunk."""
         rows = list(numbered_rows)
         self.batch.total = len(rows)
         # Committed now: a chunk that meets a concurrent change rolls back and starts again.
         db.session.commit()
         for start in range(0, len(rows), CHUNK):
             self.import_chunk(rows[start:start + CHUNK])
-            if progress:
-                progress(min(start + CHUNK, len(rows)), len(rows))
+            # Committed at once: a pending UPDATE of the batch would hold SQLite's write lock
+            # through the next chunk's reads.
+            self.batch.advance(min(start + CHUNK, len(rows)), len(rows))
+            db.session.commit()
 
     def import_chunk(self, rows):
         """Read, check and write one chunk in one transaction.
@@ -264,7 +269,7 @@ class Importer:
             except _Stale as exc:
                 db.session.rollback()
                 raced |= set(self._existing(sorted(exc.inserted)))
-        raise ImportConflict(message_text(_conflict_message()))
+        raise ImportConflict(_conflict_message())
 
     def _reject(self, errors, row, field, reason):
         errors.append({"batch_id": self.batch.id, "row": row,
@@ -347,9 +352,9 @@ class Importer:
             adds_guardian = bool(guardian) and not old["has_guardian"]
             if not changes and not adds_guardian:
                 continue  # unchanged: no write, so nothing for the workflow to refuse
-            refusal = editable_refusal(old["name"], old["state"], old["locked"])
+            refusal = frozen_refusal(old["name"], old["state"], old["locked"])
             if refusal is not None:
-                self._reject(errors, number, "id_number", message_text(refusal))
+                self._reject(errors, number, "id_number", str(refusal))
                 continue
             if adds_guardian:
                 new_guardians.append({**guardian, "candidate_id": old["id"]})

@@ -9,7 +9,8 @@ from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..exams.models import Exam
-from ..jurisdiction import PATH_TYPE, Node
+from ..job_records import JobRecord
+from ..jurisdiction import Node
 from .. import codes
 
 
@@ -124,20 +125,16 @@ class Candidate(Model):
 
         return display_id_number(self.id_number)
 
-    @property
-    def photo_thumb(self):
-        from ..photos.thumbs import thumbnail
-
-        return thumbnail(self)
-
     def __repr__(self):
         return self.name
 
 
 class _CandidatePart:
-    """Rows that belong to a candidate are scoped through it."""
+    """Rows that belong to a candidate are scoped through it, and are printed on its forms
+    (a change moves the candidate's version: candidates/versioning.py)."""
 
     __scope_parent__ = ("candidate_id", "Candidate")
+    __printed_part__ = True
 
     def audit_node_path(self):
         return self.candidate.node.path if self.candidate and self.candidate.node else None
@@ -243,31 +240,28 @@ class Preference(_CandidatePart, Model):
         return f"{self.seq}. {self.school_name} {self.major_name}"
 
 
-class ImportBatch(Model):
-    """One registry import (学籍同步): the uploaded file, its column mapping and the outcome."""
+class ImportBatch(JobRecord, Model):
+    """One registry import (学籍同步) or exchange package import: the uploaded file, its
+    column mapping and the outcome. Scoped by the importing user's unit (``node_path``): the
+    rows may only land inside that subtree."""
 
     __tablename__ = "ks_import_batch"
-    # Scoped by the importing user's unit: the rows may only land inside that subtree.
-    __scope_path__ = "node_path"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False)
-    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    node_path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, index=True)
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    #: the upload (the job's input; the mixin's result_path stays empty)
     stored_path: Mapped[str] = mapped_column(String(500), nullable=False)
     mapping: Mapped[dict | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="uploaded")
-    job_id: Mapped[str | None] = mapped_column(String(64))
-    total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     updated_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     rejected_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    message: Mapped[str | None] = mapped_column(String(500))
-    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     exam: Mapped[Exam] = relationship(Exam)
+
+    def counts(self):
+        return {"created": self.created_count, "updated": self.updated_count,
+                "rejected": self.rejected_count}
 
 
 class ImportRowError(Model):

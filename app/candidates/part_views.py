@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Optional
 from ..base_views import ScopedModelView
 from ..extensions import db
 from .. import codes
+from ..refusals import BadInput
 from .guards import check_change_allowed
 from .labels import LABELS
 from .models import (EVALUATION_DIMENSIONS, GRADES, Candidate, Guardian, QualityEvaluation,
@@ -83,7 +84,7 @@ class StudyHistoryView(CandidatePartView):
     def guard(self, item, is_add):
         super().guard(item, is_add)
         if item.end is not None and item.start is not None and item.end < item.start:
-            raise ValueError(_l("The end of a study period cannot be before its start."))
+            raise BadInput(_l("The end of a study period cannot be before its start."))
 
 
 DIMENSIONS = list(EVALUATION_DIMENSIONS)
@@ -111,5 +112,5 @@ class QualityEvaluationView(CandidatePartView):
                     QualityEvaluation.candidate_id == item.candidate.id,
                     QualityEvaluation.id != (item.id or 0))).first()
         if other is not None:
-            raise ValueError(_l("%(name)s already has a quality evaluation; edit that one.",
-                                name=item.candidate.name))
+            raise BadInput(_l("%(name)s already has a quality evaluation; edit that one.",
+                              name=item.candidate.name))

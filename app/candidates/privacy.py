@@ -2,10 +2,10 @@
 them masked (4101**********1234), as GB/T 35273 asks for roles that do not need them."""
 from flask import g, has_request_context
 
+from ..security import ADMIN_ROLES, EXAM_CLERK, POINT_STAFF, SCHOOL_STAFF
 from ..validators import mask_id_number
 
-FULL_ID_ROLES = frozenset({"province_admin", "city_admin", "county_admin", "school_staff",
-                           "point_staff", "exam_clerk"})
+FULL_ID_ROLES = frozenset({*ADMIN_ROLES, SCHOOL_STAFF, POINT_STAFF, EXAM_CLERK})
 
 
 def sees_full_id(user):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from .. import codes
+from ..refusals import BadInput
 from ..validators import EXAM_FIELDS, InvalidValue, id_check_char, message_text
 
 MAX_ROWS = 200_000
@@ -30,16 +31,12 @@ _DELIMITERS = (",", ";", "\t")
 _IMPRECISE_FROM = 10**15
 
 
-class RegistryFileError(ValueError):
+class RegistryFileError(BadInput):
     """The upload is not a usable table; ``code`` is stable, ``message`` is lazy."""
 
     def __init__(self, code, message):
-        super().__init__(code, message)
+        super().__init__(message)
         self.code = code
-        self.message = message
-
-    def __str__(self):
-        return message_text(self.message)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The states of a candidate's record (报名信息审核状态): pure data, below every layer that reads
 them. Which transitions move between them, and who may take them, is ``review.workflow``'s;
-whether a record may change now is ``app.policy``'s."""
+whether a record may change now is ``app.candidates.policy``'s."""
 from flask_babel import lazy_gettext as _l
 
 DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
@@ -14,3 +14,14 @@ STATE_LABELS = {
 APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK, PROVINCE_OK)
 #: States in which the candidate may still change the record on the self-service page.
 OPEN_TO_CANDIDATE = (DRAFT, REJECTED)
+
+
+def confirmed_by_candidate(state):
+    """Whether the candidate has handed the record over (confirmed, and maybe reviewed since):
+    from then on its forms are printed, and it no longer changes on the self-service page."""
+    return state not in OPEN_TO_CANDIDATE
+
+
+def is_rejected(state):
+    """A reviewer sent it back with a reason (a record or a qualification application)."""
+    return state == REJECTED

@@ -1,12 +1,9 @@
 """Background job of the registry import; takes ids only (see app/jobs.py)."""
-import datetime as dt
-
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
 from ..extensions import db
-from ..jobs import report_progress
 from .importer import ImportConflict, Importer
 from .models import ImportBatch, ImportRowError
 from .registry_file import RegistryFileError, apply_mapping, excel_damaged, read_table
@@ -23,10 +20,7 @@ def run_import(batch_id, locale="zh"):
 
     batch = db.session.get(ImportBatch, batch_id)
     user = db.session.get(KsUser, batch.user_id)
-    db.session.execute(delete(ImportRowError).where(ImportRowError.batch_id == batch.id))
-    batch.status, batch.created_count, batch.updated_count, batch.rejected_count = "running", 0, 0, 0
-    batch.message, batch.finished_on = None, None
-    db.session.commit()
+    restart(batch)
     with force_locale(locale):
         try:
             _run(batch, user)
@@ -39,7 +33,15 @@ def run_import(batch_id, locale="zh"):
             db.session.rollback()
             fail(batch_id, str(exc) if isinstance(exc, ImportConflict) else str(STOPPED))
             raise
-    return summary(db.session.get(ImportBatch, batch_id))
+    return db.session.get(ImportBatch, batch_id).status_json()
+
+
+def restart(batch):
+    """Start (or start over) an import: its old error report and counts go."""
+    db.session.execute(delete(ImportRowError).where(ImportRowError.batch_id == batch.id))
+    batch.created_count = batch.updated_count = batch.rejected_count = 0
+    batch.start()
+    db.session.commit()
 
 
 def read_upload(batch):
@@ -61,23 +63,14 @@ def _run(batch, user):
         index = mapping.get(field)
         return table.headers[index] if index is not None and index < len(table.headers) else field
 
-    Importer(batch, user, header_of, excel_damaged(table, mapping)).run(
-        apply_mapping(table, mapping), report_progress)
-    batch.status, batch.finished_on = "done", dt.datetime.now()
+    Importer(batch, user, header_of, excel_damaged(table, mapping)).run(apply_mapping(table, mapping))
+    batch.finish()
     db.session.commit()
 
 
 def fail(batch_id, message):
     """Mark a batch failed with a message for the import page (kept if already done)."""
     batch = db.session.get(ImportBatch, batch_id)
-    if batch is not None and batch.status != "done":
-        batch.status, batch.message = "failed", (message or "")[:500]
-        batch.finished_on = dt.datetime.now()
+    if batch is not None:
+        batch.fail(message)
         db.session.commit()
-
-
-def summary(batch):
-    return {"status": batch.status, "total": batch.total, "created": batch.created_count,
-            "updated": batch.updated_count, "rejected": batch.rejected_count,
-            "message": batch.message}
-

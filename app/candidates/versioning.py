@@ -15,11 +15,11 @@ import datetime as dt
 
 from sqlalchemy import event, inspect
 
-from ..photos.models import CandidatePhoto
-from .models import Candidate, Guardian, Preference, QualityEvaluation, StudyHistory
+from .models import Candidate
 
-#: rows whose content is printed on a candidate's forms.
-PRINTED_PARTS = (Guardian, StudyHistory, QualityEvaluation, Preference, CandidatePhoto)
+# Rows whose content is printed on a candidate's forms declare it on their model with
+# ``__printed_part__ = True`` (guardians, study history, evaluation, preferences, the photo),
+# as audited models declare ``__audited__``: this module needs to know none of them.
 #: the same rows seen from the candidate: collections whose membership is printed.
 PRINTED_COLLECTIONS = ("guardians", "studies", "evaluation", "preferences")
 
@@ -55,7 +55,7 @@ def _collections_changed(candidate):
 def _touched(session):
     touched = []
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, PRINTED_PARTS):
+        if getattr(type(obj), "__printed_part__", False):
             if obj in session.dirty and not session.is_modified(obj):
                 continue
             touched += _owners(session, obj)

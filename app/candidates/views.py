@@ -1,5 +1,11 @@
 """Candidate screens (考生信息): list with filters and masked ID numbers, detail with guardians,
-study history and quality evaluation, edit forms running the validators of validators.py."""
+study history and quality evaluation, edit forms running the validators of validators.py.
+
+Packages above this one (review, photos, gaokao) add to these pages without being imported
+here: the composition root (``app/menu.py``) fills :class:`PageParts` and the related views."""
+from dataclasses import dataclass
+from typing import Callable
+
 from flask import Response, abort, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
@@ -14,14 +20,14 @@ from sqlalchemy import String, select
 from wtforms import SelectField
 from wtforms.validators import Optional
 
+from .. import codes
+from . import policy
 from ..audit import log_event
 from ..base_views import ScopedModelView, scoped_items
-from ..exams.models import EXAM_KINDS, Exam
-from ..gaokao.views import IntegrityRecordView, PhysicalExamView
-from ..photos.thumbs import remember_photos
-from ..review import dossier
-from ..candidates.states import STATE_LABELS
-from .. import codes
+from ..codes import EXAM_KIND_LABELS
+from ..exams.models import Exam
+from ..extensions import db
+from .states import STATE_LABELS
 from .export import to_csv, to_xlsx
 from .guards import check_candidate, check_change_allowed
 from .labels import LABELS
@@ -52,7 +58,7 @@ def _category_choices():
 
 def _category_filter_choices():
     """Categories grouped by exam kind; the value names both (``kind:code``)."""
-    return {str(EXAM_KINDS[kind]): [(f"{kind}:{code}", name)
+    return {str(EXAM_KIND_LABELS[kind]): [(f"{kind}:{code}", name)
                                     for code, name in codes.choices(table, lang=None)]
             for kind, table in codes.CANDIDATE_CATEGORIES.items()}
 
@@ -80,13 +86,33 @@ class _CandidateFilters(SQLAFilterConverter):
         return super().convert(col_name)
 
 
+@dataclass
+class PageParts:
+    """What the packages above ``candidates`` add to its pages; ``app/menu.py`` sets
+    :attr:`CandidateView.parts` once every package is imported. The defaults leave them out."""
+
+    #: candidate → the show page's dossier (review timeline, lock and print status, the notice
+    #: when the data is frozen), or None.
+    dossier: Callable = lambda candidate: None
+    #: candidate → the markup of the ``photo_thumb`` column (list and show pages).
+    thumbnail: Callable = lambda candidate: ""
+    #: rows of a list page → None, after reading what ``thumbnail`` needs in one query.
+    remember_photos: Callable = lambda rows: None
+
+
 class _CandidateInterface(SQLAInterface):
     filter_converter_class = _CandidateFilters
 
     def query(self, *args, **kwargs):
         count, rows = super().query(*args, **kwargs)
-        remember_photos(rows)
+        CandidateView.parts.remember_photos(rows)
         return count, rows
+
+    def _get_attr_value(self, item, col):
+        # ``photo_thumb`` is drawn by the photos package, not read from the record.
+        if col == "photo_thumb":
+            return CandidateView.parts.thumbnail(item)
+        return super()._get_attr_value(item, col)
 
 
 def _preference_row(pref):
@@ -106,7 +132,7 @@ def _label_formatter(table):
 BASIC = ["exam", "node", "name", "gender", "id_number", "birth_date", "ethnicity",
          "political_status", "category", "student_number", "candidate_number", "class_name"]
 CONTACT = ["phone", "address", "postcode", "hukou"]
-_KIND_TITLES = {kind: _l("Only for %(kind)s candidates", kind=EXAM_KINDS[kind])
+_KIND_TITLES = {kind: _l("Only for %(kind)s candidates", kind=EXAM_KIND_LABELS[kind])
                 for kind in EXAM_FIELDS}
 
 
@@ -126,7 +152,7 @@ def _show_fieldsets(kind):
              "student_number", "candidate_number", "class_name"]
     sets = [(_l("Basic information"), {"fields": basic}), (_l("Contact"), {"fields": CONTACT})]
     if kind in EXAM_FIELDS:
-        sets.append((EXAM_KINDS[kind], {"fields": list(EXAM_FIELDS[kind])}))
+        sets.append((EXAM_KIND_LABELS[kind], {"fields": list(EXAM_FIELDS[kind])}))
     return sets
 
 
@@ -144,12 +170,26 @@ _OPTIONAL_TEXT = [c.key for c in Candidate.__table__.columns
                   if c.nullable and isinstance(c.type, String)]
 
 
+#: The tabs of the candidate's own rows; upper packages' come after (:meth:`CandidateView.attach`).
+OWN_RELATED_VIEWS = (GuardianView, StudyHistoryView, QualityEvaluationView)
+
+
+def _frozen_ids(ids):
+    """The ids among a list page's ``ids`` whose data may not change now, in one query."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return set()
+    return policy.frozen_ids(db.session.execute(
+        select(Candidate.id, Candidate.name, Candidate.state, Candidate.locked)
+        .where(Candidate.id.in_(ids))))
+
+
 class CandidateView(ScopedModelView):
     datamodel = _CandidateInterface(Candidate)
     list_title, show_title = _l("Candidates"), _l("Candidate")
     add_title, edit_title = _l("Add candidate"), _l("Edit candidate")
-    related_views = [GuardianView, StudyHistoryView, QualityEvaluationView, PhysicalExamView,
-                     IntegrityRecordView]
+    related_views = list(OWN_RELATED_VIEWS)
+    parts = PageParts()
     list_columns = ["photo_thumb", "name", "gender_label", "id_display", "candidate_number",
                     "class_name", "node", "category_label", "state_label", "exam"]
     search_columns = ["name", "id_number", "candidate_number", "exam", "node", "class_name",
@@ -169,7 +209,7 @@ class CandidateView(ScopedModelView):
     label_columns = LABELS
     # Every field of every kind is a show column; each record shows its own kind's part.
     show_fieldsets = _show_fieldsets(None) + [
-        (EXAM_KINDS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
+        (EXAM_KIND_LABELS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
     formatters_columns = {col: _label_formatter(table) for col, table in CODED.items()}
     add_fieldsets = _form_fieldsets(EXAM_FIELDS)
     edit_fieldsets = _form_fieldsets(EXAM_FIELDS, edit=True)
@@ -189,6 +229,13 @@ class CandidateView(ScopedModelView):
         "work_start": [form_validator(validate_past_date)],
         "graduation_date": [form_validator(validate_past_date)],
     }
+
+    @classmethod
+    def attach(cls, related_views=(), **parts):
+        """What the upper packages add, set by the composition root before the view is
+        registered: ``related_views`` after the candidate's own rows, :class:`PageParts`."""
+        cls.related_views = [*OWN_RELATED_VIEWS, *related_views]
+        cls.parts = PageParts(**parts)
 
     @property
     def _related_views(self):
@@ -212,7 +259,7 @@ class CandidateView(ScopedModelView):
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = super()._get_show_widget(
             pk, item, widgets, actions, show_fieldsets or _show_fieldsets(item.exam.kind))
-        widgets["dossier"] = dossier.dossier_of(item)
+        widgets["dossier"] = self.parts.dossier(item)
         if item.exam.kind == codes.ADULT:
             # 成人高考 preferences (志愿), read-only here: the candidate fills them in.
             widgets["preferences"] = [_preference_row(p) for p in item.preferences]
@@ -221,7 +268,7 @@ class CandidateView(ScopedModelView):
     def _get_list_widget(self, **kwargs):
         widgets = super()._get_list_widget(**kwargs)
         listing = widgets["list"]
-        listing.template_args["frozen"] = dossier.frozen_ids(listing.template_args["pks"])
+        listing.template_args["frozen"] = _frozen_ids(listing.template_args["pks"])
         return widgets
 
     @expose("/edit/<pk>", methods=["GET", "POST"])
@@ -230,7 +277,7 @@ class CandidateView(ScopedModelView):
         """A record whose data may not change (signed, or approved) opens read-only: its show
         page says who locked it, when, and how to get it changed; a post changes nothing."""
         item = self.datamodel.get(pk, self._base_filters)
-        if item is not None and dossier.frozen_notice(item) is not None:
+        if item is not None and policy.refusal(item, policy.STAFF) is not None:
             return redirect(url_for(".show", pk=item.id))
         return super().edit(pk)
 

@@ -20,8 +20,19 @@ def chosen_exam(exam_id=None, kind=None, exams=None):
     ``kind``), else the first active one; None when there is none. ``exams``: the list
     :func:`active_exams` already returned for the same page."""
     exams = active_exams(kind) if exams is None else exams
-    try:
-        wanted = int(exam_id) if exam_id not in (None, "") else None
-    except (TypeError, ValueError):
-        wanted = None
+    wanted = _as_id(exam_id)
     return next((e for e in exams if e.id == wanted), exams[0] if exams else None)
+
+
+def named_exam(exam_id, kind=None):
+    """The active exam (of ``kind``) that ``exam_id`` names, or None: for a form that acts on
+    an exam, where a stale or forged id must not fall back to another exam."""
+    wanted = _as_id(exam_id)
+    return next((e for e in active_exams(kind) if e.id == wanted), None)
+
+
+def _as_id(exam_id):
+    try:
+        return int(exam_id) if exam_id not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

@@ -5,9 +5,10 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, NumberRange
 
 from ..base_views import GuardedMixin
-from .models import EXAM_KINDS, Exam
+from ..codes import EXAM_KIND_LABELS
+from .models import Exam
 
-_KIND_FIELD = SelectField(_l("Exam kind"), choices=list(EXAM_KINDS.items()),
+_KIND_FIELD = SelectField(_l("Exam kind"), choices=list(EXAM_KIND_LABELS.items()),
                           validators=[DataRequired()])
 
 

@@ -16,6 +16,7 @@ import dbf
 from flask_babel import lazy_gettext as _l
 
 from ..backup import file_sha256
+from ..refusals import BadInput
 from . import dbf_format as fmt
 
 MAX_MEMBERS = 200_000
@@ -27,12 +28,8 @@ _TABLE_RE = re.compile(r"[A-Z][A-Z0-9_]{0,30}\.DBF")
 _PHOTO_RE = re.compile(fmt.PHOTO_DIR + r"/([0-9A-Z]{1,20})\.jpg")
 
 
-class BadPackage(Exception):
+class BadPackage(BadInput):
     """The upload is not an exchange package we can read; ``message`` says why (translated)."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def sha256(data):

@@ -14,10 +14,11 @@ from sqlalchemy.orm import contains_eager
 from ..backup import file_sha256
 from ..candidates.importer import ImportConflict, Importer
 from ..candidates.models import Candidate, ImportBatch, ImportRowError
+from ..candidates.tasks import restart
 from ..candidates.privacy import mask_id_number
 from ..extensions import db
-from ..printing.models import AdmissionTicket
 from ..jobs import report_progress
+from ..printing.models import AdmissionTicket
 from ..jurisdiction import Node, scoped, subtree_range
 from ..photos import storage
 from ..photos.models import PHOTO, CandidatePhoto
@@ -122,7 +123,7 @@ def _records(export, total, photos, skipped):
                 photos.append((cand.candidate_number, shas[cand.id]))
             yield row
         if done % _PROGRESS_EVERY == 0:
-            report_progress(done, total, str(_l("Writing records")))
+            export.advance(done, total, str(_l("Writing records")))
 
 
 def _write_package(path, export, total):
@@ -138,7 +139,7 @@ def _write_package(path, export, total):
             writer.add_bytes(f"{fmt.PHOTO_DIR}/{number}.jpg", storage.open_bytes(sha),
                              compress=False)
             if done % _PROGRESS_EVERY == 0:
-                report_progress(done, len(photos), str(_l("Adding photos")))
+                export.advance(done, len(photos), str(_l("Adding photos")))
     except BaseException:
         writer.zip.close()
         raise
@@ -157,7 +158,7 @@ def _write_package(path, export, total):
 def run_export(export_id, locale="zh"):
     """Write the export's ZIP under UPLOAD_DIR/exchange. Idempotent: a retry writes it anew."""
     export = db.session.get(ExchangeExport, export_id)
-    export.status, export.message = "running", None
+    export.start()
     db.session.commit()
     path = os.path.join(exchange_dir(), f"export-{export.id}.zip")
     tmp = f"{path}.{uuid.uuid4().hex}.tmp"
@@ -172,21 +173,18 @@ def run_export(export_id, locale="zh"):
         db.session.rollback()
         if os.path.exists(tmp):
             os.unlink(tmp)
-        export = db.session.get(ExchangeExport, export_id)
-        export.status, export.message = "failed", (str(exc) or type(exc).__name__)[:500]
-        export.finished_on = dt.datetime.now()
+        db.session.get(ExchangeExport, export_id).fail(str(exc) or type(exc).__name__)
         db.session.commit()
         raise
-    export.status, export.stored_path, export.sha256 = "done", path, file_sha256(path)
     # The page lists them: bounded, whatever the number (the count stays exact).
     export.rows, export.photos, export.skipped = rows, len(photos), skipped[:SKIPPED_LISTED]
-    if len(skipped) > SKIPPED_LISTED:
-        export.message = str(_l("%(n)d accepted records were left out; the first %(shown)d "
-                                "are listed.", n=len(skipped), shown=SKIPPED_LISTED))
-    export.finished_on = dt.datetime.now()
+    export.sha256 = file_sha256(path)
+    export.advance(total, total)
+    export.finish(str(_l("%(n)d accepted records were left out; the first %(shown)d are "
+                         "listed.", n=len(skipped), shown=SKIPPED_LISTED))
+                  if len(skipped) > SKIPPED_LISTED else None, result_path=path)
     db.session.commit()
-    report_progress(total, total)
-    return {"status": "done", "rows": rows, "photos": len(photos), "skipped": len(skipped)}
+    return export.status_json()
 
 
 # --- import ------------------------------------------------------------------------------
@@ -211,34 +209,29 @@ def run_exchange_import(batch_id, locale="zh"):
 
     batch = db.session.get(ImportBatch, batch_id)
     user = db.session.get(KsUser, batch.user_id)
-    db.session.execute(ImportRowError.__table__.delete().where(
-        ImportRowError.batch_id == batch.id))
-    batch.status, batch.created_count, batch.updated_count, batch.rejected_count = \
-        "running", 0, 0, 0
-    batch.message, batch.finished_on = None, None
-    db.session.commit()
+    restart(batch)
     with force_locale(locale):
         try:
             photo_summary = _import(batch, user)
         except BadPackage as exc:
-            return _finish(batch_id, "failed", str(exc.message))
+            return _finish(batch_id, str(exc), failed=True)
         except Exception as exc:
             log.exception("Exchange import %s failed", batch_id)
             db.session.rollback()
-            _finish(batch_id, "failed",
-                    str(exc) if isinstance(exc, ImportConflict) else str(STOPPED))
+            _finish(batch_id, str(exc) if isinstance(exc, ImportConflict) else str(STOPPED),
+                    failed=True)
             raise
-        return _finish(batch_id, "done", photo_summary)
+        return _finish(batch_id, photo_summary)
 
 
-def _finish(batch_id, status, message):
+def _finish(batch_id, message, failed=False):
     batch = db.session.get(ImportBatch, batch_id)
-    batch.status, batch.message = status, (message or "")[:500]
-    batch.finished_on = dt.datetime.now()
+    if failed:
+        batch.fail(message)
+    else:
+        batch.finish(message)
     db.session.commit()
-    return {"status": batch.status, "total": batch.total, "created": batch.created_count,
-            "updated": batch.updated_count, "rejected": batch.rejected_count,
-            "message": batch.message}
+    return batch.status_json()
 
 
 def _import(batch, user):
@@ -253,7 +246,7 @@ def _import(batch, user):
                                               reason=problem))
             else:
                 numbered.append((number, registry_values(fields)))
-        Importer(batch, user, lambda f: _DBF_NAME.get(f, f)).run(numbered, report_progress)
+        Importer(batch, user, lambda f: _DBF_NAME.get(f, f)).run(numbered)
         # Rows the importer never saw still count in the summary.
         db.session.add_all(refused)
         batch.total += len(refused)
@@ -301,5 +294,6 @@ def _import_photos(batch, user, archive, rows):
         else:
             stored += 1
         db.session.commit()
+        # Progress of the photos only: the batch's own total stays the number of rows.
         report_progress(done, len(members), name)
     return stored, rejected

@@ -15,8 +15,10 @@ from ..audit import log_event
 from ..candidates.export import row_errors_csv
 from ..candidates.models import ImportBatch
 from ..exams.models import Exam
+from ..exams.picker import active_exams
 from ..extensions import db
-from ..jobs import enqueue, record_job_status
+from ..job_records import DONE
+from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404, scoped
 from ..photos import storage
 from ..photos.views import save_upload
@@ -32,8 +34,6 @@ ACCEPTED_LABELS = {
     "county": _l("Approved from the county level on"),
     "any": _l("Approved at any level"),
 }
-STATUS_LABELS = {"uploaded": _l("Queued"), "queued": _l("Queued"), "running": _l("Running"),
-                 "done": _l("Finished"), "failed": _l("Failed")}
 
 
 def _locale():
@@ -63,8 +63,7 @@ class ExchangeView(BaseView):
     default_view = "index"
 
     def _index(self, error=None, status=200):
-        exams = db.session.execute(select(Exam).where(Exam.active.is_(True))
-                                   .order_by(Exam.year.desc(), Exam.kind)).scalars().all()
+        exams = active_exams()
         exports = db.session.execute(scoped(
             select(ExchangeExport).order_by(ExchangeExport.id.desc()).limit(20),
             ExchangeExport)).scalars().all()
@@ -74,7 +73,7 @@ class ExchangeView(BaseView):
         return self.render_template(
             "exchange/index.html", exams=exams, exports=exports, imports=imports,
             accepted=ACCEPTED_LABELS, default_accepted=fmt.DEFAULT_ACCEPTED,
-            statuses=STATUS_LABELS, error=error,
+            error=error,
             fields=fmt.T_BMK, max_mb=MAX_ZIP_BYTES // (1024 * 1024)), status
 
     @expose("/")
@@ -90,7 +89,7 @@ class ExchangeView(BaseView):
         if exam is None or accepted not in fmt.ACCEPTED_FROM or g.user.node is None:
             return self._index(_l("Choose the exam and which records count as accepted."), 400)
         export = ExchangeExport(exam_id=exam.id, user_id=g.user.id, accepted=accepted,
-                                node_path=g.user.node.path, status="queued")
+                                node_path=g.user.node.path)
         db.session.add(export)
         db.session.commit()
         log_event("export", ExchangeExport.__tablename__,
@@ -105,27 +104,22 @@ class ExchangeView(BaseView):
     def export_page(self, pk):
         export = get_scoped_or_404(ExchangeExport, pk)
         return self.render_template("exchange/export.html", export=export,
-                                    accepted=ACCEPTED_LABELS, statuses=STATUS_LABELS)
+                                    accepted=ACCEPTED_LABELS)
 
     @expose("/export/<int:pk>/status")
     @has_access
     def export_status(self, pk):
         export = get_scoped_or_404(ExchangeExport, pk)
-        job = record_job_status(export) or {}  # a job whose worker died is failed here
-        finished = export.status in ("done", "failed")
-        return jsonify(status=export.status, percent=100 if finished else job.get("percent", 0),
-                       rows=export.rows, photos=export.photos,
-                       skipped=len(export.skipped or []),
-                       error=export.message or job.get("error"))
+        return jsonify(export.status_json(url_for(".download", pk=export.id)))
 
     @expose("/export/<int:pk>/download")
     @has_access
     def download(self, pk):
         """The finished ZIP, inside one's subtree only; every download is logged."""
         export = get_scoped_or_404(ExchangeExport, pk)
-        path = export.stored_path or ""
+        path = export.result_path or ""
         folder = os.path.realpath(exchange_dir())
-        if export.status != "done" or not os.path.realpath(path).startswith(folder + os.sep) \
+        if export.status != DONE or not os.path.realpath(path).startswith(folder + os.sep) \
                 or not os.path.exists(path):
             return self._index(_l("This export has no file to download."), 404)
         log_event("download", ExchangeExport.__tablename__,
@@ -150,10 +144,10 @@ class ExchangeView(BaseView):
             open_package(path)[0].close()
         except BadPackage as exc:
             os.unlink(path)
-            return self._index(str(exc.message), 400)
+            return self._index(str(exc), exc.status)
         batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
                             filename=os.path.basename(request.files["file"].filename or "")[-255:]
-                            or "package.zip", stored_path=path, status="queued")
+                            or "package.zip", stored_path=path)
         db.session.add(batch)
         db.session.commit()
         batch_id = _start(ImportBatch, batch.id, run_exchange_import, IMPORT_TIMEOUT,
@@ -170,19 +164,12 @@ class ExchangeView(BaseView):
     @expose("/import/<int:pk>")
     @has_access
     def import_page(self, pk):
-        return self.render_template("exchange/import.html", batch=self._batch(pk),
-                                    statuses=STATUS_LABELS)
+        return self.render_template("exchange/import.html", batch=self._batch(pk))
 
     @expose("/import/<int:pk>/status")
     @has_access
     def import_status(self, pk):
-        batch = self._batch(pk)
-        job = record_job_status(batch) or {}  # a job whose worker died is failed here
-        finished = batch.status in ("done", "failed")
-        return jsonify(status=batch.status, total=batch.total, created=batch.created_count,
-                       updated=batch.updated_count, rejected=batch.rejected_count,
-                       message=batch.message or job.get("error") or "",
-                       percent=100 if finished else job.get("percent", 0))
+        return jsonify(self._batch(pk).status_json())
 
     @expose("/import/<int:pk>/errors.csv")
     @has_access

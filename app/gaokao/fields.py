@@ -8,12 +8,12 @@ from wtforms import StringField
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError as FormError
 
+from ..candidates.lookup import find_candidates
 from ..candidates.models import Candidate
-from ..validators import InvalidValue
+from ..codes import GAOKAO
 from ..extensions import db
-from ..exams.models import GAOKAO
-from ..printing.verify import find_candidates
 from ..jurisdiction import scoped
+from ..validators import InvalidValue
 from . import rules
 
 

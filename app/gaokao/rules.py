@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from .. import codes as candidate_codes
+from ..codes import GAOKAO
 from ..validators import InvalidValue
-from ..exams.models import GAOKAO
 from . import codes
 
 

@@ -15,13 +15,15 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..jurisdiction import CITY, PROVINCE, in_scope
+from ..refusals import NotAllowed
 from .models import ACTIVITIES, Phase, PhaseExtension
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-class PhaseClosed(PermissionError):
-    """Raised with a translated message naming the window."""
+class PhaseClosed(NotAllowed, PermissionError):
+    """Raised with a translated message naming the window (403). Still a PermissionError,
+    as :class:`app.candidates.policy.Locked` is, for the guards that refuse on either."""
 
 
 def now_local():

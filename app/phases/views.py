@@ -12,6 +12,7 @@ from ..base_views import GuardedMixin, ScopedModelView
 from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import Node, scope_clause
+from ..refusals import BadInput
 from .models import ACTIVITIES, Phase, PhaseExtension
 from .rules import ancestor_paths, check_extension, now_local
 
@@ -55,7 +56,7 @@ class PhaseView(GuardedMixin, ModelView):
     def guard(self, item, is_add):
         item.category = item.category or None
         if item.start and item.end and item.end <= item.start:
-            raise ValueError(_l("The end must be after the start."))
+            raise BadInput(_l("The end must be after the start."))
 
 
 class PhaseExtensionView(ScopedModelView):

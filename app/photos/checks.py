@@ -25,6 +25,7 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageChops
 
+from ..refusals import BadInput
 from .measure import Measurements, measure_portrait
 from .rules import RULES, Failure, judge
 
@@ -61,11 +62,11 @@ class PhotoReport(list):
         self.warnings = list(warnings)
 
 
-class ImageRejected(Exception):
+class ImageRejected(BadInput):
     """Raised by the decoding helpers; carries the Failure to report."""
 
     def __init__(self, failure: Failure):
-        super().__init__(failure.code)
+        super().__init__(failure.message)
         self.failure = failure
 
 

@@ -6,11 +6,11 @@ from flask import g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import jobs
 from ..exams.models import Exam
+from ..exams.picker import active_exams
 from ..extensions import db
 from ..jurisdiction import get_scoped_or_404, scoped
 from . import storage
@@ -21,8 +21,6 @@ from .zipimport import BadArchive, open_archive
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 JOB_TIMEOUT = 3600
-STATUS_LABELS = {"uploaded": _l("Queued"), "running": _l("Running"), "done": _l("Finished"),
-                 "failed": _l("Failed")}
 
 
 class PhotoImportView(BaseView):
@@ -35,15 +33,13 @@ class PhotoImportView(BaseView):
     default_view = "index"
 
     def _form(self, error=None, status=200):
-        exams = db.session.execute(
-            select(Exam).where(Exam.active.is_(True)).order_by(Exam.year.desc(), Exam.kind)
-        ).scalars().all()
+        exams = active_exams()
         recent = db.session.execute(scoped(
             select(PhotoImport).order_by(PhotoImport.id.desc()).limit(20), PhotoImport)
         ).scalars().all()
         return self.render_template(
             "photos/import.html", exams=exams, kinds=KINDS, labels=KIND_LABELS, recent=recent,
-            statuses=STATUS_LABELS, error=error, max_mb=MAX_ZIP_BYTES // (1024 * 1024)), status
+            error=error, max_mb=MAX_ZIP_BYTES // (1024 * 1024)), status
 
     @expose("/")
     @has_access
@@ -66,7 +62,7 @@ class PhotoImportView(BaseView):
             open_archive(path).close()
         except BadArchive as exc:
             os.unlink(path)
-            return self._form(str(exc.message), 400)
+            return self._form(str(exc), exc.status)
         imp = PhotoImport(exam_id=exam.id, kind=kind, user_id=g.user.id,
                           node_path=g.user.node.path, stored_path=path,
                           filename=(request.files["file"].filename or "")[-255:])
@@ -89,19 +85,4 @@ class PhotoImportView(BaseView):
     @expose("/<int:pk>/status")
     @has_access
     def status(self, pk):
-        imp = get_scoped_or_404(PhotoImport, pk)
-        # The import row is the truth once the job has finished; the job adds live progress.
-        job = jobs.record_job_status(imp, lambda message: _failed(imp, message))
-        finished = imp.status in ("done", "failed")
-        return jsonify(import_status=imp.status,
-                       state="finished" if finished else (job or {}).get("state", imp.status),
-                       percent=100 if finished else (job or {}).get("percent", 0),
-                       done=(job or {}).get("done", 0), total=(job or {}).get("total", 0),
-                       message=(job or {}).get("message", ""),
-                       error=(imp.report or {}).get("error") or (job or {}).get("error"))
-
-
-def _failed(imp, message):
-    """Record the end of an import whose job died without recording it (worker stopped)."""
-    imp.status, imp.report = "failed", {**(imp.report or {}), "error": message}
-    db.session.commit()
+        return jsonify(get_scoped_or_404(PhotoImport, pk).status_json())

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..candidates.models import Candidate
 from ..exams.models import Exam
-from ..jurisdiction import PATH_TYPE
+from ..job_records import JobRecord
 
 PHOTO, ID_DOCUMENT = "photo", "id_document"
 KINDS = (PHOTO, ID_DOCUMENT)
@@ -34,6 +34,7 @@ class CandidatePhoto(Model):
     __tablename__ = "ks_candidate_photo"
     __table_args__ = (Index("ix_ks_candidate_photo_current", "candidate_id", "kind", "current"),)
     __scope_parent__ = ("candidate_id", "Candidate")
+    __printed_part__ = True  # printed on the forms: a new picture moves the version
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     candidate_id: Mapped[int] = mapped_column(
@@ -56,25 +57,23 @@ class CandidatePhoto(Model):
         return self.candidate.node.path if self.candidate and self.candidate.node else None
 
 
-class PhotoImport(Model):
-    """One bulk ZIP import (照片批量导入) and its report."""
+class PhotoImport(JobRecord, Model):
+    """One bulk ZIP import (照片批量导入) and its report. Scoped by the importing user's unit
+    (``node_path``): pictures only land on candidates inside it."""
 
     __tablename__ = "ks_photo_import"
-    # Scoped by the importing user's unit: pictures only land on candidates inside it.
-    __scope_path__ = "node_path"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(12), nullable=False)
-    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    node_path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, index=True)
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    #: the uploaded ZIP (the job's input), removed once the import has run
     stored_path: Mapped[str] = mapped_column(String(500), nullable=False)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="uploaded")
-    job_id: Mapped[str | None] = mapped_column(String(64))
-    # {"matched": [name…], "unmatched": [name…], "rejected": [[name, reason]…], "error": str}
+    # {"matched": [name…], "unmatched": [name…], "rejected": [[name, code, reason]…]}
     report: Mapped[dict | None] = mapped_column(JSON)
-    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     exam: Mapped[Exam] = relationship(Exam)
+
+    def counts(self):
+        report = self.report or {}
+        return {key: len(report.get(key) or ()) for key in ("matched", "unmatched", "rejected")}

@@ -30,6 +30,7 @@ from .checks import (
     open_untrusted,
     scene_report,
 )
+from ..refusals import BadInput
 from .measure import locate_head
 from .rules import FIXED_BY_CROPPING, HEAD_SHARE_TARGET, RULES, Failure, failure
 
@@ -56,22 +57,19 @@ class _Joined:
         return str(_l("; ")).join(str(p) for p in self.parts)
 
 
-class NormaliseError(Exception):
-    """``code``/``message``: the first reason; ``failures``: every reason, with values."""
+class NormaliseError(BadInput):
+    """``code``/``message``: the first reason (or all, joined); ``failures``: every reason,
+    with values."""
 
     def __init__(self, code: str, message, failures=None):
-        super().__init__(code)
+        super().__init__(message)  # lazy string
         self.code = code
-        self.message = message  # lazy string
         self.failures = failures or [Failure(code, message)]
 
     @classmethod
     def of(cls, failures):
         return cls(failures[0].code, failures[0].message if len(failures) == 1
                    else _Joined(f.message for f in failures), failures)
-
-    def __str__(self):
-        return str(self.message)
 
 
 class NormalisedPhoto(bytes):

@@ -1,9 +1,8 @@
 """Accepting a picture for a candidate: check, normalise when the file (not the scene) is the
 problem, store, and make it the current photo or ID document. No request needed."""
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..exams.models import ADULT
+from ..candidates import policy
 from ..extensions import db
 from . import storage
 from .checks import CANDIDATE_PHOTO, ID_DOCUMENT, Failure, check_photo
@@ -12,40 +11,11 @@ from .models import KINDS, PHOTO, CandidatePhoto, StoredFile
 from .normalise import NormaliseError, normalise
 
 SPECS = {PHOTO: CANDIDATE_PHOTO, ID_KIND: ID_DOCUMENT}
+#: The phase activity of every picture taken or uploaded (``policy.refusal(candidate, actor,
+#: PHOTO_CAPTURE, policy.PHOTO)`` says whether one may be now).
+PHOTO_CAPTURE = "photo_capture"
 _CONTENT_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
                   (b"RIFF", "image/webp"))
-
-
-def change_refusal(candidate, by_candidate=False):
-    """None when the pictures may change, else the translated reason: a signed (locked)
-    record, or the photo-capture window being closed. ``by_candidate`` adds the rules of the
-    self-service page: a 成人高考 photo is taken on site at the confirmation point (seed 004),
-    and a confirmed record is the school's to review (a rejected one opens again)."""
-    from ..phases.rules import PhaseClosed, check_open_for
-    from ..review.workflow import Locked, check_editable
-
-    if by_candidate:
-        refusal = _candidate_refusal(candidate)
-        if refusal is not None:
-            return refusal
-    try:
-        check_editable(candidate)
-        check_open_for("photo_capture", candidate)
-    except (Locked, PhaseClosed) as exc:
-        return exc.args[0]
-    return None
-
-
-def _candidate_refusal(candidate):
-    from ..candidates.states import DRAFT, REJECTED
-
-    if candidate.exam.kind == ADULT:
-        return _l("For the adult higher education entrance exam your photo is taken on site "
-                  "at your confirmation point; it cannot be uploaded here.")
-    if candidate.state not in (DRAFT, REJECTED):
-        return _l("Your information is confirmed, so the photo can no longer be changed here. "
-                  "If it must change, ask your school.")
-    return None
 
 
 def content_type(data):
@@ -81,18 +51,19 @@ def current_photo(candidate_id, kind):
         .order_by(CandidatePhoto.id.desc())).scalars().first()
 
 
-def accept_photo(candidate, data, kind, user, by_candidate=False):
+def accept_photo(candidate, data, kind, user, actor=policy.STAFF):
     """Return ``(CandidatePhoto, [])`` once stored (not committed), or ``(None, failures)``.
 
-    ``by_candidate``: the candidate's own upload (self-service), whose rules are stricter;
-    ``user`` is then None. Only accepted uploads are written to disk: a rejected file is no
-    part of the record.
+    ``actor``: who is writing, for the policy (the candidate's own upload on the self-service
+    page has stricter rules; ``user`` is then None). A refusal is a ``locked`` failure beside
+    the others, so imports report it per file. Only accepted uploads are written to disk: a
+    rejected file is no part of the record.
     """
     if kind not in KINDS:
         raise ValueError(kind)
-    refusal = change_refusal(candidate, by_candidate)
+    refusal = policy.refusal(candidate, actor, PHOTO_CAPTURE, policy.PHOTO)
     if refusal is not None:
-        return None, [Failure("locked", refusal)]
+        return None, [Failure("locked", refusal.message)]
     final, failures = compliant_bytes(data, kind)
     if failures:
         return None, failures

@@ -1,5 +1,4 @@
 """Background job of the ZIP photo import (照片批量导入)."""
-import datetime as dt
 import logging
 import os
 
@@ -8,7 +7,6 @@ from sqlalchemy import select
 
 from ..candidates.models import Candidate
 from ..extensions import db
-from ..jobs import report_progress
 from ..jurisdiction import Node, scoped
 from ..security import KsUser
 from .models import PhotoImport
@@ -25,38 +23,38 @@ def run_photo_import(import_id):
     stored before it in place, and the report lists exactly those.
     """
     imp = db.session.get(PhotoImport, import_id)
-    imp.status = "running"
+    imp.start()
     db.session.commit()
-    report = {"matched": [], "unmatched": [], "rejected": [], "error": None}
-    crashed = False
+    report = {"matched": [], "unmatched": [], "rejected": []}
+    error, crashed = None, False
     try:
         node = db.session.execute(select(Node).where(Node.path == imp.node_path)).scalar_one()
         user = db.session.get(KsUser, imp.user_id)
         with open_archive(imp.stored_path) as archive:
             _import_members(imp, archive, node, user, report)
     except BadArchive as exc:
-        report["error"] = str(exc.message)
+        error = str(exc)
     except Exception:
         # The import must never stay "running": record the failure and what was stored.
         log.exception("Photo import %s failed", import_id)
         db.session.rollback()
         crashed = True
-        report["error"] = str(_l(
+        error = str(_l(
             "The import stopped because of an internal error. The pictures listed as stored "
             "are kept; the other files were not processed. Please tell the system "
             "administrator."))
     imp = db.session.get(PhotoImport, import_id)
     imp.report = report
-    imp.status = "failed" if report["error"] else "done"
-    imp.finished_on = dt.datetime.now()
+    if error:
+        imp.fail(error)
+    else:
+        imp.finish()
     db.session.commit()
     # The report is in the database and accepted pictures are stored: the ZIP has served.
     # After a crash it stays under UPLOAD_DIR/imports for the administrator to look into.
     if not crashed and os.path.exists(imp.stored_path):
         os.unlink(imp.stored_path)
-    return {"import_id": imp.id, "matched": len(report["matched"]),
-            "unmatched": len(report["unmatched"]), "rejected": len(report["rejected"]),
-            "error": report["error"]}
+    return imp.status_json()
 
 
 def _import_members(imp, archive, node, user, report):
@@ -78,7 +76,8 @@ def _import_members(imp, archive, node, user, report):
                     "This file could not be processed because of an internal error"))]
             # Reported once committed: "matched" always means stored.
             report[outcome].append(entry)
-        report_progress(done, total, info.filename)
+        imp.advance(done, total, info.filename)
+        db.session.commit()
 
 
 def _import_member(imp, archive, info, seen, node, user):

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..candidates import policy
 from ..candidates.models import Candidate
 from ..extensions import db
 from ..jurisdiction import get_scoped_or_404
 from . import storage
 from .checks import Failure
 from .models import ID_DOCUMENT, KINDS, PHOTO, StoredFile
-from .service import accept_photo, change_refusal, current_photo
+from .service import PHOTO_CAPTURE, accept_photo, current_photo
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 KIND_LABELS = {PHOTO: _l("Candidate photo"), ID_DOCUMENT: _l("ID document")}
@@ -69,16 +70,17 @@ def save_upload(field, limit, path):
     return _too_big(limit) if size else _no_file()
 
 
-def receive_upload(candidate, kind, user, by_candidate=False):
+def receive_upload(candidate, kind, user, actor=policy.STAFF):
     """Check and store the uploaded ``file`` for ``candidate``; ``(failures, status)``.
 
-    The one path for staff and candidate uploads: a refused picture leaves nothing behind.
+    The one path for staff and candidate (``actor`` policy.CANDIDATE) uploads: a refused
+    picture leaves nothing behind.
     """
     data, error = read_upload("file", MAX_UPLOAD_BYTES)
     if error is not None:
         return [error[0]], error[1]
     try:
-        _photo, failures = accept_photo(candidate, data, kind, user, by_candidate=by_candidate)
+        _photo, failures = accept_photo(candidate, data, kind, user, actor)
         if not failures:
             db.session.commit()
     except StaleDataError:
@@ -122,7 +124,8 @@ class PhotoView(BaseView):
         pictures = {k: current_photo(candidate.id, k) for k in KINDS}
         return self.render_template(
             "photos/capture.html", candidate=candidate, kinds=KINDS, labels=KIND_LABELS,
-            pictures=pictures, failures=failures or {}, refusal=change_refusal(candidate),
+            pictures=pictures, failures=failures or {},
+            refusal=policy.refusal(candidate, policy.STAFF, PHOTO_CAPTURE, policy.PHOTO),
             writable=self.appbuilder.sm.has_access("can_capture", self.class_permission_name),
             max_mb=MAX_UPLOAD_BYTES // (1024 * 1024)), status
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from ..refusals import BadInput
 from .checks import JPEG_MAGIC
 
 MAX_MEMBER_BYTES = 5 * 1024 * 1024
@@ -23,12 +24,11 @@ _ID_RE = re.compile(r"\d{17}[\dX]")
 _EXTENSIONS = (".jpg", ".jpeg")
 
 
-class BadArchive(Exception):
+class BadArchive(BadInput):
     """The upload is not a readable ZIP file; nothing was imported."""
 
     def __init__(self):
-        super().__init__("bad archive")
-        self.message = _l("The file is not a valid ZIP archive")
+        super().__init__(_l("The file is not a valid ZIP archive"))
 
 
 @dataclass(frozen=True)

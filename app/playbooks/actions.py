@@ -11,10 +11,11 @@ from sqlalchemy import select
 from ..extensions import db
 from ..phases.models import Phase
 from ..phases.rules import grant_extension, now_local
-from .models import CLOSED, RESOLVED, IncidentEntry, IncidentSnapshot
+from . import rules
+from .models import IncidentEntry, IncidentSnapshot
 from .playbooks import EXTEND, ONLINE, PAPER, POSTPONE, SNAPSHOT
 from .rules import (IncidentRefused, check_action, check_active, check_not_closed, check_note,
-                    check_step, check_transition)
+                    check_step)
 
 
 def _record(incident, user, kind, step=None, note=None, detail=None):
@@ -37,18 +38,12 @@ def add_note(incident, user, note):
     return _record(incident, user, "note", note=check_note(note, _l("The note is empty.")))
 
 
-def change_status(incident, user, name, note):
-    transition = check_transition(incident, name)
+def change_status(incident, user, action, note):
+    """A status change of the table of rules.py, logged with its note."""
     note = check_note(note)
-    before = incident.status
-    incident.status = transition.target
-    now = dt.datetime.now()
-    if transition.target == RESOLVED:
-        incident.resolved_on = now
-    elif transition.target == CLOSED:
-        incident.closed_on = now
+    move = rules.change_status(incident, user, action)
     return _record(incident, user, "status", note=note,
-                   detail={"from": before, "to": transition.target})
+                   detail={"from": move.before, "to": incident.status})
 
 
 # --- automated steps ---------------------------------------------------------------------
@@ -118,11 +113,11 @@ def request_snapshot(incident, user, step_key, note):
     enqueues). One at a time per incident."""
     step, _action = check_action(incident, step_key, SNAPSHOT)
     note = check_note(note)
-    if any(s.status in ("queued", "running") for s in incident.snapshots):
+    if any(not s.final for s in incident.snapshots):
         raise IncidentRefused(_l("A snapshot of this incident is being made: wait until it "
                                  "has finished."))
-    snapshot = IncidentSnapshot(incident=incident, user_id=user.id, status="queued",
-                                requested_on=dt.datetime.now())
+    snapshot = IncidentSnapshot(incident=incident, user_id=user.id)
+    snapshot.queue()
     db.session.add(snapshot)
     db.session.flush()
     _record(incident, user, SNAPSHOT, step.key, note, {"snapshot_id": snapshot.id})

@@ -5,9 +5,10 @@ import datetime as dt
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..exams.models import Exam
+from ..job_records import JobRecord
 from ..jurisdiction import Node
 from ..security import KsUser
 from .playbooks import ACTIONS, PLAYBOOKS_BY_KEY, bilingual
@@ -125,27 +126,30 @@ class IncidentEntry(_IncidentPart, Model):
                 "status": _l("Status")}.get(self.kind, self.kind)
 
 
-class IncidentSnapshot(_IncidentPart, Model):
-    """数据备份: an XLSX export of the region's candidates of the exam, made by a job."""
+class IncidentSnapshot(JobRecord, _IncidentPart, Model):
+    """数据备份: an XLSX export (``result_path``) of the region's candidates of the exam, made
+    by a job. Its unit (``node_path``) is the incident's region, set with the incident."""
 
     __tablename__ = "ks_incident_snapshot"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(
         ForeignKey("ks_incident.id", ondelete="CASCADE"), nullable=False, index=True)
+    # The owner, here a foreign key: the incident page names who asked for the snapshot.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
-    requested_on: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
-    #: queued → running → done | failed
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
-    job_id: Mapped[str | None] = mapped_column(String(64))
-    path: Mapped[str | None] = mapped_column(String(500))
     rows: Mapped[int | None] = mapped_column(Integer)
-    message: Mapped[str | None] = mapped_column(String(500))
-    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     incident: Mapped[Incident] = relationship(back_populates="snapshots")
     user: Mapped[KsUser | None] = relationship(KsUser)
 
     __audited__ = True
+
+    @validates("incident")
+    def _region(self, _key, incident):
+        self.node_path = incident.node.path
+        return incident
+
+    def counts(self):
+        return {"rows": self.rows}
 
 
 class IncidentDraftCheck(_IncidentPart, Model):

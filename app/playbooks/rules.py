@@ -1,37 +1,67 @@
 """Guards of incidents: plain functions that raise with a translated message; the views call
-them and the actions of actions.py run them before changing anything."""
-from dataclasses import dataclass
-
+them and the actions of actions.py run them before changing anything. The incident's status
+changes are one transition table (``app.transitions``); screens ask the named predicates
+below, never the status itself."""
 from flask_babel import lazy_gettext as _l
 
+from .. import transitions
 from ..jurisdiction import CITY, COUNTY, PROVINCE, in_scope
-from .models import CLOSED, OPEN, RESOLVED
+from ..refusals import Refused
+from ..transitions import Transition
+from .models import CLOSED, OPEN, RESOLVED, STATUS_LABELS
 
 #: the levels whose administrators open incidents (the notice: 县（市区）招办, 市（州）, 省).
 OPENING_KINDS = (PROVINCE, CITY, COUNTY)
 NOTE_MAX = 2000
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: tuple
-    target: str
-    label: object
-    #: the region must be back online first (nobody is left entering paper drafts unseen).
-    needs_online: bool = False
-
-
-#: the incident's status changes, one table: open → resolved → closed, reopen while resolved.
-TRANSITIONS = {t.name: t for t in (
-    Transition("resolve", (OPEN,), RESOLVED, _l("Mark resolved"), True),
-    Transition("reopen", (RESOLVED,), OPEN, _l("Reopen")),
-    Transition("close", (OPEN, RESOLVED), CLOSED, _l("Close"), True),
-)}
-
-
-class IncidentRefused(ValueError):
+class IncidentRefused(Refused):
     """A request about an incident refused with a message for the user."""
+
+    status = 422
+
+
+def _back_online(move):
+    """The region must be back online first (nobody is left entering paper drafts unseen)."""
+    if move.subject.on_paper:
+        raise IncidentRefused(_l("The region still collects on paper draft forms: switch it "
+                                 "back online first."))
+
+
+def _resolved_on(move):
+    move.subject.resolved_on = move.now
+
+
+def _closed_on(move):
+    move.subject.closed_on = move.now
+
+
+#: The incident's status changes, one table: open → resolved → closed, reopen while resolved.
+#: Who may change it is the incident screen's ``act`` permission (roles=None).
+TRANSITIONS = {t.action: t for t in (
+    Transition("resolve", _l("Mark resolved"), (OPEN,), RESOLVED, None,
+               guards=(_back_online,), effects=(_resolved_on,)),
+    Transition("reopen", _l("Reopen"), (RESOLVED,), OPEN, None),
+    Transition("close", _l("Close"), (OPEN, RESOLVED), CLOSED, None,
+               guards=(_back_online,), effects=(_closed_on,)),
+)}
+#: The name an incident goes by in the table's refusals.
+INCIDENT = _l("The incident")
+
+
+def is_active(incident):
+    """Steps and actions are recorded only while the incident is open."""
+    return incident.status == OPEN
+
+
+def takes_notes(incident):
+    """Notes and the reconciliation of paper drafts go on until the incident is closed."""
+    return incident.status != CLOSED
+
+
+def status_changes(incident):
+    """The status changes that apply to ``incident`` now (the incident page's buttons)."""
+    return [t for t in TRANSITIONS.values() if incident.status in t.from_states]
 
 
 def check_opening(user, incident):
@@ -59,16 +89,15 @@ def check_note(note, missing=None):
 
 
 def check_active(incident):
-    """Steps and actions are recorded only while the incident is open."""
-    if incident.status == CLOSED:
-        raise IncidentRefused(_l("The incident is closed: nothing more can be recorded."))
-    if incident.status != OPEN:
+    """See :func:`is_active`."""
+    check_not_closed(incident)
+    if not is_active(incident):
         raise IncidentRefused(_l("The incident is marked resolved: reopen it to act on it."))
 
 
 def check_not_closed(incident):
-    """Notes and the reconciliation of paper drafts go on until the incident is closed."""
-    if incident.status == CLOSED:
+    """See :func:`takes_notes`."""
+    if not takes_notes(incident):
         raise IncidentRefused(_l("The incident is closed: nothing more can be recorded."))
 
 
@@ -90,14 +119,8 @@ def check_action(incident, step_key, kind):
     return step, action
 
 
-def check_transition(incident, name):
-    transition = TRANSITIONS.get(name)
-    if transition is None:
-        raise IncidentRefused(_l("Unknown status change."))
-    if incident.status not in transition.sources:
-        raise IncidentRefused(_l("The incident is %(status)s: it cannot be changed so.",
-                                 status=incident.status_label))
-    if transition.needs_online and incident.on_paper:
-        raise IncidentRefused(_l("The region still collects on paper draft forms: switch it "
-                                 "back online first."))
-    return transition
+def change_status(incident, user, action, now=None):
+    """Check and apply the status change ``action`` (the caller logs it and commits)."""
+    return transitions.apply(transitions.check(
+        incident, transitions.find(TRANSITIONS, action), user, STATUS_LABELS, now=now,
+        state="status", name=INCIDENT), state="status")

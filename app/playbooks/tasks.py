@@ -1,5 +1,4 @@
 """Background job of the data snapshot (数据备份); takes ids only (see app/jobs.py)."""
-import datetime as dt
 import os
 
 from flask import current_app
@@ -9,7 +8,6 @@ from sqlalchemy.orm import contains_eager
 from ..candidates.export import to_xlsx
 from ..candidates.models import Candidate
 from ..extensions import db
-from ..jobs import report_progress
 from ..jurisdiction import Node, subtree_range
 from .models import IncidentSnapshot
 
@@ -29,7 +27,7 @@ def take_snapshot(snapshot_id):
     if snapshot is None:
         return {"status": "gone"}
     incident = snapshot.incident
-    snapshot.status, snapshot.message = "running", None
+    snapshot.start()
     db.session.commit()
     try:
         stmt = (select(Candidate).join(Node, Node.id == Candidate.node_id)
@@ -47,17 +45,14 @@ def take_snapshot(snapshot_id):
         message = _province_backup(incident, snapshot)
     except Exception as exc:
         db.session.rollback()
-        snapshot = db.session.get(IncidentSnapshot, snapshot_id)
-        snapshot.status, snapshot.message = "failed", str(exc)[:500] or type(exc).__name__
-        snapshot.finished_on = dt.datetime.now()
+        db.session.get(IncidentSnapshot, snapshot_id).fail(str(exc) or type(exc).__name__)
         db.session.commit()
         raise
-    snapshot.status, snapshot.path, snapshot.rows = "done", path, count
-    snapshot.message = message
-    snapshot.finished_on = dt.datetime.now()
+    snapshot.rows = count
+    snapshot.advance(count, count)
+    snapshot.finish(message, result_path=path)
     db.session.commit()
-    report_progress(count, count)
-    return {"status": "done", "rows": count}
+    return snapshot.status_json()
 
 
 def _province_backup(incident, snapshot):

@@ -8,7 +8,6 @@ from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from ..audit import log_event
-from ..base_views import HardenedViewMixin, ScopedModelView
+from ..base_views import CodedInterface, HardenedViewMixin, ScopedModelView
 from ..candidates.privacy import display_id_number
 from ..extensions import db
 from ..jobs import enqueue, record_job_status
@@ -26,14 +25,14 @@ from ..candidates.states import STATE_LABELS
 from . import actions, playbooks
 from .models import OPEN, STATUS_LABELS, Incident, IncidentSnapshot
 from .reconcile import checked_ids, imported_records, save_checks
-from .rules import TRANSITIONS, IncidentRefused, check_not_closed, check_opening
+from ..refusals import Refused
+from .rules import (IncidentRefused, check_not_closed, check_opening, is_active, status_changes,
+                    takes_notes)
 from .tasks import SNAPSHOT_TIMEOUT, snapshots_dir, take_snapshot
 
 RECONCILE_PAGE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REFUSALS = (IncidentRefused, PermissionError, ValueError)
-SNAPSHOT_LABELS = {"queued": _l("Waiting for a worker…"), "running": _l("Running…"),
-                   "done": _l("Finished."), "failed": _l("Failed")}
+REFUSALS = (Refused, PermissionError, ValueError)
 
 
 def parse_moment(text):
@@ -57,7 +56,7 @@ def _ids(name):
 
 class IncidentView(ScopedModelView):
     route_base = "/incidents"
-    datamodel = SQLAInterface(Incident)
+    datamodel = CodedInterface(Incident, coded=("anomaly", "status"))
     base_permissions = ["can_list", "can_show", "can_add", "can_act", "can_snapshot"]
     # Incidents are records: nothing edits or deletes them; their log grows.
     exclude_route_methods = HardenedViewMixin.exclude_route_methods | {"edit", "delete"}
@@ -92,13 +91,6 @@ class IncidentView(ScopedModelView):
     add_form_query_rel_fields = {"exam": [["active", FilterEqual, True]]}
     add_row_message = _l("Incident opened.")
 
-    def _init_properties(self):
-        super()._init_properties()
-        # Coded columns filter by equality on a select: "starts with" on a code is noise.
-        for col in ("anomaly", "status"):
-            only = [FilterEqual(col, self.datamodel)]
-            self._filters._search_filters[col] = self._filters._all_filters[col] = only
-
     # --- opening ---------------------------------------------------------------------
 
     def guard(self, item, is_add):
@@ -122,6 +114,7 @@ class IncidentView(ScopedModelView):
 
     def _page(self, incident, error=None, status=200):
         sm = self.appbuilder.sm
+        can_act = sm.has_access("can_act", self.class_permission_name)
         for snapshot in incident.snapshots:
             record_job_status(snapshot)  # a snapshot whose worker died is failed here
         steps = []
@@ -135,10 +128,10 @@ class IncidentView(ScopedModelView):
             "playbooks/show.html", incident=incident, steps=steps, error=error,
             posted=request.form if error else {},
             log=[e for e in incident.entries if e.step is None],
-            transitions=[t for t in TRANSITIONS.values() if incident.status in t.sources],
-            can_act=sm.has_access("can_act", self.class_permission_name),
+            transitions=status_changes(incident), active=can_act and is_active(incident),
+            takes_notes=can_act and takes_notes(incident), can_act=can_act,
             can_snapshot=sm.has_access("can_snapshot", self.class_permission_name),
-            status_labels=STATUS_LABELS, snapshot_labels=SNAPSHOT_LABELS,
+            status_labels=STATUS_LABELS,
             preamble=playbooks.preamble(), title=self.show_title), status
 
     def _done(self, incident, message):
@@ -156,7 +149,9 @@ class IncidentView(ScopedModelView):
     def _refused(self, incident, exc):
         db.session.rollback()
         incident = get_scoped_or_404(Incident, incident.id)
-        return self._page(incident, str(exc), 403 if isinstance(exc, PermissionError) else 422)
+        status = (exc.status if isinstance(exc, Refused)
+                  else 403 if isinstance(exc, PermissionError) else 422)
+        return self._page(incident, str(exc) if isinstance(exc, Refused) else exc.args[0], status)
 
     @expose("/<int:pk>/step", methods=["POST"])
     @has_access
@@ -219,9 +214,7 @@ class IncidentView(ScopedModelView):
         except Exception:
             # The queue is unreachable: the row must not stay "queued" and block the next try.
             db.session.rollback()
-            snap = db.session.get(IncidentSnapshot, snap.id)
-            snap.status, snap.message = "failed", str(_l("The job queue is not reachable."))
-            snap.finished_on = dt.datetime.now()
+            db.session.get(IncidentSnapshot, snap.id).fail(_l("The job queue is not reachable."))
             db.session.commit()
             flash(_l("The snapshot could not be started: the job queue is not reachable. Try "
                      "again later or tell the system administrator."), "danger")
@@ -236,8 +229,10 @@ class IncidentView(ScopedModelView):
         """A finished snapshot, inside one's subtree only; every download is logged."""
         snap = get_scoped_or_404(IncidentSnapshot, snapshot_id)
         folder = os.path.realpath(snapshots_dir())
-        path = os.path.realpath(snap.path or "")
-        if snap.status != "done" or os.path.dirname(path) != folder or not os.path.isfile(path):
+        path = os.path.realpath(snap.result_path or "")
+        # A finished job with a file is a done one (a failed job never has one).
+        if not (snap.final and snap.result_path) or os.path.dirname(path) != folder or (
+                not os.path.isfile(path)):
             abort(404)
         log_event("download", Incident.__tablename__, {
             "snapshot": snap.id, "region": snap.incident.node.code, "rows": snap.rows},
@@ -280,6 +275,7 @@ class IncidentView(ScopedModelView):
             return redirect(url_for(".show", pk=pk))
         records = imported_records(incident)
         checked = checked_ids(incident)
+        can_act = self.appbuilder.sm.has_access("can_act", self.class_permission_name)
         pages = max((len(records) + RECONCILE_PAGE - 1) // RECONCILE_PAGE, 1)
         page = min(max(_int(request.args.get("page")) or 1, 1), pages)
         shown = records[(page - 1) * RECONCILE_PAGE:page * RECONCILE_PAGE]
@@ -287,7 +283,7 @@ class IncidentView(ScopedModelView):
             "playbooks/reconcile.html", incident=incident, records=shown, checked=checked,
             total=len(records), done=len(checked & {c.id for c, *_r in records}), page=page,
             pages=pages, id_display=display_id_number, state_labels=STATE_LABELS,
-            can_act=self.appbuilder.sm.has_access("can_act", self.class_permission_name),
+            can_act=can_act, can_save=can_act and takes_notes(incident),
             title=_l("Reconciliation of paper drafts"))
 
     @expose("/<int:pk>/reconcile", methods=["POST"])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..exams.models import Exam
 from ..jurisdiction import POINT, Node
 from ..security import KsUser
+from .rules import PROPOSAL_STATES, SUBMISSION_STATES
 
 #: What the partial unique indexes below hold: a code is reserved while its proposal is
 #: pending, and a unit has one live (pending or accepted) submission per exam; the rules check
@@ -68,8 +69,6 @@ class PointProposal(Model):
 
     @property
     def state_label(self):
-        from .rules import PROPOSAL_STATES
-
         return PROPOSAL_STATES.get(self.state, self.state)
 
     #: The kind of unit a proposal becomes; with it the proposal shares Node's label of the
@@ -124,8 +123,6 @@ class DataSubmission(Model):
 
     @property
     def state_label(self):
-        from .rules import SUBMISSION_STATES
-
         return SUBMISSION_STATES.get(self.state, self.state)
 
     @property

@@ -2,31 +2,32 @@
 submit page; the receiving level accepts or returns reports in list actions."""
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..dashboard import PROGRESS_STATES, progress
-from ..exams.models import Exam
+from ..candidates.states import STATE_LABELS
+from ..exams.picker import active_exams
 from ..extensions import db
 from ..phases.rules import PhaseClosed
-from ..review.workflow import STATE_LABELS, TransitionRefused
+from ..progress import PROGRESS_STATES, progress
+from ..refusals import Refused
+from ..base_views import CodedInterface
 from .models import DataSubmission
-from .rules import SUBMISSION_ACTIONS, SUBMISSION_STATES
+from .rules import SUBMISSION_STATES
 from .views import PointsTransitionView
 from . import workflow
 
-REFUSED = (TransitionRefused, PhaseClosed)
+REFUSED = (Refused, PhaseClosed)
 
 
 class DataSubmissionView(PointsTransitionView):
     route_base = "/data-reports"
     # Reports are made on the submit page and never edited or deleted: they are the record.
     exclude_route_methods = {"download", "add", "edit", "delete"}
-    datamodel = SQLAInterface(DataSubmission)
-    transitions = SUBMISSION_ACTIONS
+    datamodel = CodedInterface(DataSubmission, coded=("state",))
+    transitions = workflow.SUBMISSION_ACTIONS
     apply_fn = staticmethod(workflow.decide_submission)
     extra_permissions = ("can_submit",)
     list_title, show_title = _l("Data reports"), _l("Data report")
@@ -56,8 +57,8 @@ class DataSubmissionView(PointsTransitionView):
     def submit(self):
         """Choose the exam, see the unit's counts and whether it may report, and report."""
         unit = g.user.node
-        exams = db.session.execute(select(Exam).where(Exam.active.is_(True))
-                                   .order_by(Exam.year.desc(), Exam.kind)).scalars().all()
+        exams = active_exams()
+        # No default: a report is about the exam chosen on purpose, never a fallback.
         exam = next((e for e in exams if str(e.id) == request.values.get("exam")), None)
         if request.method == "POST" and exam is None:
             flash(_l("Choose the exam."), "danger")
@@ -67,7 +68,7 @@ class DataSubmissionView(PointsTransitionView):
                 db.session.commit()
             except REFUSED as exc:
                 db.session.rollback()
-                flash(str(exc.args[0]), "danger")
+                flash(_message(exc), "danger")
             except IntegrityError:
                 # Someone of the same unit reported in the same moment (the partial unique
                 # index); theirs stands.
@@ -86,7 +87,7 @@ class DataSubmissionView(PointsTransitionView):
             try:
                 workflow.check_submit(unit, exam, g.user, counted)
             except REFUSED as exc:
-                refusal = exc.args[0]
+                refusal = _message(exc)
             units = workflow.reporting_units(unit)
             latest = workflow.latest_submissions(exam.id, [u.id for u in units])
             below = [(u, latest.get(u.id)) for u in units]
@@ -97,6 +98,10 @@ class DataSubmissionView(PointsTransitionView):
         return self.render_template("points/submit.html", unit=unit, exams=exams, exam=exam,
                                     counts=counts, refusal=refusal, below=below,
                                     history=history, columns=_columns())
+
+
+def _message(exc):
+    return str(exc) if isinstance(exc, Refused) else exc.args[0]
 
 
 def _columns():

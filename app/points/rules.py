@@ -1,6 +1,6 @@
-"""States and transitions of point proposals (报名确认点申报) and data submissions (数据上报),
-each one table, plus the checks on plain values; tested without a request. ``workflow.py``
-applies them to rows.
+"""States of point proposals (报名确认点申报) and data submissions (数据上报) and the checks on
+plain values, tested without a request; ``workflow.py`` holds their transition tables, whose
+guards and effects read and write rows.
 
 Proposals (seed 004 §四.1): a county proposes → the city agrees → the province approves, which
 creates the point; either level may reject with a reason, and the county may then rewrite and
@@ -16,21 +16,10 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from .. import codes
+from ..candidates.states import CONFIRMED, DRAFT, REJECTED as RECORD_REJECTED, STATE_LABELS
+from ..jurisdiction import KIND_LABELS
+from ..transitions import TransitionRefused
 from ..validators import InvalidValue, validate_mobile
-from ..jurisdiction import CITY, COUNTY, KIND_LABELS
-from ..review.workflow import STATE_LABELS, Transition
-
-COUNTY_ADMIN, CITY_ADMIN, PROVINCE_ADMIN = "county_admin", "city_admin", "province_admin"
-
-
-@dataclass(frozen=True)
-class Step(Transition):
-    """A transition of this package: ``level`` is the kind of unit whose rows it applies to
-    (a city accepts counties' reports, the province cities'). ``from_states`` holding None
-    means the step also creates the row."""
-
-    level: str | None = None
-
 
 # --- point proposals -------------------------------------------------------------------------
 
@@ -44,25 +33,6 @@ PROPOSAL_STATES = {
 PENDING = (PROPOSED, CITY_APPROVED)
 PROPOSE, WITHDRAW = "propose", "withdraw"
 
-PROPOSAL_TRANSITIONS = {t.action: t for t in (
-    # The add and edit forms: a new proposal, or one rewritten while the city has not agreed
-    # yet or after a rejection, goes (back) to the city.
-    Step(PROPOSE, _l("Propose a point"), (None, PROPOSED, REJECTED), PROPOSED, (COUNTY_ADMIN,),
-         "point_setup", level=COUNTY),
-    Step(WITHDRAW, _l("Withdraw the proposal"), (PROPOSED, REJECTED), None, (COUNTY_ADMIN,),
-         None, level=COUNTY),
-    Step("city_approve", _l("Agree to the point (city)"), (PROPOSED,), CITY_APPROVED,
-         (CITY_ADMIN,), None, level=COUNTY),
-    Step("city_reject", _l("Reject the proposal (city)"), (PROPOSED,), REJECTED,
-         (CITY_ADMIN,), None, needs_reason=True, level=COUNTY),
-    Step("province_approve", _l("Approve and set up the point (province)"), (CITY_APPROVED,),
-         APPROVED, (PROVINCE_ADMIN,), None, level=COUNTY),
-    Step("province_reject", _l("Reject the proposal (province)"), (CITY_APPROVED,), REJECTED,
-         (PROVINCE_ADMIN,), None, needs_reason=True, level=COUNTY),
-)}
-#: What list actions offer: every step on an existing row (proposing is the form).
-PROPOSAL_ACTIONS = {a: t for a, t in PROPOSAL_TRANSITIONS.items() if a != PROPOSE}
-
 # --- data submissions ------------------------------------------------------------------------
 
 SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"
@@ -71,32 +41,34 @@ SUBMISSION_STATES = {SUBMITTED: _l("Submitted, awaiting acceptance"), ACCEPTED: 
 #: States in which a unit's report of an exam stands (it may not submit another).
 LIVE = (SUBMITTED, ACCEPTED)
 SUBMIT = "submit"
-
-SUBMISSION_TRANSITIONS = {t.action: t for t in (
-    Step(SUBMIT, _l("Submit data"), (None,), SUBMITTED, (COUNTY_ADMIN, CITY_ADMIN),
-         "bonus_entry"),
-    Step("city_accept", _l("Accept (city)"), (SUBMITTED,), ACCEPTED, (CITY_ADMIN,), None,
-         level=COUNTY),
-    Step("city_return", _l("Return (city)"), (SUBMITTED, ACCEPTED), RETURNED, (CITY_ADMIN,),
-         None, needs_reason=True, level=COUNTY),
-    Step("province_accept", _l("Accept (province)"), (SUBMITTED,), ACCEPTED, (PROVINCE_ADMIN,),
-         None, level=CITY),
-    Step("province_return", _l("Return (province)"), (SUBMITTED, ACCEPTED), RETURNED,
-         (PROVINCE_ADMIN,), None, needs_reason=True, level=CITY),
-)}
-SUBMISSION_ACTIONS = {a: t for a, t in SUBMISSION_TRANSITIONS.items() if a != SUBMIT}
 #: Review states whose records are not reviewed yet: a unit with any of them cannot report.
-UNREVIEWED = ("draft", "confirmed", "rejected")
+UNREVIEWED = (DRAFT, CONFIRMED, RECORD_REJECTED)
+
+
+@dataclass(frozen=True)
+class SentBy:
+    """Guard of a step deciding on what a unit of ``kind`` sends up (a city decides on its
+    counties' proposals and reports, the province on its cities' reports)."""
+
+    kind: str
+
+    def __call__(self, move):
+        node = move.subject.node
+        refusal = level_refusal(move.transition, node.kind, node.name)
+        if refusal is not None:
+            raise TransitionRefused(refusal)
 
 
 # --- checks on plain values ------------------------------------------------------------------
 
-def level_refusal(step, unit_kind, unit_name):
-    """None when ``step`` applies to rows of a unit of ``unit_kind``, else the refusal."""
-    if step.level is None or step.level == unit_kind:
+def level_refusal(transition, unit_kind, unit_name):
+    """None when ``transition`` applies to rows of a unit of ``unit_kind`` (its SentBy guard
+    names that kind, or it has none), else the refusal."""
+    sender = next((g.kind for g in transition.guards if isinstance(g, SentBy)), unit_kind)
+    if sender == unit_kind:
         return None
     return _l("“%(action)s” applies to what a %(level)s sends up; %(unit)s is a %(kind)s.",
-              action=step.label, level=KIND_LABELS[step.level], unit=unit_name,
+              action=transition.label, level=KIND_LABELS[sender], unit=unit_name,
               kind=KIND_LABELS.get(unit_kind, unit_kind))
 
 
@@ -135,7 +107,7 @@ def validate_point_phone(value):
 
 def unreviewed_refusal(unit_name, totals):
     """The refusal to report while records are still draft / confirmed / rejected, with how
-    many of each (``totals`` as app/dashboard.py:progress counts them), or None."""
+    many of each (``totals`` as app/progress.py:progress counts them), or None."""
     waiting = [(STATE_LABELS[s], totals.get(s, 0)) for s in UNREVIEWED if totals.get(s, 0)]
     if not waiting:
         return None

@@ -3,18 +3,18 @@ decide in list actions (rows loaded through the scope, a confirmation page carry
 version, a reason for rejections)."""
 from flask import g, request
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError as FormError
 
 from ..validators import form_validator
 from ..jurisdiction import COUNTY
-from ..jurisdiction_views import _POINT_FIELDS
+from ..jurisdiction_views import POINT_FIELDS
 from ..phases.rules import PhaseClosed, check_open
+from ..base_views import CodedInterface
 from ..review.views import TransitionListView
 from .models import PointProposal
-from .rules import PROPOSAL_ACTIONS, PROPOSAL_STATES, adult_fields_refusal, validate_point_phone
-from .workflow import code_refusal, decide_proposal, propose
+from .rules import PROPOSAL_STATES, adult_fields_refusal, validate_point_phone
+from .workflow import PROPOSAL_ACTIONS, code_refusal, decide_proposal, propose
 
 
 class PointsTransitionView(TransitionListView):
@@ -67,7 +67,7 @@ class PointProposalView(PointsTransitionView):
     route_base = "/point-proposals"
     # Withdrawing is a step of the table (audited like the others), not FAB's delete.
     exclude_route_methods = {"download", "delete"}
-    datamodel = SQLAInterface(PointProposal)
+    datamodel = CodedInterface(PointProposal, coded=("state",))
     transitions = PROPOSAL_ACTIONS
     apply_fn = staticmethod(decide_proposal)
     extra_permissions = ("can_add", "can_edit")
@@ -85,7 +85,7 @@ class PointProposalView(PointsTransitionView):
     choice_filters = {"state": (_l("State"), PROPOSAL_STATES)}
     base_order = ("id", "desc")
     add_form_query_rel_fields = edit_form_query_rel_fields = {"exam": _ACTIVE_EXAMS}
-    add_form_extra_fields = edit_form_extra_fields = _POINT_FIELDS
+    add_form_extra_fields = edit_form_extra_fields = POINT_FIELDS
     validators_columns = {"code": [_check_code], "exam": [_check_exam],
                           "phone": [form_validator(validate_point_phone)]}
     description_columns = {

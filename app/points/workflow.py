@@ -1,25 +1,25 @@
-"""The tables of rules.py applied to rows: proposing, deciding on and setting up points, and
-submitting, accepting and returning data reports. Every function raises TransitionRefused or
-PhaseClosed with a translated message and otherwise changes the session (the caller commits;
-a concurrent change surfaces as StaleDataError through the version columns)."""
-import datetime as dt
+"""The transition tables of point proposals and data reports, with the guards and effects that
+read and write rows: proposing, deciding on and setting up points, and submitting, accepting
+and returning data reports. Every function raises a Refused (TransitionRefused, PhaseClosed…)
+with a translated message and otherwise changes the session (the caller commits; a
+concurrent change surfaces as StaleDataError through the version columns)."""
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..dashboard import PROGRESS_STATES, progress
+from .. import transitions
 from ..extensions import db
-from ..jurisdiction import CITY, COUNTY, POINT, PROVINCE, Node
-from ..jurisdiction_views import check_new_node, check_point_fields
+from ..jurisdiction import CITY, COUNTY, POINT, PROVINCE, Node, check_new_node, check_point_fields
 from ..phases.rules import check_open
-from ..review.workflow import TransitionRefused, check_transition
+from ..progress import PROGRESS_STATES, progress
+from ..refusals import Refused
+from ..security import CITY_ADMIN, COUNTY_ADMIN, PROVINCE_ADMIN
+from ..transitions import Transition, TransitionRefused
 from .models import DataSubmission, PointProposal
-from .rules import (ACCEPTED, APPROVED, CITY_ADMIN, LIVE, PENDING, PROPOSAL_STATES,
-                    PROPOSAL_TRANSITIONS, PROPOSE, PROPOSED, REJECTED, RETURNED,
-                    SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SUBMIT, SUBMITTED, WITHDRAW,
-                    adult_fields_refusal, level_refusal, missing_counties_refusal,
-                    unreviewed_refusal)
+from .rules import (ACCEPTED, APPROVED, CITY_APPROVED, LIVE, PENDING, PROPOSAL_STATES, PROPOSE,
+                    PROPOSED, REJECTED, RETURNED, SUBMISSION_STATES, SUBMIT, SUBMITTED, WITHDRAW,
+                    SentBy, adult_fields_refusal, missing_counties_refusal, unreviewed_refusal)
 
 
 def _refuse(message):
@@ -31,6 +31,15 @@ def _levels(proposal):
     return [c for c in (proposal.serves_levels or "").split(",") if c]
 
 
+def _node_refusal(node, manager_node):
+    """check_new_node's refusal of ``node``, or None."""
+    try:
+        check_new_node(node, manager_node)
+    except (ValueError, Refused) as exc:
+        return str(exc) if isinstance(exc, Refused) else exc.args[0]
+    return None
+
+
 # --- point proposals -------------------------------------------------------------------------
 
 def code_refusal(code, county, proposal_id=None):
@@ -39,10 +48,9 @@ def code_refusal(code, county, proposal_id=None):
     when it is free."""
     # The unit rules (format, uniqueness among units) are check_new_node's; a stand-in keeps
     # a real Node out of the session.
-    try:
-        check_new_node(SimpleNamespace(parent=county, kind=POINT, code=code), county)
-    except ValueError as exc:
-        return exc.args[0]
+    refusal = _node_refusal(SimpleNamespace(parent=county, kind=POINT, code=code), county)
+    if refusal is not None:
+        return refusal
     with db.session.no_autoflush:
         taken = db.session.execute(select(PointProposal.id).where(
             PointProposal.code == code.strip(), PointProposal.state.in_(PENDING),
@@ -53,24 +61,91 @@ def code_refusal(code, county, proposal_id=None):
     return None
 
 
+def _exam_chosen(move):
+    if move.subject.exam is None:
+        raise TransitionRefused(_l("Choose the exam."))
+
+
+def _window_open(move):
+    """The step's phase window, for the subject's exam and unit."""
+    check_open(move.transition.activity, move.subject.exam.id, node=move.subject.node)
+
+
+def _code_free(move):
+    """The code is free; on a decision too: a unit may have taken it since it was proposed."""
+    proposal = move.subject
+    _refuse(code_refusal(proposal.code, proposal.node, proposal.id))
+
+
+def _adult_fields_fit(move):
+    proposal = move.subject
+    _refuse(adult_fields_refusal(proposal.exam.kind, _levels(proposal), proposal.for_minors,
+                                 proposal.for_medical))
+
+
+def _new_round(move):
+    """A (re)proposal goes to the city; the earlier decisions are in the audit log."""
+    proposal = move.subject
+    proposal.reject_reason = None
+    proposal.proposed_by_id, proposal.proposed_at = move.user.id, move.now
+    proposal.city_by_id = proposal.city_at = proposal.province_by_id = proposal.province_at = None
+
+
+def _delete(move):
+    db.session.delete(move.subject)
+
+
+def _reject_reason(move):
+    move.subject.reject_reason = move.reason if move.transition.to_state == REJECTED else None
+
+
+def _decided_by_city(move):
+    move.subject.city_by_id, move.subject.city_at = move.user.id, move.now
+
+
+def _decided_by_province(move):
+    move.subject.province_by_id, move.subject.province_at = move.user.id, move.now
+
+
+def _set_up_point(move):
+    """The province's approval sets the point unit up (refused if it cannot be one)."""
+    move.subject.point = create_point(move.subject, move.user)
+
+
+_FROM_COUNTY = SentBy(COUNTY)
+
+PROPOSAL_TRANSITIONS = {t.action: t for t in (
+    # The add and edit forms: a new proposal, or one rewritten while the city has not agreed
+    # yet or after a rejection, goes (back) to the city.
+    Transition(PROPOSE, _l("Propose a point"), (None, PROPOSED, REJECTED), PROPOSED,
+               (COUNTY_ADMIN,), "point_setup",
+               guards=(_FROM_COUNTY, _exam_chosen, _window_open, _code_free, _adult_fields_fit),
+               effects=(_new_round,)),
+    Transition(WITHDRAW, _l("Withdraw the proposal"), (PROPOSED, REJECTED), None,
+               (COUNTY_ADMIN,), guards=(_FROM_COUNTY,), effects=(_delete,)),
+    Transition("city_approve", _l("Agree to the point (city)"), (PROPOSED,), CITY_APPROVED,
+               (CITY_ADMIN,), guards=(_FROM_COUNTY, _code_free),
+               effects=(_reject_reason, _decided_by_city)),
+    Transition("city_reject", _l("Reject the proposal (city)"), (PROPOSED,), REJECTED,
+               (CITY_ADMIN,), needs_reason=True, guards=(_FROM_COUNTY,),
+               effects=(_reject_reason, _decided_by_city)),
+    Transition("province_approve", _l("Approve and set up the point (province)"),
+               (CITY_APPROVED,), APPROVED, (PROVINCE_ADMIN,), guards=(_FROM_COUNTY, _code_free),
+               effects=(_set_up_point, _reject_reason, _decided_by_province)),
+    Transition("province_reject", _l("Reject the proposal (province)"), (CITY_APPROVED,),
+               REJECTED, (PROVINCE_ADMIN,), needs_reason=True, guards=(_FROM_COUNTY,),
+               effects=(_reject_reason, _decided_by_province)),
+)}
+#: What list actions offer: every step on an existing row (proposing is the form).
+PROPOSAL_ACTIONS = {a: t for a, t in PROPOSAL_TRANSITIONS.items() if a != PROPOSE}
+
+
 def propose(proposal, user, now=None):
     """A county's new or rewritten proposal (the add and edit forms): role, unit, state, the
     ``point_setup`` window, the code and the 成人高考-only fields; it goes (back) to the city."""
-    step, _ = check_transition(proposal, PROPOSAL_TRANSITIONS, PROPOSAL_STATES, PROPOSE, user)
-    county = proposal.node
-    _refuse(level_refusal(step, county.kind, county.name))
-    exam = proposal.exam
-    if exam is None:
-        raise TransitionRefused(_l("Choose the exam."))
-    check_open(step.activity, exam.id, node=county)
     proposal.code = (proposal.code or "").strip()
-    _refuse(code_refusal(proposal.code, county, proposal.id))
-    _refuse(adult_fields_refusal(exam.kind, _levels(proposal), proposal.for_minors,
-                                 proposal.for_medical))
-    proposal.state, proposal.reject_reason = PROPOSED, None
-    proposal.proposed_by_id, proposal.proposed_at = user.id, now or dt.datetime.now()
-    # A new round: the earlier decisions are in the audit log.
-    proposal.city_by_id = proposal.city_at = proposal.province_by_id = proposal.province_at = None
+    transitions.apply(transitions.check(proposal, PROPOSAL_TRANSITIONS[PROPOSE], user,
+                                        PROPOSAL_STATES, now=now))
 
 
 def decide_proposal(proposal, action, user, reason=None, expected_version=None, now=None,
@@ -78,24 +153,9 @@ def decide_proposal(proposal, action, user, reason=None, expected_version=None, 
     """Withdraw, agree, reject or approve one proposal loaded through the caller's scope.
 
     (``_signoff``: the review screens' sign-off fields, which these steps do not use.)"""
-    step, reason = check_transition(proposal, PROPOSAL_TRANSITIONS, PROPOSAL_STATES, action,
-                                    user, reason, expected_version=expected_version)
-    _refuse(level_refusal(step, proposal.node.kind, proposal.node.name))
-    now = now or dt.datetime.now()
-    if action == WITHDRAW:
-        db.session.delete(proposal)
-        return
-    if step.to_state != REJECTED:
-        # A unit may have taken the code since it was proposed.
-        _refuse(code_refusal(proposal.code, proposal.node, proposal.id))
-    if step.to_state == APPROVED:
-        proposal.point = create_point(proposal, user)
-    proposal.state = step.to_state
-    proposal.reject_reason = reason if step.to_state == REJECTED else None
-    if CITY_ADMIN in step.roles:
-        proposal.city_by_id, proposal.city_at = user.id, now
-    else:
-        proposal.province_by_id, proposal.province_at = user.id, now
+    transitions.apply(transitions.check(
+        proposal, transitions.find(PROPOSAL_ACTIONS, action), user, PROPOSAL_STATES, reason,
+        expected_version=expected_version, now=now))
 
 
 def create_point(proposal, user):
@@ -104,11 +164,11 @@ def create_point(proposal, user):
                  address=proposal.address, contact=proposal.contact, phone=proposal.phone,
                  serves_levels=proposal.serves_levels, for_minors=proposal.for_minors,
                  for_medical=proposal.for_medical, active=True)
+    _refuse(_node_refusal(point, user.node))
     try:
-        check_new_node(point, user.node)
         check_point_fields(point)
-    except ValueError as exc:
-        raise TransitionRefused(exc.args[0]) from None
+    except (ValueError, Refused) as exc:
+        raise TransitionRefused(str(exc) if isinstance(exc, Refused) else exc.args[0]) from None
     db.session.add(point)
     return point
 
@@ -136,30 +196,111 @@ def latest_submissions(exam_id, node_ids):
     return {s.node_id: s for s in rows}
 
 
-def check_submit(unit, exam, user, counted=None):
-    """Raise unless ``user`` may report ``unit``'s data of ``exam`` now: role and unit, no
-    standing report, the ``bonus_entry`` window, for a city every county accepted, and no
-    record left unreviewed. ``counted`` is progress(unit, exam.id) when already computed."""
-    subject = SimpleNamespace(state=None, version=None, name=unit.name)
-    step, _ = check_transition(subject, SUBMISSION_TRANSITIONS, SUBMISSION_STATES, SUBMIT, user)
-    if unit.kind not in (COUNTY, CITY):
-        raise TransitionRefused(_l("Only a county or a city reports data."))
-    standing = db.session.execute(select(DataSubmission).where(
-        DataSubmission.exam_id == exam.id, DataSubmission.node_id == unit.id,
+def _standing_report(exam_id, node_id):
+    return db.session.execute(select(DataSubmission).where(
+        DataSubmission.exam_id == exam_id, DataSubmission.node_id == node_id,
         DataSubmission.state.in_(LIVE))).scalars().first()
+
+
+def _reporting_level(move):
+    if move.subject.node.kind not in (COUNTY, CITY):
+        raise TransitionRefused(_l("Only a county or a city reports data."))
+
+
+def _none_standing(move):
+    unit = move.subject.node
+    standing = _standing_report(move.subject.exam.id, unit.id)
     if standing is not None:
         raise TransitionRefused(_l(
             "%(unit)s reported this exam's data on %(at)s (“%(state)s”); it can report again "
             "only if that report is returned.", unit=unit.name,
             at=standing.submitted_at.strftime("%Y-%m-%d %H:%M"), state=standing.state_label))
-    check_open(step.activity, exam.id, node=unit)
-    if unit.kind == CITY:
-        counties = reporting_units(unit)
-        latest = latest_submissions(exam.id, [c.id for c in counties])
-        _refuse(missing_counties_refusal(unit.name, [
-            c.name for c in counties if getattr(latest.get(c.id), "state", None) != ACCEPTED]))
-    _, totals = counted or progress(unit, exam.id)
-    _refuse(unreviewed_refusal(unit.name, totals))
+
+
+def _counties_accepted(move):
+    """A city reports once every county's report of the exam is accepted."""
+    unit = move.subject.node
+    if unit.kind != CITY:
+        return
+    counties = reporting_units(unit)
+    latest = latest_submissions(move.subject.exam.id, [c.id for c in counties])
+    _refuse(missing_counties_refusal(unit.name, [
+        c.name for c in counties if getattr(latest.get(c.id), "state", None) != ACCEPTED]))
+
+
+def _counted(move):
+    """progress(unit, exam) once per move: the guard and the stored snapshot share it."""
+    if "counted" not in move.context:
+        move.context["counted"] = progress(move.subject.node, move.subject.exam.id)
+    return move.context["counted"]
+
+
+def _all_reviewed(move):
+    _refuse(unreviewed_refusal(move.subject.node.name, _counted(move)[1]))
+
+
+def _not_counted_above(move):
+    """A returned report must not stay counted in the city's own report to the province: the
+    province returns that first."""
+    submission, unit = move.subject, move.subject.node
+    if submission.state != ACCEPTED or unit.parent is None:
+        return
+    above = _standing_report(submission.exam_id, unit.parent_id)
+    if above is not None:
+        raise TransitionRefused(_l(
+            "%(city)s has reported this exam to the province (“%(state)s”); that report "
+            "must be returned before %(unit)s's can be.", city=unit.parent.name,
+            state=above.state_label, unit=unit.name))
+
+
+def _store_report(move):
+    submission = move.subject
+    submission.snapshot = snapshot(_counted(move))
+    submission.submitted_by_id, submission.submitted_at = move.user.id, move.now
+    db.session.add(submission)
+
+
+def _return_reason(move):
+    move.subject.return_reason = move.reason if move.transition.to_state == RETURNED else None
+
+
+def _decided(move):
+    move.subject.decided_by_id, move.subject.decided_at = move.user.id, move.now
+
+
+_DECIDED = (_return_reason, _decided)
+
+SUBMISSION_TRANSITIONS = {t.action: t for t in (
+    Transition(SUBMIT, _l("Submit data"), (None,), SUBMITTED, (COUNTY_ADMIN, CITY_ADMIN),
+               "bonus_entry", guards=(_reporting_level, _none_standing, _window_open,
+                                      _counties_accepted, _all_reviewed),
+               effects=(_store_report,)),
+    Transition("city_accept", _l("Accept (city)"), (SUBMITTED,), ACCEPTED, (CITY_ADMIN,),
+               guards=(_FROM_COUNTY,), effects=_DECIDED),
+    Transition("city_return", _l("Return (city)"), (SUBMITTED, ACCEPTED), RETURNED,
+               (CITY_ADMIN,), needs_reason=True, guards=(_FROM_COUNTY, _not_counted_above),
+               effects=_DECIDED),
+    Transition("province_accept", _l("Accept (province)"), (SUBMITTED,), ACCEPTED,
+               (PROVINCE_ADMIN,), guards=(SentBy(CITY),), effects=_DECIDED),
+    Transition("province_return", _l("Return (province)"), (SUBMITTED, ACCEPTED), RETURNED,
+               (PROVINCE_ADMIN,), needs_reason=True, guards=(SentBy(CITY), _not_counted_above),
+               effects=_DECIDED),
+)}
+SUBMISSION_ACTIONS = {a: t for a, t in SUBMISSION_TRANSITIONS.items() if a != SUBMIT}
+
+
+def _new_report(unit, exam, user, counted=None, now=None):
+    """The check of a new report of ``unit``'s data of ``exam`` (a row not in the session)."""
+    report = DataSubmission(node=unit, exam=exam)
+    return transitions.check(report, SUBMISSION_TRANSITIONS[SUBMIT], user, SUBMISSION_STATES,
+                             now=now, context={} if counted is None else {"counted": counted})
+
+
+def check_submit(unit, exam, user, counted=None):
+    """Raise unless ``user`` may report ``unit``'s data of ``exam`` now: role and unit, no
+    standing report, the ``bonus_entry`` window, for a city every county accepted, and no
+    record left unreviewed. ``counted`` is progress(unit, exam.id) when already computed."""
+    _new_report(unit, exam, user, counted)
 
 
 def snapshot(counted):
@@ -173,34 +314,13 @@ def snapshot(counted):
 
 def submit(unit, exam, user, now=None):
     """Record ``unit``'s report of ``exam`` to the level above; returns the new submission."""
-    counted = progress(unit, exam.id)
-    check_submit(unit, exam, user, counted)
-    submission = DataSubmission(node=unit, exam=exam, state=SUBMITTED,
-                                snapshot=snapshot(counted), submitted_by_id=user.id,
-                                submitted_at=now or dt.datetime.now())
-    db.session.add(submission)
-    return submission
+    return transitions.apply(_new_report(unit, exam, user, now=now)).subject
 
 
 def decide_submission(submission, action, user, reason=None, expected_version=None, now=None,
                       **_signoff):
     """Accept or return one submission loaded through the caller's scope (``_signoff``: see
     decide_proposal)."""
-    step, reason = check_transition(submission, SUBMISSION_TRANSITIONS, SUBMISSION_STATES,
-                                    action, user, reason, expected_version=expected_version)
-    unit = submission.node
-    _refuse(level_refusal(step, unit.kind, unit.name))
-    if step.to_state == RETURNED and submission.state == ACCEPTED and unit.parent is not None:
-        # The city's own report counts this county's data: the province returns that first.
-        above = db.session.execute(select(DataSubmission).where(
-            DataSubmission.exam_id == submission.exam_id,
-            DataSubmission.node_id == unit.parent_id,
-            DataSubmission.state.in_(LIVE))).scalars().first()
-        if above is not None:
-            raise TransitionRefused(_l(
-                "%(city)s has reported this exam to the province (“%(state)s”); that report "
-                "must be returned before %(unit)s's can be.", city=unit.parent.name,
-                state=above.state_label, unit=unit.name))
-    submission.state = step.to_state
-    submission.return_reason = reason if step.to_state == RETURNED else None
-    submission.decided_by_id, submission.decided_at = user.id, now or dt.datetime.now()
+    transitions.apply(transitions.check(
+        submission, transitions.find(SUBMISSION_ACTIONS, action), user, SUBMISSION_STATES,
+        reason, expected_version=expected_version, now=now))

@@ -1,4 +1,5 @@
 """Hooks other features attach to printing."""
+from ..review.workflow import mark_printed
 
 
 def registration_printed(candidate):
@@ -6,6 +7,4 @@ def registration_printed(candidate):
     the review workflow records which version of a confirmed record the paper shows; staff
     may mark it signed (and locked) only while that version is current. Reprinting an
     unchanged record changes nothing."""
-    from ..review.workflow import mark_printed
-
     mark_printed(candidate)

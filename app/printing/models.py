@@ -2,11 +2,12 @@
 import datetime as dt
 
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..candidates.models import Candidate
-from ..jurisdiction import PATH_TYPE
+from ..job_records import DONE, JobRecord
 
 
 def _now():
@@ -58,36 +59,37 @@ class AdmissionTicket(Model):
         return self.ticket_number
 
 
-class PrintBatch(Model):
-    """One batch print: the forms of many candidates merged into one PDF by a background job.
+class PrintBatch(JobRecord, Model):
+    """One batch print: the forms of many candidates merged into one PDF by background jobs.
 
     Scoped by the requesting user's unit (like imports): the unit and the levels above it see
     the batch, anyone else gets 404; the job only prints candidates inside that subtree.
+    ``total`` counts the forms to print, ``done`` those rendered; ``result_path`` is the
+    merged PDF (set by the one part that claims the merge).
     """
 
     __tablename__ = "ks_print_batch"
-    __scope_path__ = "node_path"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    node_path: Mapped[str] = mapped_column(PATH_TYPE, nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     exam_id: Mapped[int | None] = mapped_column(ForeignKey("ks_exam.id"))
     # What was asked for: {"node_id": …} or {"ids": […]}; the job re-scopes it.
     selection: Mapped[dict | None] = mapped_column(JSON)
     # The candidates actually printed, in print order (set by the job, inside the scope).
     candidate_ids: Mapped[list | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
-    job_id: Mapped[str | None] = mapped_column(String(64))
-    total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # forms to print
-    done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # forms rendered
     skipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     parts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     pages: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    path: Mapped[str | None] = mapped_column(String(500))
-    message: Mapped[str | None] = mapped_column(String(500))
-    created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    finished_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @property
+    def status_label(self):
+        if self.status == DONE and not self.result_path and self.done:
+            return _l("Finished; the PDF has since been deleted (flask kaosheng purge-prints). "
+                      "Print the batch again if you need it.")
+        return super().status_label
+
+    def counts(self):
+        return {"skipped": self.skipped, "pages": self.pages}
 
 
 class PrintBatchPart(Model):

@@ -38,6 +38,8 @@ from xhtml2pdf import default as x2p_default
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
+from ..refusals import BadInput
+
 log = logging.getLogger(__name__)
 
 FONT_FAMILY = "KsCJK"
@@ -83,8 +85,9 @@ class PdfRenderError(RuntimeError):
     pass
 
 
-class UnprintableText(PdfRenderError):
-    """A character no registered font can draw: printing it would drop it silently.
+class UnprintableText(PdfRenderError, BadInput):
+    """A character no registered font can draw: printing it would drop it silently. A
+    refusal (400) whose ``message`` says which character and field.
 
     ``field`` (a label) is filled in by the caller that knows which value held it.
     """

@@ -16,11 +16,17 @@ from sqlalchemy import select
 from .. import codes
 from ..candidates.labels import LABELS
 from ..candidates.models import EVALUATION_DIMENSIONS, Candidate
-from ..validators import mask_id_number
-from ..exams.models import ADULT, EXAM_KINDS
+from ..candidates.states import STATE_LABELS
+from ..codes import ADULT, EXAM_KIND_LABELS, GAOKAO
 from ..extensions import db
 from ..gaokao.printing import physical_results
 from ..jurisdiction import place_name, scoped
+from ..photos import storage
+from ..photos.models import PHOTO
+from ..photos.service import current_photo
+from ..refusals import BadInput, Refused
+from ..validators import mask_id_number
+from .models import AdmissionTicket
 from .pdf import UnprintableText, printable, render_pdf, verification_code, verify_code
 
 
@@ -75,18 +81,20 @@ EXAM_ITEMS = (
 )
 
 
-class NoTicket(LookupError):
+class NoTicket(Refused):
     """The candidate has no admission ticket yet."""
 
-    message = _l("No admission ticket has been issued to this candidate yet.")
+    status = 404
+
+    def __init__(self):
+        super().__init__(_l("No admission ticket has been issued to this candidate yet."))
 
 
-class NotForExam(LookupError):
+class NotForExam(BadInput):
     """The form does not exist for the candidate's exam kind (e.g. 报名流程表 outside 成人高考)."""
 
     def __init__(self, kind, exam_kind):
-        super().__init__(kind, exam_kind)
-        self.message = form_refusal(kind, exam_kind)
+        super().__init__(form_refusal(kind, exam_kind))
 
 
 def form_refusal(kind, exam_kind):
@@ -95,7 +103,7 @@ def form_refusal(kind, exam_kind):
     if allowed is None or exam_kind in allowed:
         return None
     return _l("The %(form)s is only printed for %(exams)s candidates.", form=FORMS[kind].label,
-              exams="、".join(str(EXAM_KINDS[k]) for k in allowed))
+              exams="、".join(str(EXAM_KIND_LABELS[k]) for k in allowed))
 
 
 def forms_for(exam_kind):
@@ -150,10 +158,6 @@ def _labels(c):
 
 def photo_bytes(candidate):
     """The candidate's current compliant photo (JPEG bytes), or None."""
-    from ..photos import storage
-    from ..photos.models import PHOTO
-    from ..photos.service import current_photo
-
     photo = current_photo(candidate.id, PHOTO)
     if photo is None:
         return None
@@ -164,8 +168,6 @@ def photo_bytes(candidate):
 
 
 def ticket_for(candidate):
-    from .models import AdmissionTicket
-
     return db.session.execute(select(AdmissionTicket).where(
         AdmissionTicket.candidate_id == candidate.id)).scalar_one_or_none()
 
@@ -183,7 +185,7 @@ def _candidate_context(kind, c, extra):
     if kind == "ticket":
         ticket = extra.pop("ticket", None) or ticket_for(c)
         if ticket is None:
-            raise NoTicket(c.id)
+            raise NoTicket()
         ctx["ticket"] = ticket
         ctx["timetable"] = ticket.timetable or []
     elif kind == "preferences":
@@ -247,7 +249,7 @@ def publicity_rows(candidates):
         rows.append({"no": i, "name": c.name, "gender": codes.label(codes.GENDERS, c.gender) or "",
                      "id_masked": mask_id_number(c.id_number),
                      "school": c.node.name if c.node else "",
-                     "result": str(getattr(c, "state_label", "") or "")})
+                     "result": str(STATE_LABELS.get(c.state, c.state or ""))})
     return rows
 
 
@@ -319,7 +321,9 @@ def _field_holding(char, sources):
 
 def _render_form_html(kind, candidate, extra):
     spec = FORMS[kind]
-    ctx = {"title": spec.title, "kind": kind, "date": _date, "photo_src": None}
+    # The exam kinds of app/codes.py, for the parts of a form only one kind prints.
+    ctx = {"title": spec.title, "kind": kind, "date": _date, "photo_src": None,
+           "ADULT": ADULT, "GAOKAO": GAOKAO}
     if spec.needs_candidate:
         if candidate is None:
             raise ValueError(f"form {kind!r} needs a candidate")

@@ -12,12 +12,13 @@ import datetime as dt
 import os
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..audit import AuditLog
+from ..audit import log_event
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..job_records import RUNNING
 from ..jobs import enqueue, report_progress
 from ..jurisdiction import Node, scoped
 from . import hooks
@@ -94,36 +95,36 @@ def run_batch(batch_id):
             PrintBatchPart.batch_id == batch.id)).scalars():
         db.session.delete(part)
     parts = [ids[i:i + PART_SIZE] for i in range(0, len(ids), PART_SIZE)]
-    batch.candidate_ids, batch.total, batch.parts = ids, len(ids), len(parts)
-    batch.done = batch.skipped = batch.pages = 0
-    batch.status, batch.path, batch.message, batch.finished_on = "running", None, None, None
+    batch.candidate_ids, batch.parts = ids, len(parts)
+    batch.skipped = batch.pages = 0
+    batch.start()
+    batch.result_path = None
+    batch.advance(0, len(ids))
     db.session.commit()
     if not parts:
-        batch.status, batch.finished_on = "done", dt.datetime.now()
+        batch.finish()
         db.session.commit()
         _log_done(batch)
-        return _summary(batch)
-    report_progress(0, len(ids))
+        return batch.status_json()
     description = f"print batch {batch.id}"
     for index in range(len(parts)):
         enqueue(run_batch_part, batch.id, index, job_timeout=PART_TIMEOUT,
                 description=f"{description} part {index + 1}/{len(parts)}",
                 owner_id=batch.user_id)
     db.session.expire_all()
-    return _summary(db.session.get(PrintBatch, batch_id))
+    return db.session.get(PrintBatch, batch_id).status_json()
 
 
 def run_batch_part(batch_id, index):
     """Render one part; the job completing the set merges the whole batch."""
     batch = db.session.get(PrintBatch, batch_id)
-    if batch is None or batch.status not in ("running",):
+    if batch is None or batch.status != RUNNING or batch.result_path is not None:
         return {"batch_id": batch_id, "part": index, "status": "skipped"}
     try:
         return _render_part(batch, index)
     except Exception as exc:
         db.session.rollback()
-        db.session.execute(update(PrintBatch).where(PrintBatch.id == batch_id).values(
-            status="failed", message=str(exc)[:500], finished_on=dt.datetime.now()))
+        db.session.get(PrintBatch, batch_id).fail(str(exc) or type(exc).__name__)
         db.session.commit()
         raise
 
@@ -135,7 +136,7 @@ def _render_part(batch, index):
     rows = db.session.execute(scoped(select(Candidate).where(Candidate.id.in_(ids)),
                                      Candidate, node)).scalars().all()
     by_id = {c.id: c for c in rows}
-    kind, batch_id, total, node_path = batch.kind, batch.id, batch.total, batch.node_path
+    kind, batch_id, total = batch.kind, batch.id, batch.total
     pdfs, skipped, pending, codes = [], 0, 0, {}
     for cid in ids:
         candidate = by_id.get(cid)
@@ -162,8 +163,7 @@ def _render_part(batch, index):
     _write(path, merged)
     if codes:
         # The code printed on each form, so the verification screen can find a paper copy.
-        _log(batch.user_id, node_path, {"kind": kind, "batch_id": batch_id, "part": index,
-                                        "codes": codes})
+        _log(batch, {"kind": kind, "batch_id": batch_id, "part": index, "codes": codes})
     try:
         db.session.add(PrintBatchPart(batch_id=batch_id, part=index, path=path,
                                       forms=len(pdfs), pages=pages))
@@ -179,8 +179,9 @@ def _render_part(batch, index):
     finished = db.session.execute(select(func.count()).select_from(PrintBatchPart).where(
         PrintBatchPart.batch_id == batch_id)).scalar()
     parts = db.session.execute(select(PrintBatch.parts).where(PrintBatch.id == batch_id)).scalar()
-    if finished >= parts and _claim_merge(batch_id):
-        return _merge(batch_id)
+    merged_path = os.path.join(prints_dir(), f"batch-{batch_id}.pdf")
+    if finished >= parts and _claim_merge(batch_id, merged_path):
+        return _merge(batch_id, merged_path)
     return {"batch_id": batch_id, "part": index, "forms": len(pdfs), "pages": pages}
 
 
@@ -192,14 +193,16 @@ def _advance(batch_id, n, total):
     report_progress(min(done, total), total)
 
 
-def _claim_merge(batch_id):
+def _claim_merge(batch_id, path):
+    """Whether this job merges: the first to name the merged file on the running batch."""
     result = db.session.execute(update(PrintBatch).where(
-        PrintBatch.id == batch_id, PrintBatch.status == "running").values(status="merging"))
+        PrintBatch.id == batch_id, PrintBatch.status == RUNNING,
+        PrintBatch.result_path.is_(None)).values(result_path=path))
     db.session.commit()
     return result.rowcount == 1
 
 
-def _merge(batch_id):
+def _merge(batch_id, path):
     batch = db.session.get(PrintBatch, batch_id)
     db.session.refresh(batch)
     parts = db.session.execute(select(PrintBatchPart).where(PrintBatchPart.batch_id == batch_id)
@@ -209,43 +212,30 @@ def _merge(batch_id):
         if part.forms:
             with open(part.path, "rb") as fh:
                 chunks.append(fh.read())
-    path = os.path.join(prints_dir(), f"batch-{batch_id}.pdf")
-    merged = merge_pdfs(chunks) if chunks else b""
-    _write(path, merged)
+    _write(path, merge_pdfs(chunks) if chunks else b"")
     batch.pages = sum(p.pages for p in parts)
-    batch.done = sum(p.forms for p in parts)
-    batch.skipped = batch.total - batch.done
-    batch.path, batch.status, batch.finished_on = path, "done", dt.datetime.now()
+    batch.skipped = batch.total - sum(p.forms for p in parts)
+    batch.advance(batch.total - batch.skipped, batch.total)
+    batch.finish()
     db.session.commit()
     for part in parts:
         if os.path.exists(part.path):
             os.unlink(part.path)
     _log_done(batch)
-    report_progress(batch.total, batch.total)
-    return _summary(batch)
+    return batch.status_json()
 
 
 def _log_done(batch):
     """The print itself, logged under the requesting user (jobs have no request to ask)."""
-    _log(batch.user_id, batch.node_path, {
-        "kind": batch.kind, "batch_id": batch.id, "exam_id": batch.exam_id,
-        "candidates": [i for i in (batch.candidate_ids or [])], "forms": batch.done,
-        "pages": batch.pages})
+    _log(batch, {"kind": batch.kind, "batch_id": batch.id, "exam_id": batch.exam_id,
+                 "candidates": list(batch.candidate_ids or []), "forms": batch.done,
+                 "pages": batch.pages})
 
 
-def _log(user_id, node_path, changes):
+def _log(batch, details):
     from ..security import KsUser
 
-    user = db.session.get(KsUser, user_id)
-    db.session.execute(insert(AuditLog), [dict(
-        at=dt.datetime.now(), user_id=user_id, username=user.username if user else None,
-        ip=None, action="print", table_name="ks_candidate", row_id=None, node_path=node_path,
-        changes=changes)])
-    db.session.commit()
-
-
-def _summary(batch):
-    return summary(batch)
+    log_event("print", "ks_candidate", details, actor=db.session.get(KsUser, batch.user_id))
 
 
 def purge_prints(days, now=None):
@@ -266,11 +256,11 @@ def purge_prints(days, now=None):
             files += 1
 
     old = db.session.execute(select(PrintBatch).where(
-        PrintBatch.path.is_not(None),
+        PrintBatch.result_path.is_not(None),
         func.coalesce(PrintBatch.finished_on, PrintBatch.created_on) < cutoff)).scalars().all()
     for batch in old:
-        remove(batch.path)
-        batch.path = None
+        remove(batch.result_path)
+        batch.result_path = None
     db.session.commit()
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
@@ -278,11 +268,3 @@ def purge_prints(days, now=None):
             if dt.datetime.fromtimestamp(os.path.getmtime(path)) < cutoff:
                 remove(path)
     return files, freed
-
-
-def summary(batch):
-    percent = 100 if batch.status in ("done", "failed") else (
-        min(99, int(batch.done * 100 / batch.total)) if batch.total else 0)
-    return {"batch_id": batch.id, "status": batch.status, "kind": batch.kind,
-            "total": batch.total, "done": batch.done, "skipped": batch.skipped,
-            "pages": batch.pages, "percent": percent, "message": batch.message}

@@ -10,21 +10,16 @@ from wtforms.validators import DataRequired, Optional
 from wtforms.validators import ValidationError as FormError
 
 from ..base_views import ScopedModelView
+from ..candidates.lookup import find_candidates
 from ..validators import form_validator
-from ..exams.models import Exam
+from ..exams.picker import active_exams
 from ..extensions import db
 from .models import AdmissionTicket
 from .render import ticket_for
 from .tickets import check_timetable, normalise_ticket_number, number_conflict
-from .verify import find_candidates
 
 TIMETABLE_HELP = _l("One subject per line: subject, date, start-end, e.g. "
                     "“语文 2026-06-07 09:00-11:30”.")
-
-
-def _exams():
-    return db.session.query(Exam).filter(Exam.active.is_(True)).order_by(Exam.year.desc(),
-                                                                          Exam.kind)
 
 
 def ticket_candidate(exam, ref):
@@ -98,7 +93,7 @@ class AdmissionTicketView(ScopedModelView):
         "candidate_ref": _l("The candidate's ID number, candidate number or system id."),
     }
     add_form_extra_fields = {
-        "exam": QuerySelectField(_l("Exam"), query_func=_exams, get_pk_func=lambda e: e.id,
+        "exam": QuerySelectField(_l("Exam"), query_func=active_exams, get_pk_func=lambda e: e.id,
                                  widget=Select2Widget(), validators=[DataRequired()]),
         "candidate_ref": StringField(_l("Candidate"), widget=BS3TextFieldWidget(),
                                      validators=[DataRequired(), _check_candidate]),

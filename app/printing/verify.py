@@ -10,13 +10,16 @@ code of another county's record answers "unknown", exactly like a made-up code.
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, cast, or_, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Text, cast, select
 
 from ..audit import AuditLog
+from ..candidates.lookup import find_candidates
 from ..candidates.models import Candidate
 from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import Node, in_scope, scoped
+from ..refusals import BadInput
 from .pdf import is_code, normalise_code, verify_code
 from .render import (CANDIDATE_KINDS, DRAFT_VERSION, check_code, code_for, publicity_candidates,
                      publicity_version, record_version, secret)
@@ -38,8 +41,12 @@ class Finding:
     prints: list = field(default_factory=list)  # print-log rows carrying the code
 
 
-class BadCode(ValueError):
+class BadCode(BadInput):
     """The text cannot be a verification code at all."""
+
+    def __init__(self):
+        super().__init__(_l("A verification code has 12 letters and digits, printed as "
+                            "XXXX-XXXX-XXXX at the foot of every page."))
 
 
 def check(code, record=None):
@@ -47,7 +54,7 @@ def check(code, record=None):
     考生号). Raises :class:`BadCode` for text that is not a code."""
     code = normalise_code(code)
     if not is_code(code):
-        raise BadCode(code)
+        raise BadCode()
     prints = _print_log(code)
     if record:
         candidates = find_candidates(record)
@@ -81,21 +88,6 @@ def match(code, candidate):
             if verify_code(code, kind, candidate.id, version, key):
                 return kind, version
     return None
-
-
-def find_candidates(record, exam_id=None):
-    """Candidates in scope named by a system id, an ID number or a 考生号 (several exams can
-    hold the same person), optionally in one exam."""
-    text = "".join(str(record).split()).upper()
-    if not text:
-        return []
-    conditions = [Candidate.id_number == text, Candidate.candidate_number == text]
-    if text.isdigit() and len(text) <= 9:
-        conditions.append(Candidate.id == int(text))
-    stmt = select(Candidate).where(or_(*conditions)).order_by(Candidate.id)
-    if exam_id is not None:
-        stmt = stmt.where(Candidate.exam_id == exam_id)
-    return list(db.session.execute(scoped(stmt, Candidate)).scalars())
 
 
 def _print_log(code):

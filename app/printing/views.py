@@ -17,8 +17,10 @@ from sqlalchemy import select
 from ..audit import log_event
 from ..candidates.models import Candidate
 from ..exams.models import Exam
+from ..exams.picker import active_exams
 from ..extensions import db
-from ..jobs import enqueue, record_job_status
+from ..job_records import DONE
+from ..jobs import enqueue
 from ..jurisdiction import POINT, SCHOOL, Node, get_scoped_or_404, scoped
 from ..candidates.states import STATE_LABELS
 from . import hooks
@@ -26,20 +28,11 @@ from .models import PrintBatch
 from .pdf import UnprintableText
 from .render import (BATCH_KINDS, CANDIDATE_KINDS, FORMS, NoTicket, NotForExam, form_refusal,
                      forms_for, publicity_candidates, render_form_with_code)
-from .tasks import prints_dir, run_batch, summary, unit_classes
+from .tasks import prints_dir, run_batch, unit_classes
 
 BATCH_TIMEOUT = 600
 MAX_BATCH_IDS = 20000
-STATUS_LABELS = {"queued": _l("Waiting for a worker…"), "running": _l("Printing…"),
-                 "merging": _l("Merging…"), "done": _l("Finished."), "failed": _l("Failed")}
 _IDS_SPLIT = re.compile(r"[\s,，;；]+")
-
-
-def status_label(batch):
-    if batch.status == "done" and not batch.path and batch.done:
-        return _l("Finished; the PDF has since been deleted (flask kaosheng purge-prints). "
-                  "Print the batch again if you need it.")
-    return STATUS_LABELS.get(batch.status, batch.status)
 
 
 def _parse_ids(text):
@@ -149,17 +142,13 @@ class PrintView(BaseView):
             select(Node).where(Node.kind.in_((SCHOOL, POINT)), Node.active.is_(True))
             .order_by(Node.path), Node)).scalars().all()
 
-    def _exams(self):
-        return db.session.execute(select(Exam).where(Exam.active.is_(True))
-                                  .order_by(Exam.year.desc(), Exam.kind)).scalars().all()
-
     def _batch_page(self, error=None, status=200, ids=""):
         recent = db.session.execute(scoped(
             select(PrintBatch).order_by(PrintBatch.id.desc()).limit(20), PrintBatch)).scalars().all()
         return self.render_template(
             "forms/batch.html", kinds=[(k, FORMS[k].label) for k in BATCH_KINDS],
-            exams=self._exams(), units=self._units(), recent=recent, forms=FORMS,
-            statuses=STATUS_LABELS, error=error, review_states=STATE_LABELS,
+            exams=active_exams(), units=self._units(), recent=recent, forms=FORMS,
+            error=error, review_states=STATE_LABELS,
             draft_url=url_for(".draft"), ids=ids, form=request.form), status
 
     @expose("/batch")
@@ -210,8 +199,7 @@ class PrintView(BaseView):
         else:
             return refused(_("Choose a school or registration point, or list candidate ids."))
         batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind=kind,
-                           exam_id=exam.id if exam else None, selection=selection,
-                           status="queued")
+                           exam_id=exam.id if exam else None, selection=selection)
         db.session.add(batch)
         db.session.commit()
         log_event("print", "ks_candidate", {"kind": kind, "batch_id": batch.id,
@@ -228,27 +216,23 @@ class PrintView(BaseView):
     def batch_progress(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
         return self.render_template("forms/batch_progress.html", batch=batch,
-                                    title=FORMS[batch.kind].label, label=status_label(batch))
+                                    title=FORMS[batch.kind].label)
 
     @expose("/batch/<int:batch_id>/status")
     @has_access
     def batch_status(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
-        record_job_status(batch)  # a batch whose worker died is failed here
-        data = summary(batch)
-        data["label"] = str(status_label(batch))
-        data["download"] = (url_for(".batch_download", batch_id=batch.id)
-                            if batch.status == "done" and batch.path else None)
-        return jsonify(data)
+        return jsonify(batch.status_json(
+            url_for(".batch_download", batch_id=batch.id) if batch.result_path else None))
 
     @expose("/batch/<int:batch_id>/download")
     @has_access
     def batch_download(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
-        if batch.status != "done" or not batch.path:
+        if batch.status != DONE or not batch.result_path:
             abort(404)
         folder = os.path.realpath(prints_dir())
-        path = os.path.realpath(batch.path)
+        path = os.path.realpath(batch.result_path)
         if os.path.dirname(path) != folder or not os.path.isfile(path):
             abort(404)
         log_event("print", "ks_candidate", {"kind": batch.kind, "batch_id": batch.id,

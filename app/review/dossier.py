@@ -8,14 +8,16 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..candidates import policy
 from ..audit import AuditLog
 from ..audit_display import change_rows, table_label
 from ..extensions import db
 from ..jurisdiction import Node
+from ..candidates.states import APPROVED
 from ..photos.models import ID_DOCUMENT, PHOTO, CandidatePhoto
 from ..security import KsUser
 from .models import ReviewEvent
-from .workflow import APPROVED, TRANSITIONS, editable_refusal, tone
+from .workflow import TRANSITIONS, tone
 
 #: How far back a detail page reads: a record's history is short, but a page stays bounded.
 HISTORY_LIMIT = 200
@@ -148,9 +150,9 @@ def lock_status(candidate):
 
 
 def frozen_notice(candidate):
-    """Why the record's data cannot change now and how to get it changed (the workflow's
-    editability rule), with who locked it and when; None when it may change."""
-    refusal = editable_refusal(candidate.name, candidate.state, candidate.locked)
+    """Why the record's data cannot change now and how to get it changed (the policy's lock
+    and approval rules), with who locked it and when; None when it may change."""
+    refusal = policy.refusal(candidate, policy.STAFF)
     if refusal is None:
         return None
     status = lock_status(candidate)
@@ -158,20 +160,8 @@ def frozen_notice(candidate):
               "them, then correct the record.") if candidate.locked else
            _l("A reviewer rejects it with a reason; the record is then corrected and reviewed "
               "again."))
-    return {"message": refusal, "how": how, "locked_by": status["locked_by"],
+    return {"message": refusal.message, "how": how, "locked_by": status["locked_by"],
             "locked_at": status["locked_at"]}
-
-
-def frozen_ids(ids):
-    """The ids among ``ids`` whose data may not change now, in one query."""
-    from ..candidates.models import Candidate
-
-    ids = [int(i) for i in ids]
-    if not ids:
-        return set()
-    rows = db.session.execute(select(Candidate.id, Candidate.name, Candidate.state,
-                                     Candidate.locked).where(Candidate.id.in_(ids)))
-    return {r.id for r in rows if editable_refusal(r.name, r.state, r.locked) is not None}
 
 
 def dossier_of(candidate, with_changes=False):

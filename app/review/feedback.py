@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from .models import Qualification, ReviewEvent
-from .workflow import QUALIFICATION_KINDS, QUALIFICATION_STATES, REJECTED
+from ..candidates.states import is_rejected
+from .states import QUALIFICATION_KINDS, QUALIFICATION_STATES
 
 
 def qualification_results(candidate_id):
@@ -26,6 +27,6 @@ def qualification_results(candidate_id):
         .order_by(Qualification.id)).all()
     return [{"kind": r.kind, "kind_label": QUALIFICATION_KINDS.get(r.kind, r.kind),
              "state": r.state, "state_label": QUALIFICATION_STATES.get(r.state, r.state),
-             "rejected": r.state == REJECTED,
-             "reason": r.reject_reason if r.state == REJECTED else None,
+             "rejected": is_rejected(r.state),
+             "reason": r.reject_reason if is_rejected(r.state) else None,
              "filed_on": r.created_on, "decided_on": r.at} for r in rows]

@@ -6,6 +6,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..candidates.models import Candidate
+from .states import PENDING, QUALIFICATION_KINDS, QUALIFICATION_STATES
 
 
 class Qualification(Model):
@@ -19,7 +20,7 @@ class Qualification(Model):
         ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     note: Mapped[str | None] = mapped_column(String(500))
-    state: Mapped[str] = mapped_column(String(20), default="pending", nullable=False, index=True)
+    state: Mapped[str] = mapped_column(String(20), default=PENDING, nullable=False, index=True)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=dt.datetime.now,
@@ -36,14 +37,10 @@ class Qualification(Model):
 
     @property
     def kind_label(self):
-        from .workflow import QUALIFICATION_KINDS
-
         return QUALIFICATION_KINDS.get(self.kind, self.kind)
 
     @property
     def state_label(self):
-        from .workflow import QUALIFICATION_STATES
-
         return QUALIFICATION_STATES.get(self.state, self.state)
 
     def audit_node_path(self):

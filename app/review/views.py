@@ -10,8 +10,6 @@ from flask import g, jsonify, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,21 +17,24 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-from ..base_views import ScopedModelView, scoped_items
+from ..base_views import CodedInterface, ScopedModelView, scoped_items
 from ..candidates.labels import LABELS
 from ..candidates.models import Candidate
+from ..candidates.states import STATE_LABELS
 from ..candidates.views import CandidateView, show_fieldsets_of
 from ..extensions import db
 from ..jurisdiction import get_scoped_or_404
 from ..phases.rules import PhaseClosed, check_open_for
+from ..candidates.policy import check_unlocked
+from ..refusals import NotAllowed, Refused
+from ..transitions import Conflict, TransitionRefused, actor_roles, offered
 from . import dossier
 from .models import Qualification
-from .workflow import (QUALIFICATION_KINDS, QUALIFICATION_STATES, QUALIFICATION_TRANSITIONS,
-                       STAFF, STATE_LABELS, TRANSITIONS, Conflict, Locked, TransitionRefused,
-                       applicable_transitions, apply, apply_qualification, check_unlocked,
-                       offered_transitions, tone, waiting_state)
+from .states import QUALIFICATION_KINDS, QUALIFICATION_STATES
+from .workflow import (QUALIFICATION_TRANSITIONS, STAFF, TRANSITIONS, applicable_transitions,
+                       apply, apply_qualification, tone, waiting_state)
 
-REFUSALS = (TransitionRefused, PhaseClosed, Locked)
+REFUSALS = (Refused, PhaseClosed)
 
 
 def run_transition(candidate, name, form_version, apply_fn=apply, **kw):
@@ -43,11 +44,12 @@ def run_transition(candidate, name, form_version, apply_fn=apply, **kw):
         db.session.commit()
     except REFUSALS as exc:
         db.session.rollback()
-        return exc, str(exc.args[0])
+        return exc, str(exc) if isinstance(exc, Refused) else str(exc.args[0])
     except StaleDataError:
         db.session.rollback()
-        return Conflict(), str(_l("%(name)s was changed by someone else at the same moment; "
-                                  "reload and check again.", name=candidate.name))
+        conflict = Conflict(_l("%(name)s was changed by someone else at the same moment; "
+                               "reload and check again.", name=candidate.name))
+        return conflict, str(conflict)
     return None
 
 
@@ -80,7 +82,7 @@ class TransitionListView(ScopedModelView):
                                     tone=tone(transition), rows=self.confirm_rows(items),
                                     # Said before the reviewer fills in the page (a sent page
                                     # is refused row by row by the workflow all the same).
-                                    not_yours=transition not in offered_transitions(
+                                    not_yours=transition not in offered(
                                         self.transitions, g.user),
                                     today=dt.date.today().isoformat())
 
@@ -93,9 +95,9 @@ class TransitionListView(ScopedModelView):
         # FAB offers every action the role's permissions name; the workflow table says which
         # of them this user's role and level may run at all.
         widgets = super()._get_list_widget(**kwargs)
-        offered = {t.action for t in offered_transitions(self.transitions, g.user)}
+        offered_now = {t.action for t in offered(self.transitions, g.user)}
         widgets["list"].template_args["actions"] = {
-            name: act for name, act in self.actions.items() if name in offered}
+            name: act for name, act in self.actions.items() if name in offered_now}
         return widgets
 
     def _apply_all(self, transition, items):
@@ -145,8 +147,9 @@ class TransitionListView(ScopedModelView):
             return jsonify(id=item.id, state=item.state, version=item.version,
                            locked=getattr(item, "locked", None))
         exc, message = refusal
-        status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, REFUSALS[1:]) else 422
-        return jsonify(error=message), status
+        # A step that does not apply (or applies no more: Conflict) answers with its own
+        # status; the lock and a closed window forbid the request (403).
+        return jsonify(error=message), exc.status if isinstance(exc, TransitionRefused) else 403
 
     @classmethod
     def install_actions(cls):
@@ -159,7 +162,8 @@ class TransitionListView(ScopedModelView):
                                 *cls.extra_permissions, *names]
 
     extra_permissions = ()
-    #: {column: (label, {code: label})}: filtered by equality on a select of labelled codes.
+    #: {column: (label, {code: label})}: filtered by equality on a select of labelled codes
+    #: (the view's datamodel, a CodedInterface, names the same columns).
     choice_filters = {}
 
     def __init_subclass__(cls, **kw):
@@ -169,17 +173,10 @@ class TransitionListView(ScopedModelView):
                              widget=Select2Widget())
             for col, (label, labels) in cls.choice_filters.items()}
 
-    def _init_properties(self):
-        super()._init_properties()
-        # A code column offers “equal to” only: “starts with” on a select would be noise.
-        for col in self.choice_filters:
-            only = [FilterEqual(col, self.datamodel)]
-            self._filters._search_filters[col] = self._filters._all_filters[col] = only
-
 
 class ReviewView(TransitionListView):
     route_base = "/review"
-    datamodel = SQLAInterface(Candidate)
+    datamodel = CodedInterface(Candidate, coded=("state",))
     list_title = show_title = _l("Review")
     list_template, show_template = "review/list.html", "review/show.html"
     list_columns = ["name", "id_display", "node", "category_label", "state_label", "locked",
@@ -247,7 +244,7 @@ class QualificationView(TransitionListView):
     """Qualification applications (资格申报): staff file them, reviewers run their chain."""
 
     route_base = "/qualifications"
-    datamodel = SQLAInterface(Qualification)
+    datamodel = CodedInterface(Qualification, coded=("state", "kind"))
     list_title, show_title = _l("Qualification applications"), _l("Qualification application")
     add_title, edit_title = _l("File a qualification application"), _l("Edit qualification application")
     transitions = QUALIFICATION_TRANSITIONS
@@ -269,8 +266,8 @@ class QualificationView(TransitionListView):
 
     def guard(self, item, is_add):
         super().guard(item, is_add)
-        if not set(STAFF) & {r.name for r in g.user.roles}:
-            raise PermissionError(_l("Only school or registration point staff file applications."))
+        if not set(STAFF) & actor_roles(g.user):
+            raise NotAllowed(_l("Only school or registration point staff file applications."))
         if item.candidate is None:
             raise ValueError(_l("Choose the candidate."))
         # An application is not the candidate's data, so an approved record may still get one;

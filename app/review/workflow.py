@@ -9,36 +9,41 @@ Which levels review a record is data, not code: ``REVIEW_CHAINS`` lists them per
 a level with no unit above the record is skipped (a school directly under a city, 直属学校, has
 no county). An approve or reject step applies to the state its previous level leaves.
 
-What may change when, decided here only:
-- An approved record's data is frozen too: an approval covers the data it saw, so a staff
-  change must wait until a reviewer rejects the record (it then goes through review again).
+The tables are of :class:`app.transitions.Transition`; the lock's steps are entries of the
+record's table like the others, their rules guards and effects:
 - Printing the 报名登记表 records which version of the record the paper shows; staff mark it
-  signed only while that version is still current, and signing locks the record: nothing may
-  change its data until an upper level unlocks it with a reason.
+  signed only while that version is still current (a guard), and signing locks the record (an
+  effect): nothing may change its data until an upper level unlocks it with a reason.
 - The lock freezes the data (“一经签字确认，任何人不得擅自更改”), not the review: approvals
   move on a signed record. A rejection sends the record back for correction, which the lock
   forbids, so it needs an unlock first.
+Whether a record's data may change (locked, or approved and not yet rejected) is
+``app.candidates.policy``'s, which every writer asks.
 """
 import datetime as dt
-from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..exams.models import ADULT, GAOKAO, ZHONGZHAO
+from .. import transitions
+from ..candidates.states import (APPROVED, CITY_OK, CONFIRMED, COUNTY_OK, OPEN_TO_CANDIDATE,
+                                 PROVINCE_OK, REJECTED, SCHOOL_OK, STATE_LABELS)
+from ..codes import ADULT, GAOKAO, ZHONGZHAO
+from ..extensions import db
 from ..jurisdiction import CITY, COUNTY, PROVINCE
 from ..phases.rules import check_open_for
-from ..policy import Locked
+from ..candidates.policy import check_unlocked
+from ..security import (CITY_ADMIN, CITY_REVIEWER, COUNTY_ADMIN, COUNTY_REVIEWER, POINT_STAFF,
+                        PROVINCE_ADMIN, SCHOOL_REVIEWER, SCHOOL_STAFF)
+from ..transitions import CANDIDATE, Transition, TransitionRefused
+from .states import PENDING, QUALIFICATION_STATES
 
-from ..candidates.states import (APPROVED, CITY_OK, CONFIRMED, COUNTY_OK, DRAFT,  # noqa: F401
-                                 PROVINCE_OK, REJECTED, SCHOOL_OK, STATE_LABELS)
-CANDIDATE = "candidate"  # the actor name of the self-service page
-STAFF = ("school_staff", "point_staff")
+STAFF = (SCHOOL_STAFF, POINT_STAFF)
 # First review (初审): the school's reviewer, or the reviewer bound to a registration point
 # (the role may be bound to either; see security.ROLES).
-FIRST_REVIEWERS = ("school_reviewer",)
+FIRST_REVIEWERS = (SCHOOL_REVIEWER,)
 # The province's approvals are its administrators' (as for point proposals).
-PROVINCE_REVIEWERS = ("province_admin",)
+PROVINCE_REVIEWERS = (PROVINCE_ADMIN,)
 
 # --- review levels (审核层级), per exam kind ----------------------------------------------------
 #
@@ -60,21 +65,8 @@ REVIEW_CHAINS = {
 APPROVED_AT = {UNIT: SCHOOL_OK, COUNTY: COUNTY_OK, CITY: CITY_OK, PROVINCE: PROVINCE_OK}
 #: The unit shapes a record can have: every region above it, or no county (直属学校).
 _UNIT_SHAPES = ({UNIT, COUNTY, CITY, PROVINCE}, {UNIT, CITY, PROVINCE})
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: object
-    from_states: tuple
-    to_state: str | None  # None: the state stays (lock operations)
-    roles: tuple
-    activity: str | None
-    needs_reason: bool = False
-    needs_signoff: bool = False
-    #: A review level's step (approve / reject): its from-state is derived per record from
-    #: REVIEW_CHAINS, ``from_states`` being every state it may start from in some chain.
-    review_level: str | None = None
+#: {action: the review level whose approve or reject step it is}, filled by _level_steps.
+REVIEW_LEVEL_OF = {}
 
 
 def review_chain(subject, exam_kind, node):
@@ -106,155 +98,188 @@ def _possible_from(subject, level, start):
     return tuple(sorted(states, key=[start, *APPROVED_AT.values()].index))
 
 
+def unlock_roles():
+    """Who may unlock a signed record: county level and above unless configured otherwise."""
+    return tuple(current_app.config.get("UNLOCK_ROLES",
+                                        (COUNTY_ADMIN, CITY_ADMIN, PROVINCE_ADMIN)))
+
+
+# --- guards (they raise a Refused) and effects of the record's transitions -------------------
+
+def _sends_data_round(move):
+    """A rejection or a confirmation sends the data round again (to the candidate, or on
+    behalf of the paper form): not while the signature holds it."""
+    check_unlocked(move.subject)
+
+
+def _not_locked_yet(move):
+    if move.subject.locked:
+        raise TransitionRefused(_l("%(name)s is already locked.", name=move.subject.name))
+
+
+def _printed_current(move):
+    check_printed_current(move.subject)
+
+
+def _locked_now(move):
+    if not move.subject.locked:
+        raise TransitionRefused(_l("%(name)s is not locked.", name=move.subject.name))
+
+
+def _signed_and_unlocked(move):
+    """Locking again restores a signature that was lifted: there must have been one."""
+    if move.subject.locked or move.subject.signed_at is None:
+        raise TransitionRefused(_l("%(name)s cannot be locked again now.",
+                                   name=move.subject.name))
+
+
+def _record_window(move):
+    if move.transition.activity:
+        check_open_for(move.transition.activity, move.subject, move.now)
+
+
+def _qualification_window(move):
+    if move.transition.activity:
+        check_open_for(move.transition.activity, move.subject.candidate, move.now)
+
+
+def _print_follows(move):
+    """A rejection means the paper was found wrong: signing needs a form printed after the
+    correction. Any other step keeps a current print current (see below)."""
+    if move.transition.to_state == REJECTED:
+        move.subject.printed_at = move.subject.printed_version = None
+    else:
+        _keep_print_current(move.subject)
+
+
+def _reject_reason(move):
+    move.subject.reject_reason = move.reason if move.transition.to_state == REJECTED else None
+
+
+def _sign(move):
+    move.subject.signed_at, move.subject.locked = move.now, True
+
+
+def _unlock(move):
+    move.subject.locked = False
+
+
+def _lock_again(move):
+    move.subject.locked = True
+
+
+def _audit_reason(move):
+    """The session's audit rows of this flush carry the reason of an unlock or relock too."""
+    db.session.info["audit_reason"] = move.reason or None
+
+
+def _history(move, candidate, qualification=None):
+    from .models import ReviewEvent
+
+    db.session.add(ReviewEvent(
+        candidate=candidate, qualification=qualification, action=move.transition.action,
+        from_state=move.before, to_state=move.subject.state, reason=move.reason or None,
+        principal_name=move.principal_name, signed_on=move.signed_on,
+        user_id=getattr(move.user, "id", None), actor=move.actor, at=move.now))
+
+
+def _record_history(move):
+    _history(move, move.subject)
+
+
+def _qualification_history(move):
+    _history(move, move.subject.candidate, move.subject)
+
+
+def _record_step(action, label, from_states, to_state, roles, activity, guards=(),
+                 effects=(), **kw):
+    """A transition of a candidate's record: its own guards, then the phase window; the
+    print and rejection-reason bookkeeping, its own effects, then the history row."""
+    reason = (_reject_reason,) if to_state is not None else ()
+    return Transition(action, label, from_states, to_state, roles, activity,
+                      guards=(*guards, _record_window),
+                      effects=(_print_follows, *reason, *effects, _record_history), **kw)
+
+
+def _qualification_step(action, label, from_states, to_state, roles, activity, **kw):
+    return Transition(action, label, from_states, to_state, roles, activity,
+                      guards=(_qualification_window,),
+                      effects=(_reject_reason, _qualification_history), **kw)
+
+
 def _level_steps(subject, start, level, labels, roles, activity, prefix="", **kw):
     """The approve and reject steps of one review level."""
     from_states = _possible_from(subject, level, start)
     approve, reject = labels
     name = {UNIT: "school"}.get(level, level)
-    return (Transition(f"{prefix}{name}_approve", approve, from_states, APPROVED_AT[level],
-                       roles, activity, review_level=level, **kw),
-            Transition(f"{prefix}{name}_reject", reject, from_states, REJECTED, roles,
-                       activity, needs_reason=True, review_level=level))
+    make = _record_step if subject == RECORD else _qualification_step
+    rejecting = {"guards": (_sends_data_round,)} if subject == RECORD else {}
+    steps = (make(f"{prefix}{name}_approve", approve, from_states, APPROVED_AT[level], roles,
+                  activity, **kw),
+             make(f"{prefix}{name}_reject", reject, from_states, REJECTED, roles, activity,
+                  needs_reason=True, **rejecting))
+    REVIEW_LEVEL_OF.update({step.action: level for step in steps})
+    return steps
 
 
 TRANSITIONS = {t.action: t for t in (
-    Transition("confirm", _l("Confirm my information"), (DRAFT, REJECTED), CONFIRMED,
-               (CANDIDATE,), "self_registration"),
-    Transition("confirm_on_behalf", _l("Confirm (paper form signed)"), (DRAFT, REJECTED),
-               CONFIRMED, STAFF, "staff_entry"),
+    _record_step("confirm", _l("Confirm my information"), OPEN_TO_CANDIDATE, CONFIRMED,
+                 (CANDIDATE,), "self_registration", guards=(_sends_data_round,)),
+    _record_step("confirm_on_behalf", _l("Confirm (paper form signed)"), OPEN_TO_CANDIDATE,
+                 CONFIRMED, STAFF, "staff_entry", guards=(_sends_data_round,)),
     *_level_steps(RECORD, CONFIRMED, UNIT, (_l("Approve (school / point)"),
                                             _l("Reject (school / point)")),
                   FIRST_REVIEWERS, "school_review", needs_signoff=True),
     *_level_steps(RECORD, CONFIRMED, COUNTY, (_l("Approve (county)"), _l("Reject (county)")),
-                  ("county_reviewer",), "county_review"),
+                  (COUNTY_REVIEWER,), "county_review"),
     *_level_steps(RECORD, CONFIRMED, CITY, (_l("Approve (city)"), _l("Reject (city)")),
-                  ("city_reviewer",), "city_review"),
+                  (CITY_REVIEWER,), "city_review"),
     *_level_steps(RECORD, CONFIRMED, PROVINCE, (_l("Approve (province)"),
                                                 _l("Reject (province)")),
                   PROVINCE_REVIEWERS, "province_review"),
-    Transition("mark_signed", _l("Mark signed and lock"), (CONFIRMED, *APPROVED),
-               None, STAFF, "confirmation"),
-    Transition("unlock", _l("Unlock"), tuple(STATE_LABELS), None, (), None, needs_reason=True),
-    Transition("relock", _l("Lock again"), tuple(STATE_LABELS), None, (), None),
+    # Signing binds the paper: only a form printed from the record as it is now.
+    _record_step("mark_signed", _l("Mark signed and lock"), (CONFIRMED, *APPROVED), None,
+                 STAFF, "confirmation", guards=(_not_locked_yet, _printed_current),
+                 effects=(_sign,)),
+    _record_step("unlock", _l("Unlock"), tuple(STATE_LABELS), None, unlock_roles, None,
+                 needs_reason=True, guards=(_locked_now,), effects=(_unlock, _audit_reason)),
+    _record_step("relock", _l("Lock again"), tuple(STATE_LABELS), None, unlock_roles, None,
+                 guards=(_signed_and_unlocked, _printed_current),
+                 effects=(_lock_again, _audit_reason)),
 )}
-
-
-class TransitionRefused(Exception):
-    """A transition that does not apply to this record (skipped, with a translated reason)."""
-
-
-class Conflict(TransitionRefused):
-    """Someone else changed the record since it was loaded."""
-
-
-def unlock_roles():
-    """Who may unlock a signed record: county level and above unless configured otherwise."""
-    return tuple(current_app.config.get("UNLOCK_ROLES",
-                                        ("county_admin", "city_admin", "province_admin")))
-
-
-def allowed_roles(transition):
-    return unlock_roles() if transition.action in ("unlock", "relock") else transition.roles
-
-
-def _locked_message(name):
-    return _l("%(name)s's record is signed and locked; an upper level must unlock it "
-              "with a reason before it can change.", name=name)
-
-
-def editable_refusal(name, state, locked):
-    """The rule of :func:`check_editable` on plain values, for writers that read records in
-    bulk without loading them (the registry import): the translated refusal, or None."""
-    if locked:
-        return _locked_message(name)
-    if state in APPROVED:
-        return _l("%(name)s's record is “%(state)s”: its data cannot change while approved. "
-                  "A reviewer must reject it with a reason first; it is then reviewed "
-                  "again.", name=name, state=STATE_LABELS[state])
-    return None
-
-
-def check_unlocked(candidate):
-    """The lock alone: a signed record's data may not change until an upper level unlocks it."""
-    if candidate is not None and candidate.locked:
-        raise Locked(_locked_message(candidate.name))
-
-
-def check_editable(candidate):
-    """Every write to a candidate's data calls this (staff screens, imports, photos,
-    self-service): refused on a signed (locked) record, and on an approved one, whose approval
-    covers the data as it was seen; a reviewer rejects it first, and it is reviewed again."""
-    if candidate is not None:
-        refusal = editable_refusal(candidate.name, candidate.state, candidate.locked)
-        if refusal is not None:
-            raise Locked(refusal)
-
-
-def _as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise TransitionRefused(_l("The version must be a whole number.")) from None
-
-
-def actor_roles(user):
-    return {CANDIDATE} if user is None else {r.name for r in user.roles}
-
-
-def check_transition(subject, transitions, labels, action, user, reason=None,
-                     principal_name=None, signed_on=None, expected_version=None, chain=None):
-    """The checks every workflow shares: action, role, version seen, state, reason, sign-off.
-
-    ``subject`` has ``state``, ``version`` and ``name``; returns (transition, cleaned reason).
-    ``chain``: (review levels of this subject, the state its first level starts from); a
-    review level's step then starts from what the previous level of that chain leaves.
-    """
-    transition = transitions.get(action)
-    if transition is None:
-        raise TransitionRefused(_l("Unknown action."))
-    if not actor_roles(user) & set(allowed_roles(transition)):
-        raise TransitionRefused(_l("Your role may not do “%(action)s”.", action=transition.label))
-    if expected_version not in (None, "") and _as_int(expected_version) != subject.version:
-        raise Conflict(_l("%(name)s was changed by someone else after you loaded the page; "
-                          "reload and check again.", name=subject.name))
-    from_states = transition.from_states
-    if chain is not None and transition.review_level is not None:
-        from_states = level_from_states(transition.review_level, *chain)
-        if not from_states:
-            raise TransitionRefused(_l("“%(action)s” is not a review step of %(name)s: that "
-                                       "level does not review this exam or unit.",
-                                       action=transition.label, name=subject.name))
-    if subject.state not in from_states:
-        raise TransitionRefused(_l("%(name)s is “%(state)s”: “%(action)s” does not apply.",
-                                   name=subject.name, state=labels[subject.state],
-                                   action=transition.label))
-    reason = (reason or "").strip()
-    if transition.needs_reason and not reason:
-        raise TransitionRefused(_l("A reason is required."))
-    if transition.needs_signoff and not ((principal_name or "").strip() and signed_on):
-        raise TransitionRefused(_l("The name of the principal (or the point's head) and the "
-                                   "sign-off date are required."))
-    return transition, reason
 
 
 def _exam_kind(candidate):
     return candidate.exam.kind if candidate.exam is not None else None
 
 
-def offered_transitions(transitions, user):
-    """The transitions ``user``'s roles may run at all: what its screens offer. A review
-    role belongs to one level, so this answers for role and level at once."""
-    roles = actor_roles(user)
-    return [t for t in transitions.values() if roles & set(allowed_roles(t))]
+def _chain_start(subject_kind, candidate, start):
+    """``starts_from`` for :func:`transitions.check`: a review level's step starts from what
+    the previous level of this record's chain leaves; other steps from their table's states."""
+    chain = review_chain(subject_kind, _exam_kind(candidate), candidate.node)
+
+    def starts_from(transition):
+        level = REVIEW_LEVEL_OF.get(transition.action)
+        if level is None:
+            return transition.from_states
+        states = level_from_states(level, chain, start)
+        if not states:
+            raise TransitionRefused(_l("“%(action)s” is not a review step of %(name)s: that "
+                                       "level does not review this exam or unit.",
+                                       action=transition.label, name=candidate.name))
+        return states
+
+    return starts_from
 
 
 def waiting_state(user, start=CONFIRMED):
     """The state records wait in for ``user``'s review level (where its review list opens),
-    in the full chain; None for a user who reviews nothing."""
-    for transition in offered_transitions(TRANSITIONS, user):
-        if transition.review_level is not None:
-            return level_from_states(transition.review_level, (UNIT, COUNTY, CITY, PROVINCE),
-                                     start)[0]
+    in the full chain; None for a user who reviews nothing. A review role belongs to one
+    level, so the first level step it may take answers."""
+    for transition in transitions.offered(TRANSITIONS, user):
+        level = REVIEW_LEVEL_OF.get(transition.action)
+        if level is not None:
+            return level_from_states(level, (UNIT, COUNTY, CITY, PROVINCE), start)[0]
     return None
 
 
@@ -271,43 +296,19 @@ def applicable_transitions(candidate, user, now=None):
     """[(transition, refusal)] over the transitions ``user`` may run at all: refusal is None
     when it applies to ``candidate`` now, else the translated reason why not. The reason and
     sign-off the confirmation page asks for are taken as given."""
-    result = []
-    for transition in offered_transitions(TRANSITIONS, user):
-        try:
-            check_apply(candidate, transition.action, user, reason="-", principal_name="-",
-                        signed_on=dt.date.today(), now=now)
-            result.append((transition, None))
-        except (TransitionRefused, Locked, PermissionError) as exc:
-            result.append((transition, exc.args[0] if exc.args else str(exc)))
-    return result
+    return transitions.possible(TRANSITIONS, user, lambda t: check_apply(
+        candidate, t.action, user, reason="-", principal_name="-", signed_on=dt.date.today(),
+        now=now))
 
 
 def check_apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
                 expected_version=None, now=None):
-    """Every check of :func:`apply`, changing nothing: (transition, cleaned reason), or raises
-    TransitionRefused / Conflict / PhaseClosed / Locked with a translated message."""
-    transition, reason = check_transition(
-        candidate, TRANSITIONS, STATE_LABELS, action, user, reason, principal_name, signed_on,
-        expected_version, chain=(review_chain(RECORD, _exam_kind(candidate), candidate.node),
-                                 CONFIRMED))
-    if transition.to_state in (REJECTED, CONFIRMED):
-        # Both send the data round again (to the candidate, or on behalf of the paper form):
-        # not while the signature holds it.
-        check_unlocked(candidate)
-    if action == "mark_signed":
-        if candidate.locked:
-            raise TransitionRefused(_l("%(name)s is already locked.", name=candidate.name))
-        check_printed_current(candidate)
-    if action == "unlock" and not candidate.locked:
-        raise TransitionRefused(_l("%(name)s is not locked.", name=candidate.name))
-    if action == "relock":
-        if candidate.locked or candidate.signed_at is None:
-            raise TransitionRefused(_l("%(name)s cannot be locked again now.",
-                                       name=candidate.name))
-        check_printed_current(candidate)
-    if transition.activity:
-        check_open_for(transition.activity, candidate, now)
-    return transition, reason
+    """Every check of :func:`apply`, changing nothing: the :class:`~app.transitions.Move`, or
+    raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message."""
+    return transitions.check(
+        candidate, transitions.find(TRANSITIONS, action), user, STATE_LABELS, reason,
+        principal_name, signed_on, expected_version, now,
+        starts_from=_chain_start(RECORD, candidate, CONFIRMED))
 
 
 def apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
@@ -318,36 +319,8 @@ def apply(candidate, action, user, reason=None, principal_name=None, signed_on=N
     on success adds the ReviewEvent (the caller commits, and a concurrent commit surfaces as
     StaleDataError thanks to the version column).
     """
-    from .models import ReviewEvent
-
-    transition, reason = check_apply(candidate, action, user, reason, principal_name,
-                                     signed_on, expected_version, now)
-    before = candidate.state
-    now = now or dt.datetime.now()
-    if transition.to_state == REJECTED:
-        # The paper was found wrong: signing needs a form printed after the correction.
-        candidate.printed_at = candidate.printed_version = None
-    else:
-        _keep_print_current(candidate)
-    if transition.to_state is not None:
-        candidate.state = transition.to_state
-        candidate.reject_reason = reason if transition.to_state == REJECTED else None
-    if action == "mark_signed":
-        candidate.signed_at, candidate.locked = now, True
-    elif action == "unlock":
-        candidate.locked = False
-    elif action == "relock":
-        candidate.locked = True
-    from ..extensions import db
-
-    db.session.add(ReviewEvent(
-        candidate=candidate, action=action, from_state=before, to_state=candidate.state,
-        reason=reason or None, principal_name=(principal_name or "").strip() or None,
-        signed_on=signed_on, user_id=getattr(user, "id", None),
-        actor=getattr(user, "username", None) or CANDIDATE, at=now))
-    if action in ("unlock", "relock"):
-        # The session's audit rows of this flush carry the reason too.
-        db.session.info["audit_reason"] = reason or None
+    transitions.apply(check_apply(candidate, action, user, reason, principal_name, signed_on,
+                                  expected_version, now))
 
 
 # --- the printed paper (报名登记表) and the record version it shows ------------------------
@@ -383,25 +356,14 @@ def mark_printed(candidate, now=None):
 
     Only a confirmed (or reviewed) record's form is the one to sign; printing the same version
     again changes nothing."""
-    if candidate.state in (DRAFT, REJECTED) or _print_current(candidate):
+    if candidate.state in OPEN_TO_CANDIDATE or _print_current(candidate):
         return
     candidate.printed_at = now or dt.datetime.now()
     candidate.printed_version = candidate.version + 1  # the version after this change's flush
 
 
-# --- qualification types (资格审核: 分配生, 少数民族照顾, 农村专项…), their own chain ----------
+# --- qualification applications (资格审核: 分配生, 少数民族照顾, 农村专项…), their own chain ------
 
-PENDING = "pending"
-QUALIFICATION_KINDS = {
-    "allocation": _l("Allocated place (分配生)"),
-    "ethnic_bonus": _l("Ethnic minority bonus points (少数民族照顾)"),
-    "rural_special": _l("Rural special enrolment (农村专项)"),
-}
-QUALIFICATION_STATES = {
-    PENDING: _l("Pending"), SCHOOL_OK: _l("Approved by school / point"),
-    COUNTY_OK: _l("Approved by county"), CITY_OK: _l("Approved by city"),
-    PROVINCE_OK: _l("Approved by province"), REJECTED: _l("Rejected"),
-}
 QUALIFICATION_TRANSITIONS = {t.action: t for t in (
     *_level_steps(QUALIFICATION, PENDING, UNIT,
                   (_l("Approve qualification (school / point)"),
@@ -409,36 +371,23 @@ QUALIFICATION_TRANSITIONS = {t.action: t for t in (
                   FIRST_REVIEWERS, "school_review", prefix="q_", needs_signoff=True),
     *_level_steps(QUALIFICATION, PENDING, COUNTY, (_l("Approve qualification (county)"),
                                                    _l("Reject qualification (county)")),
-                  ("county_reviewer",), "county_review", prefix="q_"),
+                  (COUNTY_REVIEWER,), "county_review", prefix="q_"),
     *_level_steps(QUALIFICATION, PENDING, CITY, (_l("Approve qualification (city)"),
                                                  _l("Reject qualification (city)")),
-                  ("city_reviewer",), "city_review", prefix="q_"),
+                  (CITY_REVIEWER,), "city_review", prefix="q_"),
     *_level_steps(QUALIFICATION, PENDING, PROVINCE, (_l("Approve qualification (province)"),
                                                      _l("Reject qualification (province)")),
                   PROVINCE_REVIEWERS, "province_review", prefix="q_"),
-    Transition("q_resubmit", _l("Resubmit qualification"), (REJECTED,), PENDING, STAFF,
-               "staff_entry"),
+    _qualification_step("q_resubmit", _l("Resubmit qualification"), (REJECTED,), PENDING,
+                        STAFF, "staff_entry"),
 )}
 
 
 def apply_qualification(qualification, action, user, reason=None, principal_name=None,
                         signed_on=None, expected_version=None, now=None):
     """Same contract as :func:`apply`, for one qualification application."""
-    from ..extensions import db
-    from .models import ReviewEvent
+    transitions.apply(transitions.check(
+        qualification, transitions.find(QUALIFICATION_TRANSITIONS, action), user,
+        QUALIFICATION_STATES, reason, principal_name, signed_on, expected_version, now,
+        starts_from=_chain_start(QUALIFICATION, qualification.candidate, PENDING)))
 
-    candidate = qualification.candidate
-    transition, reason = check_transition(
-        qualification, QUALIFICATION_TRANSITIONS, QUALIFICATION_STATES, action, user, reason,
-        principal_name, signed_on, expected_version,
-        chain=(review_chain(QUALIFICATION, _exam_kind(candidate), candidate.node), PENDING))
-    check_open_for(transition.activity, qualification.candidate, now)
-    before = qualification.state
-    qualification.state = transition.to_state
-    qualification.reject_reason = reason if transition.to_state == REJECTED else None
-    db.session.add(ReviewEvent(
-        candidate=qualification.candidate, qualification=qualification, action=action,
-        from_state=before, to_state=qualification.state, reason=reason or None,
-        principal_name=(principal_name or "").strip() or None, signed_on=signed_on,
-        user_id=getattr(user, "id", None), actor=getattr(user, "username", None) or CANDIDATE,
-        at=now or dt.datetime.now()))

@@ -1,6 +1,6 @@
 """成人高考 pages of the self-service: my preferences (我的志愿) and the confirmation point
-(选择报名确认点). The same guards as every other write here (``views.edit_refusal``: lock,
-review state, window); the rules are ``adult.rules``."""
+(选择报名确认点). The same guards as every other write here (``app.candidates.policy`` for the candidate:
+review state, lock, window); the rules are ``adult.rules``."""
 from functools import wraps
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -11,12 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..adult import rules
 from ..adult.points import eligible_points
 from .. import codes
+from ..candidates import policy
 from ..candidates.models import Preference
 from ..exams.models import ADULT
 from ..extensions import db
 from ..jurisdiction import POINT, Node
 from ..phases.rules import PhaseClosed, check_open, windows
-from .views import _page, bp, edit_refusal
+from .views import SELF_REGISTRATION, _page, bp, refused_write
 
 PREFERENCE_FIELDS = ("level", "track", "major_category", "study_form", "school_code",
                      "school_name", "major_code", "major_name", "duration", "adjust")
@@ -38,7 +39,7 @@ def preference_activity(cand):
     """Preferences follow a ``preference`` window when the exam configures one, otherwise the
     self-registration window."""
     return "preference" if windows(cand.exam_id, "preference", cand.category,
-                                   cand.node) else "self_registration"
+                                   cand.node) else SELF_REGISTRATION
 
 
 def _current_point_problem(cand):
@@ -55,7 +56,7 @@ def _current_point_problem(cand):
 def _preferences_page(status=200, errors=None, values=None, problems=None, target=None):
     cand = g.candidate
     return _page("preferences.html", status, cand=cand,
-                 refusal=edit_refusal(cand, activity=preference_activity(cand)),
+                 refusal=policy.refusal(cand, policy.CANDIDATE, preference_activity(cand)),
                  current={p.seq: p for p in cand.preferences}, seqs=rules.SEQS,
                  levels=codes.choices(rules.LEVELS, lang=None),
                  tracks=codes.choices(codes.ADULT_TRACKS, lang=None),
@@ -73,14 +74,6 @@ def _level_label(code):
 def _as_rule_input(row):
     return {"seq": row.seq, "level": row.level, "major_category": row.major_category,
             "school_code": row.school_code, "major_code": row.major_code}
-
-
-def _refused_write(activity):
-    refusal = edit_refusal(g.candidate, activity=activity)
-    if refusal is None:
-        return None
-    flash(str(refusal), "error")
-    return refusal
 
 
 def _commit(page, message=None):
@@ -107,7 +100,7 @@ def preference_save(seq):
     cand = g.candidate
     if seq not in rules.SEQS:
         abort(404)
-    if _refused_write(preference_activity(cand)) is not None:
+    if refused_write(preference_activity(cand)) is not None:
         return _preferences_page(403)
     values, errors = rules.clean_preference(request.form)
     form = {k: request.form.get(k, "") for k in PREFERENCE_FIELDS}
@@ -128,7 +121,7 @@ def preference_save(seq):
         # A self-registered candidate's level is the first choice's (报考层次); the window
         # asked above was the empty level's, so that level's own window is asked too.
         cand.category = values["level"]
-        if _refused_write(preference_activity(cand)) is not None:
+        if refused_write(preference_activity(cand)) is not None:
             db.session.rollback()
             return _preferences_page(403)
     return _commit(".preferences")
@@ -138,7 +131,7 @@ def preference_save(seq):
 @adult_only
 def preference_delete(seq):
     cand = g.candidate
-    if _refused_write(preference_activity(cand)) is not None:
+    if refused_write(preference_activity(cand)) is not None:
         return _preferences_page(403)
     current = {p.seq: p for p in cand.preferences}
     if seq not in current:
@@ -156,7 +149,8 @@ def preference_delete(seq):
 def _point_page(status=200, problem=None):
     cand = g.candidate
     needs = rules.point_requirements(cand)
-    return _page("point.html", status, cand=cand, refusal=edit_refusal(cand),
+    return _page("point.html", status, cand=cand,
+                 refusal=policy.refusal(cand, policy.CANDIDATE, SELF_REGISTRATION),
                  points=eligible_points(cand), needs=needs, problem=problem,
                  level_label=_level_label(needs[0]) if needs else None,
                  current_problem=_current_point_problem(cand),
@@ -169,7 +163,7 @@ def _window_refusal_at(cand, unit):
     """The self-registration window where the record moves: the write was checked at its
     current unit, whose extension (延时) the point may not have."""
     try:
-        check_open("self_registration", cand.exam_id, cand.category, unit)
+        check_open(SELF_REGISTRATION, cand.exam_id, cand.category, unit)
     except PhaseClosed as exc:
         return exc.args[0]
     return None
@@ -185,7 +179,7 @@ def point():
 @adult_only
 def point_choose():
     cand = g.candidate
-    if _refused_write("self_registration") is not None:
+    if refused_write(SELF_REGISTRATION) is not None:
         return _point_page(403)
     try:
         point_id = int(request.form.get("point_id", ""))

@@ -252,7 +252,7 @@ def session_account():
 
 class CandidateSummary:
     """What the status page shows, read in one Core query (no ORM objects): the page every
-    candidate reloads at the deadline. Has what check_editable, check_open_for and the
+    candidate reloads at the deadline. Has what app.candidates.policy, check_open_for and the
     template use (``exam`` and ``node`` are small namespaces)."""
 
     def __init__(self, row):

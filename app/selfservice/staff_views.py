@@ -3,20 +3,19 @@ one at a time or as printed slips for a class or unit.
 
 Staff never see or set a password: they print a one-time code on a slip for the candidate.
 """
-import math
-
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from ..audit import log_event
 from ..candidates.models import Candidate
-from ..validators import mask_id_number
 from ..exams.models import Exam
+from ..exams.picker import chosen_exam
 from ..extensions import db
 from ..jurisdiction import POINT, SCHOOL, Node, current_node, get_scoped_or_404, scoped
+from ..validators import mask_id_number
 from . import auth
 from .models import CandidateAccount
 
@@ -28,6 +27,12 @@ PAGE_SIZE = 100
 def _account(candidate):
     return db.session.execute(select(CandidateAccount).where(
         CandidateAccount.candidate_id == candidate.id)).scalar_one_or_none()
+
+
+def _accounts_of(candidate_ids):
+    """{candidate id: account} for the candidates of one page (those with an account)."""
+    return {a.candidate_id: a for a in db.session.execute(select(CandidateAccount).where(
+        CandidateAccount.candidate_id.in_(candidate_ids))).scalars()}
 
 
 def _was_usable(account):
@@ -127,8 +132,7 @@ class CandidateAccountView(BaseView):
             select(Exam).where(Exam.id.in_(select(Candidate.exam_id).where(
                 Candidate.node_id == unit.id))).order_by(Exam.year.desc(), Exam.id)
         ).scalars().all()
-        exam_id = args.get("exam_id", type=int)
-        exam = next((e for e in exams if e.id == exam_id), exams[0] if exams else None)
+        exam = chosen_exam(args.get("exam_id"), exams=exams)
         classes = []
         if exam is not None:
             classes = [c for (c,) in db.session.execute(
@@ -154,21 +158,21 @@ class CandidateAccountView(BaseView):
     @has_access
     def list(self):
         units, unit, exams, exam, classes, class_name = self._selection(request.args)
-        rows, pages, page, counts = [], 1, 1, {}
+        rows, pagination, counts = [], None, {}
         now = auth.now()
         if exam is not None:
-            stmt = self._candidates(unit, exam, class_name)
-            total = db.session.execute(
-                select(func.count()).select_from(stmt.subquery())).scalar_one()
-            pages = max(1, math.ceil(total / PAGE_SIZE))
-            page = min(max(request.args.get("page", 1, type=int), 1), pages)
-            rows = [(c, a, account_state(a, now), mask_id_number(c.id_number))
-                    for c, a in db.session.execute(
-                        stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()]
+            # Flask-SQLAlchemy's pagination (``page`` from the query string) yields the
+            # candidates; their accounts are read for the page in one more query.
+            stmt = self._candidates(unit, exam, class_name).with_only_columns(Candidate)
+            pagination = db.paginate(stmt, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE,
+                                     error_out=False)
+            accounts = _accounts_of([c.id for c in pagination.items])
+            rows = [(c, accounts.get(c.id), account_state(accounts.get(c.id), now),
+                     mask_id_number(c.id_number)) for c in pagination.items]
             counts = self._counts(unit, exam, class_name, now)
         return self.render_template(
             "selfservice/staff_accounts.html", units=units, unit=unit, exams=exams, exam=exam,
-            classes=classes, class_name=class_name, rows=rows, page=page, pages=pages,
+            classes=classes, class_name=class_name, rows=rows, pagination=pagination,
             counts=counts, batch_limit=BATCH_LIMIT)
 
     def _counts(self, unit, exam, class_name, now):

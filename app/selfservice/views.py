@@ -1,7 +1,6 @@
 """Candidate self-service pages (``/me/``). Every route takes the candidate from the session,
 never from the URL or the form: ids in URLs (guardians, study periods) are looked up inside the
 session's candidate only, so another candidate's rows answer 404."""
-import datetime as dt
 import time
 from collections import namedtuple
 
@@ -11,20 +10,23 @@ from flask_babel import gettext as _
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import codes
+from ..candidates import policy
 from ..adult import pledge
 from ..adult.rules import confirmation_problems
-from ..audit import AuditLog
-from .. import codes
+from ..audit import log_event
 from ..candidates.models import Candidate, Guardian, StudyHistory
-from ..validators import mask_id_number
+from ..candidates.states import confirmed_by_candidate
 from ..exams.models import ADULT, ZHONGZHAO
 from ..extensions import db
 from ..phases.rules import TZ, PhaseClosed, check_open_for, now_local, windows
-from ..review.workflow import (DRAFT, REJECTED, Locked, TransitionRefused, apply,
-                               check_editable)
+from ..refusals import Refused
+from ..review.feedback import qualification_results
+from ..review.workflow import apply
+from ..validators import mask_id_number
 from . import auth, forms
 
 bp = Blueprint("selfservice", __name__, url_prefix="/me",
@@ -32,14 +34,15 @@ bp = Blueprint("selfservice", __name__, url_prefix="/me",
 PUBLIC = {"selfservice.login", "selfservice.activate", "selfservice.recover"}
 #: POSTs counted by the per-address limit (shared bucket): everything that checks a secret.
 LIMITED = ("login", "activate", "recover", "password")
-EDITABLE_STATES = (DRAFT, REJECTED)
+#: The phase activity of every change made on these pages (成人高考 preferences may have
+#: their own, see ``adult.preference_activity``).
+SELF_REGISTRATION = "self_registration"
 
 
 _PhaseView = namedtuple("_PhaseView", "name start category")
-
-
-class Refused(Exception):
-    pass
+#: The candidate as the actor of an audit row: no staff user, the ``candidate:<id>`` tag the
+#: trail uses for every change made here, and the candidate's unit (where the row is filed).
+_Actor = namedtuple("_Actor", "id username node")
 
 
 def register(app):
@@ -113,13 +116,11 @@ def _page(template, status=200, **ctx):
 
 
 def _event(action, details):
-    """An audit row for a non-data event by the candidate (print, activation…)."""
+    """An audit row for a non-data event by the candidate (print, pledge), filed under its
+    unit. ``log_event`` commits."""
     cand = g.candidate
-    db.session.execute(insert(AuditLog), [dict(
-        at=dt.datetime.now(), user_id=None, username=f"candidate:{cand.id}",
-        ip=request.remote_addr, action=action, table_name="ks_candidate", row_id=cand.id,
-        candidate_id=cand.id,
-        node_path=cand.node.path if cand.node else None, changes=details)])
+    log_event(action, "ks_candidate", details, row_id=cand.id,
+              actor=_Actor(None, f"candidate:{cand.id}", cand.node))
 
 
 # --- login, activation, recovery -------------------------------------------------------------
@@ -135,7 +136,8 @@ def login():
         if auth.session_account() is not None:
             return redirect(url_for(".home"))
         return _page("login.html")
-    id_number, password = request.form.get("id_number", ""), request.form.get("password", "")
+    form = forms.LoginForm()
+    id_number, password = form.id_number.data or "", form.password.data or ""
     active = [a for a in auth.accounts_for(id_number) if a.password_hash]
     if not active:
         auth.check_hash(None, password)
@@ -160,33 +162,15 @@ def login():
     return _page("login.html", 401, error=error or _generic_login_error(), id_number=id_number)
 
 
-def _password_form_errors(candidate, form, with_recovery=True):
-    errors = {}
-    problems = auth.check_new_password(candidate, form.get("password", ""),
-                                       form.get("password2", ""))
-    if problems:
-        errors["password"] = problems
-    if with_recovery:
-        question = " ".join((form.get("question") or "").split())
-        answer = auth.normalise_answer(form.get("answer"))
-        if not 2 <= len(question) <= 100:
-            errors["question"] = [_l("Choose or write a question (up to 100 characters).")]
-        if len(answer) < 2:
-            errors["answer"] = [_l("The answer must have at least 2 characters.")]
-        elif answer == form.get("password", "").lower():
-            errors["answer"] = [_l("The answer may not be your password.")]
-    return errors
-
-
 @bp.route("/activate", methods=["GET", "POST"])
 def activate():
     ctx = {"questions": auth.RECOVERY_QUESTIONS, "days": auth.code_days()}
     if request.method == "GET":
         return _page("activate.html", **ctx)
-    form = request.form
-    ctx["form"] = form
-    code = auth.normalise_code(form.get("code"))
-    pending = [a for a in auth.accounts_for(form.get("id_number", ""))
+    form = forms.ActivationForm()
+    ctx["form"] = request.form  # what was typed, shown again
+    code = form.code.data
+    pending = [a for a in auth.accounts_for(form.id_number.data or "")
                if a.activation_code_hash]
     match, locked = None, None
     for account in pending:
@@ -211,13 +195,13 @@ def activate():
             "This activation code expired on %(date)s. Ask your school for a new one.",
             date=match.activation_expires.strftime("%Y-%m-%d %H:%M")
             if match.activation_expires else "—"), **ctx)
-    errors = _password_form_errors(match.candidate, form)
-    if errors:
-        return _page("activate.html", 400, errors=errors, **ctx)
+    form.candidate = match.candidate
+    if not form.validate():
+        return _page("activate.html", 400, errors=form.errors, **ctx)
     g.audit_actor = (None, f"candidate:{match.candidate_id}")
-    match.password_hash = auth.make_hash(form["password"])
-    match.recovery_question = " ".join(form["question"].split())
-    match.recovery_answer_hash = auth.make_hash(auth.normalise_answer(form["answer"]))
+    match.password_hash = auth.make_hash(form.password.data)
+    match.recovery_question = form.question.data
+    match.recovery_answer_hash = auth.make_hash(form.answer.data)
     match.activation_code_hash = match.activation_expires = None
     match.failed_logins, match.locked_until = 0, None
     match.last_login = auth.now()
@@ -231,8 +215,8 @@ def activate():
 def recover():
     if request.method == "GET":
         return _page("recover.html")
-    form = request.form
-    id_number = " ".join(form.get("id_number", "").split())
+    form = forms.ResetForm()
+    id_number = form.id_number.data
     if not id_number:
         return _page("recover.html", 400, error=_l("Enter your ID number or candidate number."))
     accounts = [a for a in auth.accounts_for(id_number)
@@ -240,10 +224,10 @@ def recover():
     # Whether the number has an account is not told: unknown numbers get a stand-in question
     # (always the same one for the same number) and every answer is "wrong or locked".
     question = accounts[0].recovery_question if accounts else auth.decoy_question(id_number)
-    ctx = {"id_number": id_number, "question": question, "form": form}
-    if form.get("step") != "reset":
+    ctx = {"id_number": id_number, "question": question}
+    if form.step.data != "reset":
         return _page("recover.html", **ctx)
-    answer = auth.normalise_answer(form.get("answer"))
+    answer = form.answer.data
     match = None
     for account in accounts:
         if not auth.is_locked(account) and auth.check_hash(account.recovery_answer_hash, answer):
@@ -259,11 +243,11 @@ def recover():
         return _page("recover.html", 401, error=_l(
             "The answer is wrong, or the account is locked for a while after repeated "
             "failures. Try again later, or ask your school for a new activation code."), **ctx)
-    errors = _password_form_errors(match.candidate, form, with_recovery=False)
-    if errors:
-        return _page("recover.html", 400, errors=errors, **ctx)
+    form.candidate = match.candidate
+    if not form.validate():
+        return _page("recover.html", 400, errors=form.errors, **ctx)
     g.audit_actor = (None, f"candidate:{match.candidate_id}")
-    match.password_hash = auth.make_hash(form["password"])
+    match.password_hash = auth.make_hash(form.password.data)
     match.failed_logins, match.locked_until = 0, None
     match.last_login = auth.now()
     db.session.commit()
@@ -285,11 +269,11 @@ def password():
     if request.method == "GET":
         return _page("password.html", questions=auth.RECOVERY_QUESTIONS,
                      question=account.recovery_question)
-    form = request.form
+    form = forms.PasswordChangeForm()
     # A wrong current password counts toward the account lock like a wrong log-in: a session
     # left open on a shared computer must not become a way to guess the password.
     if auth.is_locked(account) or not auth.check_hash(account.password_hash,
-                                                       form.get("current", "")):
+                                                       form.current.data or ""):
         if not auth.is_locked(account):
             auth.record_failure(account)
         db.session.commit()
@@ -301,16 +285,15 @@ def password():
         return _page("password.html", 400, questions=auth.RECOVERY_QUESTIONS,
                      question=account.recovery_question,
                      errors={"current": [_l("The current password is wrong.")]})
-    with_recovery = bool(form.get("answer"))
-    errors = _password_form_errors(g.candidate, form, with_recovery=with_recovery)
-    if errors:
+    form.candidate = g.candidate
+    if not form.validate():
         return _page("password.html", 400, questions=auth.RECOVERY_QUESTIONS,
-                     question=account.recovery_question, errors=errors)
-    account.password_hash = auth.make_hash(form["password"])
+                     question=account.recovery_question, errors=form.errors)
+    account.password_hash = auth.make_hash(form.password.data)
     account.failed_logins = 0
-    if with_recovery:
-        account.recovery_question = " ".join(form["question"].split())
-        account.recovery_answer_hash = auth.make_hash(auth.normalise_answer(form["answer"]))
+    if form.recovery_given():
+        account.recovery_question = form.question.data
+        account.recovery_answer_hash = auth.make_hash(form.answer.data)
     db.session.commit()
     auth.start_session(account)  # keeps this session, ends the others
     flash(_("Your password has been changed."), "success")
@@ -320,26 +303,13 @@ def password():
 # --- status and confirmation ----------------------------------------------------------------
 
 
-def edit_refusal(cand, window=False, activity="self_registration"):
-    """None when the candidate may change the record now, else the translated reason.
-
-    ``window``: the :func:`window_info` already computed for this request (a page showing
-    the countdown); when it says open, the same phase data need not be read again.
-    ``activity``: the phase asked (成人高考 preferences may have a window of their own).
-    """
-    try:
-        # A candidate reads about its own state; the lock (and staff-side rules) come after.
-        if cand.state not in EDITABLE_STATES and not cand.locked:
-            raise Refused(_l("Your information is “%(state)s” and can no longer be changed "
-                             "here. If something is wrong, contact your school.",
-                             state=cand.state_label))
-        check_editable(cand)
-        if activity != "self_registration" or window is False or (
-                window is not None and window["status"] != "open"):
-            check_open_for(activity, cand)
-    except (Locked, PhaseClosed, Refused) as exc:
-        return exc.args[0]
-    return None
+def status_refusal(cand, window):
+    """Why the candidate may not change the record now (``policy.refusal``), for the status
+    page, which has just computed the countdown's ``window`` (:func:`window_info`): when that
+    says open, or not time-limited, the phase data need not be read again. Writes ask
+    ``policy.check_change`` afresh."""
+    known_open = window is None or window["status"] == "open"
+    return policy.refusal(cand, policy.CANDIDATE, None if known_open else SELF_REGISTRATION)
 
 
 _WINDOWS = {}
@@ -356,7 +326,7 @@ def cached_windows(cand):
     if hit is not None and now - hit[0] < ttl:
         return hit[1]
     found = [(_PhaseView(p.name, p.start, p.category), end) for p, end in
-             windows(cand.exam_id, "self_registration", cand.category, cand.node)]
+             windows(cand.exam_id, SELF_REGISTRATION, cand.category, cand.node)]
     if len(_WINDOWS) > 10000:
         _WINDOWS.clear()
     _WINDOWS[key] = (now, found)
@@ -406,7 +376,7 @@ def completeness(cand, guardians=None):
 def home():
     cand = g.candidate
     window = window_info(cand)
-    refusal = edit_refusal(cand, window)
+    refusal = status_refusal(cand, window)
     adult = cand.exam.kind == ADULT
     missing = []
     if refusal is None:
@@ -416,7 +386,8 @@ def home():
     return _page("status.html", cand=cand, window=window, refusal=refusal, missing=missing,
                  ticket=cand.has_ticket,
                  ticket_refusal=ticket_refusal(cand) if cand.has_ticket else None,
-                 can_print=cand.state not in EDITABLE_STATES, adult=adult,
+                 can_print=confirmed_by_candidate(cand.state), adult=adult,
+                 qualifications=qualification_results(cand.id),
                  downloads=[k for k in DOWNLOADS
                             if k != "ticket" and downloadable(k, cand.exam.kind)],
                  pledge=pledge if adult else None)
@@ -443,9 +414,9 @@ def confirm():
                     "for the on-site confirmation.", point=cand.node.name), "success")
         else:
             flash(_("Your information is confirmed. Your school will review it."), "success")
-    except (TransitionRefused, PhaseClosed, Locked, Refused) as exc:
+    except Refused as exc:
         db.session.rollback()
-        flash(str(exc.args[0]), "error")
+        flash(str(exc), "error")
     except StaleDataError:
         db.session.rollback()
         flash(_("Your record was changed by someone else meanwhile; check it and confirm again."),
@@ -458,7 +429,8 @@ def confirm():
 
 def _info_page(status=200, errors=None, values=None, target=None):
     cand = g.candidate
-    return _page("info.html", status, cand=cand, refusal=edit_refusal(cand),
+    return _page("info.html", status, cand=cand,
+                 refusal=policy.refusal(cand, policy.CANDIDATE, SELF_REGISTRATION),
                  id_masked=mask_id_number(cand.id_number),
                  relations=codes.choices(codes.GUARDIAN_RELATIONS, lang=None),
                  errors=errors or {}, values=values or {}, target=target)
@@ -469,13 +441,25 @@ def info():
     return _info_page()
 
 
+def refused_write(activity=SELF_REGISTRATION):
+    """Ask the policy whether the candidate may change the record now; when not, flash the
+    reason and return the refusal (the caller answers with its page, 403)."""
+    try:
+        policy.check_change(g.candidate, policy.CANDIDATE, activity)
+    except Refused as exc:
+        flash(str(exc), "error")
+        return exc
+    return None
+
+
 def _guarded_write(change):
     """Run ``change()`` when the record may change; commit, or report why not."""
-    cand = g.candidate
-    refusal = edit_refusal(cand)
-    if refusal is not None:
-        flash(str(refusal), "error")
+    if refused_write() is not None:
         return _info_page(403)
+    return _commit_change(change)
+
+
+def _commit_change(change):
     try:
         change()
         db.session.commit()
@@ -496,20 +480,21 @@ def _own(model, pk):
     return row
 
 
-def _form_write(kind, parse, apply_values, target=None):
-    refusal = edit_refusal(g.candidate)
-    if refusal is not None:
-        flash(str(refusal), "error")
+def _form_write(kind, form_class, apply_values, target=None):
+    """The write of one form of 我的信息: refused as the policy says, else validated (the page
+    again with the errors beside the fields, 400), else applied and committed."""
+    if refused_write() is not None:
         return _info_page(403)
-    values, errors = parse(request.form)
-    if errors:
-        return _info_page(400, errors={kind: errors}, values={kind: request.form}, target=target)
-    return _guarded_write(lambda: apply_values(values))
+    form = form_class()
+    if not form.validate():
+        return _info_page(400, errors={kind: form.errors}, values={kind: request.form},
+                          target=target)
+    return _commit_change(lambda: apply_values(form.values()))
 
 
 @bp.route("/info/contact", methods=["POST"])
 def contact():
-    return _form_write("contact", forms.contact, lambda v: _assign(g.candidate, v))
+    return _form_write("contact", forms.ContactForm, lambda v: _assign(g.candidate, v))
 
 
 def _assign(row, values):
@@ -519,14 +504,14 @@ def _assign(row, values):
 
 @bp.route("/guardians", methods=["POST"])
 def guardian_add():
-    return _form_write("guardian", forms.guardian,
+    return _form_write("guardian", forms.GuardianForm,
                        lambda v: g.candidate.guardians.append(Guardian(**v)))
 
 
 @bp.route("/guardians/<int:pk>", methods=["POST"])
 def guardian_edit(pk):
     row = _own(Guardian, pk)
-    return _form_write("guardian", forms.guardian, lambda v: _assign(row, v), target=pk)
+    return _form_write("guardian", forms.GuardianForm, lambda v: _assign(row, v), target=pk)
 
 
 @bp.route("/guardians/<int:pk>/delete", methods=["POST"])
@@ -537,14 +522,14 @@ def guardian_delete(pk):
 
 @bp.route("/studies", methods=["POST"])
 def study_add():
-    return _form_write("study", forms.study,
+    return _form_write("study", forms.StudyForm,
                        lambda v: g.candidate.studies.append(StudyHistory(**v)))
 
 
 @bp.route("/studies/<int:pk>", methods=["POST"])
 def study_edit(pk):
     row = _own(StudyHistory, pk)
-    return _form_write("study", forms.study, lambda v: _assign(row, v), target=pk)
+    return _form_write("study", forms.StudyForm, lambda v: _assign(row, v), target=pk)
 
 
 @bp.route("/studies/<int:pk>/delete", methods=["POST"])
@@ -558,12 +543,13 @@ def study_delete(pk):
 
 def _photo_page(status=200, failures=None):
     from ..photos.models import PHOTO
-    from ..photos.service import change_refusal, current_photo
+    from ..photos.service import PHOTO_CAPTURE, current_photo
     from ..photos.views import MAX_UPLOAD_BYTES
 
     cand = g.candidate
     return _page("photo.html", status, cand=cand, photo=current_photo(cand.id, PHOTO),
-                 refusal=change_refusal(cand, by_candidate=True), failures=failures or [],
+                 refusal=policy.refusal(cand, policy.CANDIDATE, PHOTO_CAPTURE, policy.PHOTO),
+                 failures=failures or [],
                  max_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
 
 
@@ -577,7 +563,7 @@ def photo_upload():
     from ..photos.models import PHOTO
     from ..photos.views import receive_upload, upload_answer, wants_json
 
-    failures, status = receive_upload(g.candidate, PHOTO, None, by_candidate=True)
+    failures, status = receive_upload(g.candidate, PHOTO, None, policy.CANDIDATE)
     # capture.js posts the camera's picture asking for JSON; the plain form gets a page.
     if wants_json():
         return upload_answer(PHOTO, failures, url_for(".photo_file"), status)
@@ -649,7 +635,7 @@ def form_pdf(kind):
         if refusal is not None:
             flash(str(refusal), "error")
             return redirect(url_for(".home"))
-    elif cand.state in EDITABLE_STATES:
+    elif not confirmed_by_candidate(cand.state):
         abort(404)  # printed once confirmed
     try:
         pdf, code = render_form_with_code(kind, cand)

@@ -22,10 +22,10 @@ Bulk writers that read plain columns instead of loading records (the registry im
 """
 from flask_babel import lazy_gettext as _l
 
-from .candidates.states import APPROVED, OPEN_TO_CANDIDATE, STATE_LABELS
-from .codes import ADULT
-from .phases.rules import PhaseClosed, check_open_for
-from .refusals import Refused
+from .states import APPROVED, OPEN_TO_CANDIDATE, STATE_LABELS
+from ..codes import ADULT
+from ..phases.rules import PhaseClosed, check_open_for
+from ..refusals import Refused
 
 #: Who is writing. A staff screen, list action or API call is STAFF; the registry import is
 #: IMPORT; background jobs are JOB; the self-service page is CANDIDATE.
@@ -50,11 +50,23 @@ def frozen_refusal(name, state, locked):
     """Rules 2 and 3 on plain values: the :class:`Locked` refusal, or None."""
     if locked:
         return Locked(_locked_message(name))
-    if state in APPROVED:
+    if is_approved(state):
         return Locked(_l("%(name)s's record is “%(state)s”: its data cannot change while "
                          "approved. A reviewer must reject it with a reason first; it is then "
                          "reviewed again.", name=name, state=STATE_LABELS[state]))
     return None
+
+
+def is_approved(state):
+    """Whether a record in ``state`` has passed a review level (its first one: the school's,
+    the registration point's, or the 成人高考 point's on-site confirmation)."""
+    return state in APPROVED
+
+
+def frozen_ids(rows):
+    """The ids among ``rows`` (each with ``id``, ``name``, ``state``, ``locked``) whose data
+    may not change now (rules 2 and 3): list pages grey out their edit links."""
+    return {r.id for r in rows if frozen_refusal(r.name, r.state, r.locked) is not None}
 
 
 def check_unlocked(candidate):
@@ -96,7 +108,7 @@ def refusal(candidate, actor=STAFF, activity=None, what=RECORD, now=None):
         try:
             check_open_for(activity, candidate, now)
         except PhaseClosed as exc:
-            return exc if isinstance(exc, Refused) else Refused(exc.args[0], status=403)
+            return exc
     return None
 
 
