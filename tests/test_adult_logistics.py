@@ -31,13 +31,6 @@ _seq = itertools.count(11, 2)
 _number = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-    with module_app(tmp_path_factory, "adult") as app:
-        yield app
-
-
 def text(resp):
     return resp.get_data(as_text=True)
 

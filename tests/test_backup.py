@@ -18,7 +18,7 @@ from app.extensions import db
 from app.jurisdiction import Node
 from app.photos import storage
 from app.photos.models import StoredFile
-from conftest import Client, _pg_database, close_connections, make_config, module_app
+from conftest import Client, _pg_database, close_connections, make_config
 
 MARK = "欧阳·堃备份"
 
@@ -37,8 +37,8 @@ def _prepare(app):
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    with module_app(tmp_path_factory, "backup", _prepare) as app:
+def source(module_app):
+    with module_app("backup", _prepare) as app:
         yield app
 
 

@@ -31,9 +31,7 @@ NAMES = {"wang": "王体检", "li": "李锁定", "zhao": "赵邻县"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-
+def app(module_app):
     def people(app):
         exam = db.session.execute(select(Exam).where(Exam.kind == GAOKAO)).scalars().first()
         made = {}
@@ -48,7 +46,7 @@ def app(tmp_path_factory):
         # The sibling county's record exists already.
         db.session.add(PhysicalExam(candidate=made["zhao"], **record_values(), hospital="二七区医院"))
 
-    with module_app(tmp_path_factory, "gk", people) as app:
+    with module_app("gk", people) as app:
         yield app
 
 

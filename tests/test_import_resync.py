@@ -20,13 +20,6 @@ HEADER = ["姓名", "身份证号", "性别", "学校代码", "民族", "联系�
 EXCEL_HINT = ("Excel", "文本")  # the refusal names Excel and the fix (format as text)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-    with module_app(tmp_path_factory, "resync") as app:
-        yield app
-
-
 def exam_id(app, kind=ZHONGZHAO):
     with app.app_context():
         return db.session.execute(

@@ -26,13 +26,6 @@ from test_registry_import import csv_bytes, idn, run_import
 SHOW = re.compile(r"/incidents/show/(\d+)$")
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-    with module_app(tmp_path_factory, "playbooks") as app:
-        yield app
-
-
 def text(resp):
     return resp.get_data(as_text=True)
 

@@ -103,13 +103,11 @@ def test_unreviewed_and_missing_counties_refusals():
 # --- fixtures: own database ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-
+def app(module_app):
     def prepare(app):
         db.session.add(Exam(kind=ZHONGZHAO, year=REPORT_YEAR, name="上报测试考试", active=True))
 
-    with module_app(tmp_path_factory, "points", prepare) as app:
+    with module_app("points", prepare) as app:
         yield app
 
 
