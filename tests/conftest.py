@@ -15,6 +15,9 @@ from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 
+# Fixtures shared by several modules, kept out of the test modules (none imports another).
+pytest_plugins = ["fixtures_selfservice"]
+
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -219,6 +222,69 @@ def login(app, run_jobs):
         return c
 
     return make
+
+
+# One logged-in Client per demo role (app/demo.py DEMO_USERS), named after the role; the
+# ``login`` factory gives the others (eq_admin, zzfl_school, users a test adds).
+
+
+@pytest.fixture
+def province_admin(login):
+    return login("henan_admin")
+
+
+@pytest.fixture
+def auditor(login):
+    return login("henan_auditor")
+
+
+@pytest.fixture
+def city_admin(login):
+    return login("zz_admin")
+
+
+@pytest.fixture
+def city_reviewer(login):
+    return login("zz_reviewer")
+
+
+@pytest.fixture
+def county_admin(login):
+    """中原区's administrator."""
+    return login("zy_admin")
+
+
+@pytest.fixture
+def county_reviewer(login):
+    return login("zy_reviewer")
+
+
+@pytest.fixture
+def exam_clerk(login):
+    """中原区's physical-exam clerk."""
+    return login("zy_clerk")
+
+
+@pytest.fixture
+def school_staff(login):
+    """五十七中 (41010201)'s data-entry staff."""
+    return login("zy_school")
+
+
+@pytest.fixture
+def school_reviewer(login):
+    return login("zy_school_reviewer")
+
+
+@pytest.fixture
+def point_staff(login):
+    """中原区报名点 (BM410102)'s data-entry staff."""
+    return login("zy_point")
+
+
+@pytest.fixture
+def point_reviewer(login):
+    return login("zy_point_reviewer")
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from PIL import Image
 from app.photos.checks import check_photo
 from app.photos.normalise import NormaliseError, normalise
 from app.photos.rules import RULES
-from photo_faces import BLUE, DATA, in_oval, place, portrait
-from test_photo_checks import encode
+from photo_faces import BLUE, DATA, encode, in_oval, place, portrait
 from test_photos_http import fresh_candidate, upload
 
 GREY = (160, 160, 160)

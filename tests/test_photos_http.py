@@ -20,7 +20,7 @@ from app.photos import storage
 from app.photos.checks import CANDIDATE_PHOTO, ID_DOCUMENT, check_photo
 from app.photos.models import CandidatePhoto, PhotoImport
 from conftest import Client
-from test_photo_checks import document, encode, portrait
+from photo_faces import document, encode, portrait
 from test_selfservice import activate, issue
 
 

@@ -260,7 +260,7 @@ def test_physical_result_without_restrictions_is_saved(app, login, restrictions)
 def test_photo_upload_racing_the_signature_answers_conflict(app, login, monkeypatch):
     """Another clerk marks the record signed between the page load and the photo's write."""
     from app.photos import service
-    from test_photo_checks import encode, portrait
+    from photo_faces import encode, portrait
 
     cid = new_candidate(app)
     real = service.compliant_bytes

@@ -15,7 +15,7 @@ from app.photos.models import CandidatePhoto
 from conftest import Client
 from e2e.conftest import launch_chromium
 from e2e.test_browser_foundation import sign_in
-from test_photo_checks import BLUE, encode, portrait
+from photo_faces import BLUE, encode, portrait
 from test_photos_http import without_photos
 from test_selfservice import GOOD, activate, issue, new_candidate
 
