@@ -52,10 +52,13 @@ def _exam(kind, year):
 
 
 def make_candidate(app, school="41010201", kind=ZHONGZHAO, year=2026, name="测试考生",
-                   birth=dt.date(2011, 6, 1), category="01", **fields):
+                   birth=dt.date(2011, 6, 1), category="01", guardian=None, study=False,
+                   **fields):
     """A candidate of the demo exam of ``kind`` and ``year`` at ``school`` (a node code), with
-    an unused ID number of the school's county; returns its id."""
-    return _candidate(app, school, kind, year, name, birth, category, **fields).id
+    an unused ID number of the school's county, ``fields`` set, a guardian named ``guardian``
+    and a study period when asked; returns its id."""
+    return _candidate(app, school, kind, year, name, birth, category, guardian, study,
+                      **fields).id
 
 
 def _candidate(app, school, kind, year, name, birth, category, guardian=None, study=False,

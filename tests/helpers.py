@@ -4,7 +4,9 @@ for a test come from factories.py.
 
 pytest puts ``tests/`` on sys.path (there is no tests/__init__.py), so modules import these
 as ``from helpers import ...``."""
+import csv
 import datetime as dt
+import io
 import json
 import re
 
@@ -13,10 +15,12 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from app.adult import rules
-from app.candidates.models import Candidate
+from app.candidates.models import Candidate, ImportBatch
 from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node
+from app.photos.models import CandidatePhoto
+from app.validators import make_id_number
 
 #: a password the self-service rules accept.
 GOOD = "blue-river-stone-42"
@@ -161,3 +165,92 @@ def sign(app, login, cid):
     print_form(staff, cid)
     review_action(staff, "mark_signed", [cid])
     assert review_state(app, cid)[1] is True
+
+
+# --- registry import (学籍导入) ------------------------------------------------------------------
+
+#: the columns of a registry file as schools export it.
+REGISTRY_HEADER = ["姓名", "身份证号", "性别", "学校代码", "民族", "联系电话", "监护人姓名"]
+
+
+def idn(day, seq, region="410102"):
+    """The ID number of someone born 2011-04-``day`` in ``region``, sequence ``seq``."""
+    return make_id_number(region, dt.date(2011, 4, day), seq)
+
+
+def csv_bytes(rows, encoding="utf-8", header=REGISTRY_HEADER):
+    out = io.StringIO()
+    csv.writer(out).writerows([header] + rows)
+    return out.getvalue().encode(encoding)
+
+
+def upload_registry(c, app, data, filename="学籍.csv", kind=ZHONGZHAO):
+    """Upload a registry file; return the new batch's id."""
+    c.refresh_token("/registry-import/")
+    resp = c.http.post("/registry-import/", content_type="multipart/form-data", data={
+        "csrf_token": c.token, "exam": str(exam_id(app, kind)),
+        "file": (io.BytesIO(data), filename)})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+    return int(resp.location.rstrip("/").split("/")[-2])
+
+
+def start_import(c, app, batch_id):
+    """Accept the automatic mapping, run the job; return the status JSON."""
+    with app.app_context():
+        mapping = db.session.get(ImportBatch, batch_id).mapping
+    resp = c.post(f"/registry-import/{batch_id}/mapping",
+                  {f"col_{k}": str(v) for k, v in mapping.items()})
+    assert resp.status_code == 302 and resp.location.endswith(f"/registry-import/{batch_id}")
+    c.run_jobs()
+    return c.get(f"/registry-import/{batch_id}/status").get_json()
+
+
+def run_import(c, app, data, filename="学籍.csv", kind=ZHONGZHAO):
+    """Upload, accept the automatic mapping, run the job; return (batch, status JSON)."""
+    batch_id = upload_registry(c, app, data, filename, kind)
+    return batch_id, start_import(c, app, batch_id)
+
+
+# --- incidents (playbooks) ----------------------------------------------------------------------
+
+_INCIDENT_RE = re.compile(r"/incidents/show/(\d+)$")
+
+
+def open_incident(client, ids, anomaly, exam, region="410102", summary="中原区报名点网络中断"):
+    """Open an incident through the add form; return its id (None when refused)."""
+    client.refresh_token("/incidents/add")
+    resp = client.post("/incidents/add", {"anomaly": anomaly, "exam": str(exam),
+                                          "node": str(ids.node(region)), "summary": summary})
+    if resp.status_code == 200:  # the form again, with the refusal
+        return None
+    assert resp.status_code == 302
+    match = _INCIDENT_RE.search(resp.location)
+    return int(match.group(1)) if match else None
+
+
+def incident_post(client, incident_id, route, **form):
+    """POST one of an incident's forms (a step, a note, the status) from its page."""
+    client.refresh_token(f"/incidents/show/{incident_id}")
+    return client.post(f"/incidents/{incident_id}/{route}", form)
+
+
+# --- photos --------------------------------------------------------------------------------------
+
+
+def without_photos(app, n, school_code="41010201"):
+    """``n`` unlocked candidates of the school that have no picture of any kind yet."""
+    with app.app_context():
+        return db.session.execute(
+            select(Candidate.id, Candidate.id_number).join(Node)
+            .where(Node.code == school_code, Candidate.locked.is_(False),
+                   Candidate.state.in_(("draft", "confirmed", "rejected")),
+                   Candidate.id.not_in(select(CandidatePhoto.candidate_id)))
+            .order_by(Candidate.id).limit(n)).all()
+
+
+def upload_photo(client, candidate_id, data, kind="photo", as_json=False, name="p.jpg"):
+    """Upload a picture (or ID scan) for a candidate on its capture page."""
+    headers = {"Accept": "application/json"} if as_json else {}
+    return client.post(f"/photos/candidate/{candidate_id}/upload?kind={kind}",
+                       {"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", headers=headers)

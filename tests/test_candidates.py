@@ -7,13 +7,10 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, Guardian, StudyHistory
 from app.validators import make_id_number, mask_id_number
-from app.exams.models import ZHONGZHAO, Exam
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
+from helpers import exam_id, text
 
 
 def first_candidate(app, school_code):
@@ -21,11 +18,6 @@ def first_candidate(app, school_code):
         return db.session.execute(
             select(Candidate.id, Candidate.id_number, Candidate.name).join(Node)
             .where(Node.code == school_code).order_by(Candidate.id)).first()
-
-
-def exam_id(app):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
 
 
 def form(app, ids, school="41010201", **over):

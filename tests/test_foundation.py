@@ -12,12 +12,9 @@ from app.audit import AuditLog
 from app.extensions import db
 from app.jurisdiction import Node
 from app.security import KsUser
+from helpers import text
 
 ZY_SCHOOL, EQ_SCHOOL = "41010201", "41010301"
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 # --- anonymous -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from app.gaokao.models import IntegrityRecord, PhysicalExam
 from app.gaokao.printing import ROWS
 from app.printing.render import EXAM_ITEMS
 from app.jurisdiction import Node
+from helpers import text
 
 ZY_SCHOOL, EQ_SCHOOL = "41010201", "41010301"
 #: 高考 candidates of the module: key → (school, 考生号, locked)
@@ -84,10 +85,6 @@ def record_of(app, key):
     with app.app_context():
         return db.session.execute(select(PhysicalExam).join(Candidate).where(
             Candidate.name == NAMES[key])).scalar_one_or_none()
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 def errors(resp):

@@ -21,15 +21,12 @@ from app.passwords import PUBLISHED_PASSWORDS
 from app.security import KsUser
 from app.staff_sessions import StaffSession
 from conftest import Client, make_config
+from helpers import text
 
 PASSWORD = "violet-harbour-lantern-93"
 NEW_PASSWORD = "copper-meadow-whistle-58"
 STAFF_PAGE = "/candidateview/list/"
 ZY_SCHOOL, ZY_POINT = "41010201", "BM410102"
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 def new_staff(app, node_code=ZY_SCHOOL, role="school_staff", prefix="sec"):

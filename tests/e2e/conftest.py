@@ -7,12 +7,23 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from app.demo import DEMO_PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The fake camera shows Chromium's test pattern unless a test passes
 # --use-file-for-fake-video-capture=<file> to launch_chromium.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+def sign_in(page, live_url, username, password=DEMO_PASSWORD):
+    """Log in through the login page of the served app."""
+    page.goto(f"{live_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture(scope="module")
