@@ -270,10 +270,9 @@ def test_one_record_per_candidate(app, login, entered):
     assert "王体检已有体检记录，请在原记录上修改。" in " ".join(errors(resp))
 
 
-def test_schools_do_not_see_physical_results(app, login, entered):
-    school = login("zy_school")
-    assert school.get(f"/physical/show/{entered.id}").status_code == 403
-    page = text(school.get(f"/candidateview/show/{entered.candidate_id}"))
+def test_schools_do_not_see_physical_results(app, login, school_staff, entered):
+    assert school_staff.get(f"/physical/show/{entered.id}").status_code == 403
+    page = text(school_staff.get(f"/candidateview/show/{entered.candidate_id}"))
     assert 'href="#GuardianView"' in page  # the tabs the school may read are there
     assert 'href="#PhysicalExamView"' not in page and 'href="#IntegrityRecordView"' not in page
     clerk = login("zy_clerk")
@@ -290,9 +289,8 @@ needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 
 @needs_pdftotext
-def test_printed_form_shows_the_results(app, login, entered):
-    admin = login("zy_admin")
-    resp = admin.get(f"/print/physical/{entered.candidate_id}.pdf")
+def test_printed_form_shows_the_results(app, county_admin, entered):
+    resp = county_admin.get(f"/print/physical/{entered.candidate_id}.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=resp.data,
                          capture_output=True, check=True).stdout.decode()
@@ -304,7 +302,7 @@ def test_printed_form_shows_the_results(app, login, entered):
     assert "有关专业可不予录取" in flat and "受限代码：二4" in flat
     assert record.hospital in flat and "张主检" in flat
     # A candidate without results still gets the blank form.
-    blank = admin.get(f"/print/physical/{candidate(app, 'li').id}.pdf")
+    blank = county_admin.get(f"/print/physical/{candidate(app, 'li').id}.pdf")
     flat_blank = "".join(subprocess.run(["pdftotext", "-", "-"], input=blank.data,
                                         capture_output=True, check=True).stdout.decode().split())
     assert "考生本人如实填写" in flat_blank and "mmHg" not in flat_blank

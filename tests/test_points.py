@@ -596,14 +596,13 @@ def test_reporting_outside_its_window_is_refused(app, login):
     assert submissions(app, "410102", exam) == []
 
 
-def test_staff_and_reviewers_have_no_reporting_screens(app, login):
-    school = login("zy_school")
+def test_staff_and_reviewers_have_no_reporting_screens(app, login, school_staff):
     for url in ("/data-reports/list/", "/data-reports/submit", "/point-proposals/list/",
                 "/point-proposals/add"):
-        assert school.get(url).status_code == 403, url
+        assert school_staff.get(url).status_code == 403, url
     home = text(login("zy_admin").get("/"))
     assert "/point-proposals/list/" in home and "/data-reports/list/" in home
-    assert "/point-proposals/list/" not in text(school.get("/"))
+    assert "/point-proposals/list/" not in text(school_staff.get("/"))
     auditor = login("henan_auditor")
     assert auditor.get("/data-reports/list/").status_code == 200
     assert auditor.get("/point-proposals/add").status_code == 403
