@@ -230,7 +230,7 @@ def test_unlock_needs_an_administrator_and_a_reason_and_everything_is_audited(ap
         review_action(login(user), "unlock", [cid], reason=reason)
         assert review_state(app, cid)[1] is True, user
     assert review_api(login("eq_admin"), {"id": cid, "action": "unlock", "reason": "越权",
-                                   "version": 1}, version=False).status_code == 404
+                                          "version": 1}, version=False).status_code == 404
     admin = login("zy_admin")
     review_action(admin, "unlock", [cid], reason="考生更正手机号")
     assert review_state(app, cid)[1] is False

@@ -136,7 +136,7 @@ def test_greyscale_message_is_translated(app, staff):
 def test_upload_over_10_mb_is_refused_with_a_message(app, staff):
     cand = fresh_candidate(app)
     resp = upload_photo(staff, cand.id, b"\xff\xd8\xff" + os.urandom(10 * 1024 * 1024 + 10),
-                  as_json=True)
+                        as_json=True)
     assert resp.status_code == 413
     assert resp.get_json()["failures"][0]["code"] == "upload_too_large"
     assert "10 MB" in resp.get_json()["failures"][0]["message"]
@@ -159,7 +159,7 @@ def test_big_source_is_normalised_to_a_compliant_file(app, staff):
 def test_id_document_is_normalised(app, staff):
     cand = candidates(app, "41010201")[3]
     resp = upload_photo(staff, cand.id, encode(document(1600, 1200)), kind="id_document",
-                  as_json=True)
+                        as_json=True)
     assert resp.status_code == 200, resp.get_json()
     served = staff.get(f"/photos/file/{cand.id}/id_document").data
     assert check_photo(served, ID_DOCUMENT) == []

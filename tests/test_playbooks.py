@@ -234,11 +234,12 @@ def test_postponing_registration_extends_the_self_registration_window(app, login
                         summary="省中心机房故障，二七区无法报名")
     payment = phase_of(app, exam, "payment")
     refused = incident_post(city, inc, "action", step="datacentre.2", kind="postpone",
-                   phase=str(payment.id), new_end=new_end.strftime("%Y-%m-%d %H:%M"))
+                            phase=str(payment.id), new_end=new_end.strftime("%Y-%m-%d %H:%M"))
     assert refused.status_code == 422
     before = extensions(app)
     resp = incident_post(city, inc, "action", step="datacentre.2", kind="postpone",
-                phase=str(registration.id), new_end=new_end.strftime("%Y-%m-%d %H:%M"))
+                         phase=str(registration.id),
+                         new_end=new_end.strftime("%Y-%m-%d %H:%M"))
     assert resp.status_code == 302
     assert [(p, r, e) for p, r, e, _ in extensions(app)[len(before):]] == [
         (registration.id, "410103", new_end)]
@@ -307,14 +308,18 @@ def test_paper_mode_then_batch_entry_and_reconciliation(app, login, ids):
     assert status["created"] == 1
     inc = open_incident(county, ids, "network", exam, summary="中原区全区网络中断")
     # back online before going to paper, or paper twice, is refused
-    assert incident_post(county, inc, "action", step="network.3", kind="back_online").status_code == 422
-    assert incident_post(county, inc, "action", step="network.1", kind="paper_mode").status_code == 422
-    resp = incident_post(county, inc, "action", step="network.2", kind="paper_mode", note="启用纸质草表")
+    assert incident_post(county, inc, "action", step="network.3",
+                         kind="back_online").status_code == 422
+    assert incident_post(county, inc, "action", step="network.1",
+                         kind="paper_mode").status_code == 422
+    resp = incident_post(county, inc, "action", step="network.2", kind="paper_mode",
+                         note="启用纸质草表")
     assert resp.status_code == 302
     assert incident(app, inc).on_paper
     page = text(county.get(f"/incidents/show/{inc}"))
     assert "/print/draft.pdf" in page and f"/incidents/{inc}/reconcile" in page
-    assert incident_post(county, inc, "action", step="network.2", kind="paper_mode").status_code == 422
+    assert incident_post(county, inc, "action", step="network.2",
+                         kind="paper_mode").status_code == 422
     resolve = incident_post(county, inc, "status", transition="resolve")
     assert resolve.status_code == 422 and "纸质草表" in text(resolve)
     # the drafts are entered in bulk: a new record and a correction of an existing one,
@@ -328,7 +333,8 @@ def test_paper_mode_then_batch_entry_and_reconciliation(app, login, ids):
     _b, status = run_import(login("eq_school"), app, csv_bytes(
         [["二七区草表", idn(13, 305, "410103"), "男", "41010301", "汉族", "13800002004", ""]]))
     assert status["created"] == 1
-    assert incident_post(county, inc, "action", step="network.3", kind="back_online").status_code == 302
+    assert incident_post(county, inc, "action", step="network.3",
+                         kind="back_online").status_code == 302
     assert not incident(app, inc).on_paper
     page = text(county.get(f"/incidents/{inc}/reconcile"))
     assert "纸质草表" in page and name in page

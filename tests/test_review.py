@@ -72,11 +72,13 @@ def test_school_approval_requires_principal_signoff(login, app):
 def test_wrong_level_and_wrong_state_are_skipped_with_counts(login, app):
     ready, draft = make_candidate(app, state="school_approved"), make_candidate(app)
     page = review_action(login("zy_reviewer"), "county_approve", [ready, draft])
-    assert review_state(app, ready)[0] == "county_approved" and review_state(app, draft)[0] == "draft"
+    assert review_state(app, ready)[0] == "county_approved"
+    assert review_state(app, draft)[0] == "draft"
     assert re.search(r"1\D+1", page)  # 1 done, 1 skipped
     # a school reviewer may not run the county's transition
     other = make_candidate(app, state="school_approved")
-    assert review_api(login("zy_school_reviewer"), {"id": other, "action": "county_approve"}).status_code == 422
+    assert review_api(login("zy_school_reviewer"),
+                      {"id": other, "action": "county_approve"}).status_code == 422
     assert review_state(app, other)[0] == "school_approved"
 
 
@@ -182,8 +184,8 @@ def test_two_reviewers_racing_one_wins_one_gets_conflict(login, app):
                         follow_redirects=True))
     assert review_state(app, cid)[0] == "school_approved"
     assert "someone else" in page or "其他人" in page or "他人" in page
-    stale = review_api(second, {"id": cid, "action": "school_reject", "reason": "不符", "version": 1},
-                version=False)
+    stale = review_api(second, {"id": cid, "action": "school_reject", "reason": "不符",
+                                "version": 1}, version=False)
     assert stale.status_code == 409 and "他人" in stale.get_json()["error"]
 
 
@@ -276,7 +278,7 @@ def test_point_candidate_goes_through_first_review_county_and_city(login, app):
     page = review_action(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
     assert review_state(app, cid)[0] == "confirmed" and re.search(r"0\D+0", page)
     review_action(login("zy_point_reviewer"), "school_approve", [cid],
-        principal_name="李主任", signed_on="2026-11-20")
+                  principal_name="李主任", signed_on="2026-11-20")
     assert review_state(app, cid)[0] == "school_approved"
     review_action(login("zy_reviewer"), "county_approve", [cid])
     review_action(login("zz_reviewer"), "city_approve", [cid])
@@ -306,7 +308,8 @@ def test_county_admin_binds_a_reviewer_to_a_point(login, ids, app):
             KsUser.username == "zy_point_reviewer2")).scalar_one()
         assert user.node.code == "BM410102" and [r.name for r in user.roles] == ["school_reviewer"]
     cid = make_candidate(app, school="BM410102", state="confirmed")
-    review_action(login("zy_point_reviewer2", "Strong-pass-2026"), "school_approve", [cid], **SIGNOFF)
+    review_action(login("zy_point_reviewer2", "Strong-pass-2026"), "school_approve", [cid],
+                  **SIGNOFF)
     assert review_state(app, cid)[0] == "school_approved"
 
 
@@ -404,7 +407,8 @@ def test_review_state_moves_on_a_locked_record_but_rejection_needs_unlock(login,
     sign(app, login, cid)
     review_action(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
     assert review_state(app, cid)[:2] == ("school_approved", True)
-    resp = review_api(login("zy_reviewer"), {"id": cid, "action": "county_reject", "reason": "照片不合格"})
+    resp = review_api(login("zy_reviewer"),
+                      {"id": cid, "action": "county_reject", "reason": "照片不合格"})
     assert resp.status_code == 403 and "锁定" in resp.get_json()["error"]
     assert review_state(app, cid)[:2] == ("school_approved", True)
     review_action(login("zy_admin"), "unlock", [cid], reason="县区审核发现照片不合格")
@@ -443,8 +447,8 @@ def test_api_requires_the_version(login, app):
     reviewer = login("zy_school_reviewer")
     resp = review_api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF}, version=False)
     assert resp.status_code == 400 and "version" in resp.get_json()["error"]
-    resp = review_api(reviewer, {"id": cid, "action": "school_approve", "version": "abc", **SIGNOFF},
-               version=False)
+    resp = review_api(reviewer, {"id": cid, "action": "school_approve", "version": "abc",
+                                 **SIGNOFF}, version=False)
     assert resp.status_code == 422 and "整数" in resp.get_json()["error"]
     assert review_state(app, cid)[0] == "confirmed"
     resp = review_api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})

@@ -241,7 +241,8 @@ def test_self_registered_level_cannot_open_a_closed_window(app, adult):
         db.session.commit()
         closed_id = closed.id
     try:
-        resp = c.post("/me/preferences/1", {**PREFERENCE_FORM, "level": "03", "major_category": "07"})
+        resp = c.post("/me/preferences/1",
+                      {**PREFERENCE_FORM, "level": "03", "major_category": "07"})
         assert resp.status_code == 403 and "当前未开放" in text(resp)
         assert candidate_row(app, cid).category is None and candidate_row(app, cid).prefs == []
         assert c.post("/me/preferences/1", PREFERENCE_FORM).status_code == 302  # level 01: open
