@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.validators import InvalidValue, make_id_number
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.exams.models import ADULT, ZHONGZHAO
 from app.extensions import db
 from app.jurisdiction import COUNTY, Node
 from app.phases.models import Phase
 from app.points import rules
 from app.points.models import DataSubmission, PointProposal
+from factories import make_exam
 from helpers import act, exam_id, text
 
 _seq = itertools.count(101, 2)
@@ -100,10 +101,8 @@ def test_unreviewed_and_missing_counties_refusals():
 
 @pytest.fixture(scope="module")
 def app(module_app):
-    def prepare(app):
-        db.session.add(Exam(kind=ZHONGZHAO, year=REPORT_YEAR, name="上报测试考试", active=True))
-
-    with module_app("points", prepare) as app:
+    with module_app("points") as app:
+        make_exam(app, ZHONGZHAO, REPORT_YEAR, "上报测试考试")
         yield app
 
 

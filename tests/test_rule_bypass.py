@@ -22,6 +22,7 @@ from app.extensions import db
 from app.jurisdiction import Node, make_path
 from app.phases.models import Phase, PhaseExtension
 from app.review.models import Qualification
+from factories import make_phase
 from helpers import (PAST, PREFERENCE_FORM, REGISTRY_HEADER, candidate_row, csv_bytes, exam_id,
                      node_id, review_action, run_import, text)
 
@@ -234,12 +235,8 @@ def test_import_cannot_move_a_record_out_of_a_closed_category(app, login,
 def test_self_registered_level_cannot_open_a_closed_window(app, adult):
     """成人高考: the first choice sets an empty level; the window of that level is asked too."""
     c, cid = adult(category=None)
-    with app.app_context():
-        closed = Phase(exam_id=exam_id(app, ADULT), activity="self_registration", category="03",
-                       name="专升本 已截止", start=PAST[0], end=PAST[1])
-        db.session.add(closed)
-        db.session.commit()
-        closed_id = closed.id
+    closed_id = make_phase(app, exam_id(app, ADULT), "self_registration", *PAST, category="03",
+                           name="专升本 已截止")
     try:
         resp = c.post("/me/preferences/1",
                       {**PREFERENCE_FORM, "level": "03", "major_category": "07"})
