@@ -1,8 +1,11 @@
-"""Test fixtures: one migrated, seeded database per run (SQLite, or a throwaway PostgreSQL
-database when KAOSHENG_TEST_PG is set) and HTTP clients logged in per role and node."""
+"""Test fixtures: one migrated, seeded template database per run (SQLite, or a throwaway
+PostgreSQL database when KAOSHENG_TEST_PG is set), a fresh copy of it for every test module,
+and HTTP clients logged in per role and node."""
 import contextlib
 import os
 import re
+import shutil
+import sqlite3
 import uuid
 
 import pytest
@@ -12,11 +15,15 @@ from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 
+# Fixtures shared by several modules, kept out of the test modules (none imports another).
+pytest_plugins = ["fixtures_selfservice"]
+
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def _pg_database():
-    """Create a throwaway PostgreSQL database; return its URL and a function dropping it."""
+def _pg_database(template=None):
+    """Create a throwaway PostgreSQL database (a copy of ``template`` when given); return its
+    URL and a function dropping it."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -31,7 +38,7 @@ def _pg_database():
             cur.execute(sql)
         conn.close()
 
-    run(f'CREATE DATABASE "{name}"')
+    run(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return admin_url.set(database=name).render_as_string(hide_password=False), lambda: run(
         f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -53,16 +60,6 @@ def make_config(tmp_path, **extra):
     }
     config.update(extra)
     return config
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    if os.environ.get("KAOSHENG_TEST_PG"):
-        url, drop = _pg_database()
-        yield url
-        drop()
-    else:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
 
 
 @contextlib.contextmanager
@@ -95,27 +92,87 @@ def close_connections(app):
             engine.dispose()
 
 
-@contextlib.contextmanager
-def module_app(tmp_path_factory, name, prepare=None):
-    """A seeded app on a database of its own (a module whose tests would disturb the shared
-    one): a SQLite file, or a throwaway PostgreSQL database when KAOSHENG_TEST_PG is set."""
-    drop = None
-    if os.environ.get("KAOSHENG_TEST_PG"):
-        url, drop = _pg_database()
-    else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp(f"{name}db") / f"{name}.db")
-    try:
-        with seeded_app(tmp_path_factory.mktemp(name), url, prepare) as app:
+class Template:
+    """The migrated, seeded demo database every test module's database is a copy of: a SQLite
+    file copied with the backup API, or a PostgreSQL database used as ``TEMPLATE`` (which
+    needs no open connection to it, so the seeding app's connections are closed first)."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp = tmp_path_factory
+        self.files = tmp_path_factory.mktemp("template") / "files"
+        self.drop = None
+        if os.environ.get("KAOSHENG_TEST_PG"):
+            self.url, self.drop = _pg_database()
+        else:
+            self.url = "sqlite:///" + str(self.tmp.mktemp("templatedb") / "template.db")
+        with seeded_app(self.files.parent, self.url):
+            pass
+
+    def clone(self, name):
+        """(URL of a new copy of the template database, function dropping it)."""
+        if os.environ.get("KAOSHENG_TEST_PG"):
+            from sqlalchemy.engine import make_url
+
+            return _pg_database(template=make_url(self.url).database)
+        path = self.tmp.mktemp(f"{name}db") / f"{name}.db"
+        source = sqlite3.connect(self.url.removeprefix("sqlite:///"))
+        target = sqlite3.connect(path)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+        return f"sqlite:///{path}", None
+
+    @contextlib.contextmanager
+    def app(self, name, prepare=None):
+        """An app on a fresh copy of the template (and of its UPLOAD_DIR), with
+        ``prepare(app)`` run and committed first; dropped afterwards."""
+        url, drop = self.clone(name)
+        instance = self.tmp.mktemp(name)
+        if self.files.exists():
+            shutil.copytree(self.files, instance / "files")
+        app = create_app(make_config(instance, SQLALCHEMY_DATABASE_URI=url))
+        try:
+            if prepare is not None:
+                with app.app_context():
+                    prepare(app)
+                    db.session.commit()
             yield app
-    finally:
-        if drop:
-            drop()
+        finally:
+            close_connections(app)
+            if drop:
+                drop()
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    with seeded_app(tmp_path_factory.mktemp("instance"), database_url) as app:
+def template(tmp_path_factory):
+    """Seeded once per run; see Template."""
+    tpl = Template(tmp_path_factory)
+    yield tpl
+    if tpl.drop:
+        tpl.drop()
+
+
+@pytest.fixture(scope="session")
+def module_app(template):
+    """module_app(name, prepare=None): a context manager giving an app on a database of its
+    own, a copy of the template with ``prepare(app)`` committed (a module overriding ``app``
+    with data of its own, or needing a second database)."""
+    return template.app
+
+
+@pytest.fixture(scope="module")
+def app(module_app, request):
+    """Every test module gets its own copy of the seeded demo database and its own UPLOAD_DIR,
+    so nothing a module changes is seen by another, whatever the order."""
+    with module_app(request.module.__name__.rpartition(".")[2]) as app:
         yield app
+
+
+@pytest.fixture(scope="module")
+def database_url(app):
+    """The URL of this module's database (for a second app on it with other settings)."""
+    return app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 class Client:
@@ -165,6 +222,69 @@ def login(app, run_jobs):
         return c
 
     return make
+
+
+# One logged-in Client per demo role (app/demo.py DEMO_USERS), named after the role; the
+# ``login`` factory gives the others (eq_admin, zzfl_school, users a test adds).
+
+
+@pytest.fixture
+def province_admin(login):
+    return login("henan_admin")
+
+
+@pytest.fixture
+def auditor(login):
+    return login("henan_auditor")
+
+
+@pytest.fixture
+def city_admin(login):
+    return login("zz_admin")
+
+
+@pytest.fixture
+def city_reviewer(login):
+    return login("zz_reviewer")
+
+
+@pytest.fixture
+def county_admin(login):
+    """中原区's administrator."""
+    return login("zy_admin")
+
+
+@pytest.fixture
+def county_reviewer(login):
+    return login("zy_reviewer")
+
+
+@pytest.fixture
+def exam_clerk(login):
+    """中原区's physical-exam clerk."""
+    return login("zy_clerk")
+
+
+@pytest.fixture
+def school_staff(login):
+    """五十七中 (41010201)'s data-entry staff."""
+    return login("zy_school")
+
+
+@pytest.fixture
+def school_reviewer(login):
+    return login("zy_school_reviewer")
+
+
+@pytest.fixture
+def point_staff(login):
+    """中原区报名点 (BM410102)'s data-entry staff."""
+    return login("zy_point")
+
+
+@pytest.fixture
+def point_reviewer(login):
+    return login("zy_point_reviewer")
 
 
 @pytest.fixture

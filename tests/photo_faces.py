@@ -1,10 +1,12 @@
-"""Portraits made from a real face for the photo tests and the evaluation set.
+"""Portraits made from a real face for the photo tests and the evaluation set, an ID-card scan,
+and ``encode()`` to turn either into a file's bytes.
 
 ``tests/data/photos`` holds scikit-image's sample pictures (see SOURCES.md there: public
 domain / CC0): the astronaut Eileen Collins with a matte cut by hand-seeded GrabCut, the cat
 Chelsea and a coffee cup. ``portrait()`` puts the astronaut on a plain background with her
 head (crown to chin) at a chosen place, the way a photographer frames an ID photo.
 """
+import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,3 +73,28 @@ def in_oval(name, w=450, h=600, bg=BLUE):
     im = Image.new("RGB", (w, h), bg)
     im.paste(src, ((w - oval_w) // 2, int(0.08 * h)), mask)
     return im
+
+
+def document(w=800, h=600, noise=0):
+    """A colour ID card on a white scan bed."""
+    im = Image.new("RGB", (w, h), (250, 250, 250))
+    d = ImageDraw.Draw(im)
+    card = [0.05 * w, 0.08 * h, 0.95 * w, 0.92 * h]
+    d.rounded_rectangle(card, radius=w // 40, fill=(222, 232, 240))
+    d.rectangle([0.1 * w, 0.2 * h, 0.35 * w, 0.75 * h], fill=(80, 120, 200))
+    for i in range(6):
+        y = (0.2 + 0.09 * i) * h
+        d.rectangle([0.42 * w, y, (0.85 - 0.05 * i) * w, y + 0.03 * h], fill=(40, 40, 60))
+    d.ellipse([0.75 * w, 0.65 * h, 0.88 * w, 0.85 * h], outline=(200, 30, 30), width=4)
+    if noise:
+        im = Image.blend(im, Image.effect_noise((w, h), noise).convert("RGB"), 0.08)
+    return im
+
+
+def encode(im, fmt="JPEG", **kw):
+    if fmt == "JPEG":
+        kw.setdefault("quality", 75)  # the real face at 450×600 then stays under 30 KB
+        kw.setdefault("dpi", (300, 300))
+    buf = io.BytesIO()
+    im.save(buf, fmt, **kw)
+    return buf.getvalue()

@@ -2,7 +2,6 @@
 低龄 / 医卫类 / levels served), and the HTTP pages that apply them, up to the confirmation with
 the integrity pledge (诚信考试承诺书)."""
 import datetime as dt
-import itertools
 import re
 from types import SimpleNamespace
 
@@ -12,17 +11,13 @@ from sqlalchemy import select
 from app.adult import rules
 from app.adult.demo import seed_adult
 from app.audit import AuditLog
-from app.candidates.models import Candidate, Preference
-from app.validators import make_id_number
+from app.candidates.models import Candidate
 from app.exams.models import ADULT, Exam
 from app.extensions import db
 from app.jurisdiction import Node
-from conftest import Client
-from test_selfservice import (PAST, activate, candidate, fresh_address_limit,  # noqa: F401
-                              issue, phase, staff, text)
+from helpers import OPEN, PAST, PREFERENCE_FORM, candidate_row, node_id, text
 
-OPEN = (dt.datetime(2026, 1, 1), dt.datetime(2099, 1, 1))
-_seq = itertools.count(601, 2)
+pytestmark = pytest.mark.usefixtures("fresh_address_limit")
 
 
 def pref(seq=1, level="01", category="02", **extra):
@@ -141,78 +136,23 @@ def test_point_eligibility():
 # --- HTTP ----------------------------------------------------------------------------------------
 
 
-def adult_exam(app):
-    with app.app_context():
-        exam = db.session.execute(
-            select(Exam).where(Exam.kind == ADULT, Exam.year == 2026)).scalar_one()
-        return SimpleNamespace(id=exam.id, ref=rules.age_reference_date(exam))
-
-
-def new_adult(app, unit="41010201", category="01", minor=False, name="成考考生", prefs=()):
-    exam = adult_exam(app)
-    birth = dt.date(exam.ref.year - 16, 1, 1) if minor else dt.date(1995, 4, 18)
-    with app.app_context():
-        node = db.session.execute(select(Node).where(Node.code == unit)).scalar_one()
-        cand = Candidate(exam_id=exam.id, node=node, name=name, gender="1", birth_date=birth,
-                         id_number=make_id_number("410102", birth, next(_seq)),
-                         category=category, phone="13600001111")
-        cand.preferences += [Preference(**p) for p in prefs]
-        db.session.add(cand)
-        db.session.commit()
-        return cand.id, cand.id_number
-
-
-@pytest.fixture
-def adult(app, login, phase):
-    """adult(**new_adult args) → (logged-in client, candidate id); the 2026 成人高考
-    self-registration window is open."""
-    phase("self_registration", *OPEN, kind=ADULT)
-    staff = login("zy_school")
-
-    def make(**kw):
-        cid, idn = new_adult(app, **kw)
-        c = Client(app)
-        assert activate(c, idn, issue(staff, cid)).status_code == 302
-        c.refresh_token("/me/")
-        return c, cid
-
-    return make
-
-
-def node_id(app, code):
-    with app.app_context():
-        return db.session.execute(select(Node.id).where(Node.code == code)).scalar_one()
-
-
-def candidate_row(app, cid):
-    with app.app_context():
-        cand = db.session.get(Candidate, cid)
-        return SimpleNamespace(node=cand.node.code, state=cand.state, category=cand.category,
-                               prefs=[(p.seq, p.level, p.major_category) for p in cand.preferences])
-
-
-FORM = {"level": "01", "track": "1", "major_category": "02", "study_form": "3",
-        "school_code": "10459", "school_name": "郑州大学", "major_code": "120203",
-        "major_name": "会计学", "duration": "5"}
-
-
 def test_preferences_follow_the_rules(app, adult):
     c, cid = adult()
     page = text(c.get("/me/preferences"))
     assert "第一志愿" in page and "院校代码" in page and "高起专" in page
-    resp = c.post("/me/preferences/2", {**FORM, "level": "02"})
+    resp = c.post("/me/preferences/2", {**PREFERENCE_FORM, "level": "02"})
     assert resp.status_code == 400 and "先填报第一志愿" in text(resp)
-    resp = c.post("/me/preferences/1", {**FORM, "level": "02"})
+    resp = c.post("/me/preferences/1", {**PREFERENCE_FORM, "level": "02"})
     assert resp.status_code == 400 and "报考层次为高起本" in text(resp)
-    resp = c.post("/me/preferences/1", {**FORM, "school_code": ""})
+    resp = c.post("/me/preferences/1", {**PREFERENCE_FORM, "school_code": ""})
     assert resp.status_code == 400 and "必填" in text(resp)
     assert 'value="郑州大学"' in text(resp)  # what was typed is kept
-    assert c.post("/me/preferences/1", FORM).status_code == 302
-    resp = c.post("/me/preferences/2", {**FORM, "level": "03", "major_code": "020101"})
+    assert c.post("/me/preferences/1", PREFERENCE_FORM).status_code == 302
+    resp = c.post("/me/preferences/2", {**PREFERENCE_FORM, "level": "03", "major_code": "020101"})
     assert resp.status_code == 400 and "第二志愿只能为" in text(resp)
-    assert c.post("/me/preferences/2", {**FORM, "level": "02", "major_code": "630302",
+    assert c.post("/me/preferences/2", {**PREFERENCE_FORM, "level": "02", "major_code": "630302",
                                         "major_name": "大数据与会计"}).status_code == 302
-    assert c.post("/me/preferences/3", FORM).status_code == 404
+    assert c.post("/me/preferences/3", PREFERENCE_FORM).status_code == 404
     resp = c.post("/me/preferences/1/delete")
     assert resp.status_code == 400 and "先删除第二志愿" in text(resp)
     assert candidate_row(app, cid).prefs == [(1, "01", "02"), (2, "02", "02")]
@@ -227,7 +167,7 @@ def test_preferences_follow_the_rules(app, adult):
 
 def test_a_self_registered_level_comes_from_the_first_choice(app, adult):
     c, cid = adult(category=None)
-    assert c.post("/me/preferences/1", {**FORM, "level": "03", "major_category": "07"}
+    assert c.post("/me/preferences/1", {**PREFERENCE_FORM, "level": "03", "major_category": "07"}
                   ).status_code == 302
     assert candidate_row(app, cid).category == "03"
 
@@ -299,12 +239,12 @@ def test_no_point_before_a_first_preference(app, adult):
 def test_preferences_and_point_refused_outside_the_window(app, adult, phase):
     c, cid = adult(prefs=[pref()])
     phase("self_registration", *PAST, kind=ADULT)
-    resp = c.post("/me/preferences/2", {**FORM, "level": "02"})
+    resp = c.post("/me/preferences/2", {**PREFERENCE_FORM, "level": "02"})
     assert resp.status_code == 403 and "2026-03-25 17:00" in text(resp)
     assert c.post("/me/point", {"point_id": node_id(app, "BM410102")}).status_code == 403
     # a preference window of its own, when the exam configures one
     phase("preference", *OPEN, kind=ADULT)
-    assert c.post("/me/preferences/2", {**FORM, "level": "02"}).status_code == 302
+    assert c.post("/me/preferences/2", {**PREFERENCE_FORM, "level": "02"}).status_code == 302
     assert c.post("/me/point", {"point_id": node_id(app, "BM410102")}).status_code == 403
     phase("preference", *PAST, kind=ADULT)
     assert c.post("/me/preferences/2/delete").status_code == 403
@@ -318,13 +258,13 @@ def test_preferences_refused_after_confirmation_or_lock(app, adult):
         cand = db.session.get(Candidate, cid)
         cand.locked = True
         db.session.commit()
-    resp = c.post("/me/preferences/2", {**FORM, "level": "02"})
+    resp = c.post("/me/preferences/2", {**PREFERENCE_FORM, "level": "02"})
     assert resp.status_code == 403 and "解锁后才能修改" in text(resp)
     with app.app_context():
         cand = db.session.get(Candidate, cid)
         cand.locked, cand.state = False, "confirmed"
         db.session.commit()
-    resp = c.post("/me/preferences/1", {**FORM, "major_name": "财务管理"})
+    resp = c.post("/me/preferences/1", {**PREFERENCE_FORM, "major_name": "财务管理"})
     assert resp.status_code == 403 and "不能在此修改" in text(resp)
     assert c.post("/me/point", {"point_id": node_id(app, "BM410102")}).status_code == 403
     assert candidate_row(app, cid).prefs == [(1, "01", "02")]
@@ -345,7 +285,7 @@ def test_confirmation_needs_preference_point_and_pledge(app, adult):
     assert "诚信考试承诺书" in status and 'name="pledge"' in status
     assert "/me/preferences" in status and "/me/point" in status
     assert "第一志愿" in text(confirm(c, app, cid))
-    c.post("/me/preferences/1", FORM)
+    c.post("/me/preferences/1", PREFERENCE_FORM)
     assert "请选择报名确认点" in text(confirm(c, app, cid))
     c.post("/me/point", {"point_id": node_id(app, "BM410102")})
     assert "并勾选同意" in text(confirm(c, app, cid, pledge=None))
@@ -363,13 +303,13 @@ def test_confirmation_needs_preference_point_and_pledge(app, adult):
     for kind in ("process", "preferences", "registration"):
         pdf = c.get(f"/me/forms/{kind}.pdf")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF"), kind
-    assert c.post("/me/preferences/1", FORM).status_code == 403
+    assert c.post("/me/preferences/1", PREFERENCE_FORM).status_code == 403
 
 
 def test_a_point_that_no_longer_fits_blocks_confirmation(app, adult):
     c, cid = adult(category="03", prefs=[pref(level="03")])
     c.post("/me/point", {"point_id": node_id(app, "BM410105Z")})
-    c.post("/me/preferences/1", {**FORM, "level": "03", "major_category": "09",
+    c.post("/me/preferences/1", {**PREFERENCE_FORM, "level": "03", "major_category": "09",
                                  "major_name": "护理学"})
     assert 'id="point-problem"' in text(c.get("/me/preferences"))
     assert "不符" in text(confirm(c, app, cid))

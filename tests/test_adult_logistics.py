@@ -23,7 +23,7 @@ from app.printing.models import AdmissionTicket
 from app.jurisdiction import Node
 from app.phases.models import Phase
 from conftest import Client
-from test_selfservice import GOOD, activate, issue, me_login
+from helpers import GOOD, activate, exam_id, issue, me_login, text
 
 OPEN = (dt.datetime(2026, 1, 1), dt.datetime(2099, 1, 1))
 CLOSED = (dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 2))
@@ -31,27 +31,10 @@ _seq = itertools.count(11, 2)
 _number = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-    with module_app(tmp_path_factory, "adult") as app:
-        yield app
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-def exam_id(app):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(
-            Exam.kind == ADULT, Exam.year == 2026)).scalar_one()
-
-
 def window(app, activity, span):
     """Set ``activity``'s window of the 2026 成人高考 (the module owns its database)."""
     with app.app_context():
-        eid = exam_id(app)
+        eid = exam_id(app, ADULT)
         phase = db.session.execute(select(Phase).where(
             Phase.exam_id == eid, Phase.activity == activity)).scalar_one()
         phase.start, phase.end = span
@@ -63,7 +46,7 @@ def make(app, point="BM410102", state="school_approved", level="02", track="1", 
     """A 2026 成人高考 candidate at ``point`` with a first preference; returns (id, 考生号,
     ID number)."""
     with app.app_context():
-        exam = db.session.get(Exam, exam_id(app))
+        exam = db.session.get(Exam, exam_id(app, ADULT))
         node = db.session.execute(select(Node).where(Node.code == point)).scalar_one()
         birth = dt.date(1995, 3, 4)
         number = f"26{node.parent.code}9{next(_number):05d}"
@@ -187,7 +170,7 @@ def test_payment_values_are_parsed_strictly():
 
 
 def test_payment_file_records_confirmed_candidates_of_the_subtree_only(app, login):
-    eid = exam_id(app)
+    eid = exam_id(app, ADULT)
     by_number = make(app)
     by_id = make(app)
     draft = make(app, state="confirmed")
@@ -234,7 +217,7 @@ def test_payment_file_records_confirmed_candidates_of_the_subtree_only(app, logi
 
 
 def test_payment_file_from_excel_and_unusable_files(app, login):
-    eid = exam_id(app)
+    eid = exam_id(app, ADULT)
     cid, number, idn = make(app)
     wb = Workbook()
     ws = wb.active
@@ -262,7 +245,7 @@ def test_payment_file_from_excel_and_unusable_files(app, login):
 
 
 def test_points_record_why_confirmed_candidates_have_not_paid(app, login):
-    eid = exam_id(app)
+    eid = exam_id(app, ADULT)
     unpaid = make(app, name="未缴费甲")
     paid = make(app, name="已缴费乙", paid=True)
     foreign = make(app, point="BM410103", name="二七未缴")
@@ -313,7 +296,7 @@ def add_site(client, exam, node, code, rooms=2, seats=30, name="测试考点"):
 
 
 def test_county_admins_enter_the_sites_of_their_own_area(app, login, ids):
-    eid = exam_id(app)
+    eid = exam_id(app, ADULT)
     zy, eq = login("zy_admin"), login("eq_admin")
     page = text(add_site(zy, eid, ids.node("410102"), "1"))
     assert "考点代码为 2 位数字" in page
@@ -362,7 +345,8 @@ def own_site(app, area, rooms, seats=30):
     """An exam site for ``area``, whose candidates only the numbering tests make."""
     with app.app_context():
         node = db.session.execute(select(Node).where(Node.code == area)).scalar_one()
-        site = ExamSite(exam_id=exam_id(app), node=node, code="01", name=f"{node.name}考点",
+        site = ExamSite(exam_id=exam_id(app, ADULT), node=node, code="01",
+                        name=f"{node.name}考点",
                         address=f"{node.name}考试路 1 号", rooms=rooms, seats_per_room=seats)
         db.session.add(site)
         db.session.commit()
@@ -370,7 +354,7 @@ def own_site(app, area, rooms, seats=30):
 
 
 def test_numbering_job_seats_paid_candidates_and_keeps_issued_numbers(app, login):
-    eid = exam_id(app)
+    eid = exam_id(app, ADULT)
     site_id = own_site(app, "410105", rooms=3)
     own_site(app, "410302", rooms=1)
     science = [make(app, "BM410105", level="01", track="2", paid=True, name="理工考生")
@@ -444,7 +428,7 @@ def test_numbering_job_seats_paid_candidates_and_keeps_issued_numbers(app, login
 
 
 def test_numbering_writes_nothing_when_seats_run_out(app, login):
-    eid = exam_id(app)
+    eid = exam_id(app, ADULT)
     window(app, "ticket_numbering", OPEN)
     before = tickets(app)
     with app.app_context():

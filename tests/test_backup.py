@@ -18,7 +18,7 @@ from app.extensions import db
 from app.jurisdiction import Node
 from app.photos import storage
 from app.photos.models import StoredFile
-from conftest import Client, _pg_database, close_connections, make_config, module_app
+from conftest import Client, _pg_database, close_connections, make_config
 
 MARK = "欧阳·堃备份"
 
@@ -37,8 +37,8 @@ def _prepare(app):
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    with module_app(tmp_path_factory, "backup", _prepare) as app:
+def source(module_app):
+    with module_app("backup", _prepare) as app:
         yield app
 
 
@@ -149,7 +149,7 @@ def test_playbook_backup_step_backs_up_the_province(source, monkeypatch):
     incident gets its XLSX snapshot only."""
     from app.exams.models import ZHONGZHAO, Exam
     from app.playbooks.models import IncidentSnapshot
-    from test_playbooks import open_incident, post
+    from helpers import incident_post, open_incident
 
     monkeypatch.setitem(source.config, "REDIS_URL", "")  # the job runs in this process
     with source.app_context():
@@ -167,7 +167,7 @@ def test_playbook_backup_step_backs_up_the_province(source, monkeypatch):
     for region in ("410000", "410102"):
         inc = open_incident(client, Ids(), "attack", exam, region=region, summary="攻击")
         assert inc is not None, region
-        assert post(client, inc, "snapshot", step="attack.2", note="备份").status_code == 302
+        assert incident_post(client, inc, "snapshot", step="attack.2", note="备份").status_code == 302
         with source.app_context():
             snapshots[region] = db.session.execute(select(IncidentSnapshot).where(
                 IncidentSnapshot.incident_id == inc)).scalar_one()

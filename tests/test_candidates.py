@@ -7,13 +7,10 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, Guardian, StudyHistory
 from app.validators import make_id_number, mask_id_number
-from app.exams.models import ZHONGZHAO, Exam
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
+from helpers import exam_id, text
 
 
 def first_candidate(app, school_code):
@@ -21,11 +18,6 @@ def first_candidate(app, school_code):
         return db.session.execute(
             select(Candidate.id, Candidate.id_number, Candidate.name).join(Node)
             .where(Node.code == school_code).order_by(Candidate.id)).first()
-
-
-def exam_id(app):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
 
 
 def form(app, ids, school="41010201", **over):
@@ -92,12 +84,11 @@ def _count(app, id_number):
         ).scalar()
 
 
-def test_staff_adds_valid_candidate(login, app, ids):
-    c = login("zy_school")
-    c.refresh_token("/candidateview/add")
+def test_staff_adds_valid_candidate(school_staff, app, ids):
+    school_staff.refresh_token("/candidateview/add")
     data = form(app, ids, birth=dt.date(2011, 2, 3))
     data["id_number"] = make_id_number("410102", dt.date(2011, 2, 3), 553)
-    resp = c.post("/candidateview/add", data)
+    resp = school_staff.post("/candidateview/add", data)
     assert resp.status_code == 302
     assert _count(app, data["id_number"]) == 1
 
@@ -107,24 +98,22 @@ def test_staff_adds_valid_candidate(login, app, ids):
     ("name", "Tom Lee", "汉字"),
     ("phone", "12345", "手机"),
 ])
-def test_invalid_fields_are_refused(login, app, ids, field, value, message):
-    c = login("zy_school")
-    c.refresh_token("/candidateview/add")
+def test_invalid_fields_are_refused(school_staff, app, ids, field, value, message):
+    school_staff.refresh_token("/candidateview/add")
     data = form(app, ids, birth=dt.date(2011, 7, 8))
     data["id_number"] = make_id_number("410102", dt.date(2011, 7, 8), 557)
     data[field] = value
-    resp = c.post("/candidateview/add", data)
+    resp = school_staff.post("/candidateview/add", data)
     assert resp.status_code == 200
     assert _count(app, data["id_number"]) == 0
 
 
-def test_birth_date_must_match_id_number(login, app, ids):
-    c = login("zy_school")
-    c.refresh_token("/candidateview/add")
+def test_birth_date_must_match_id_number(school_staff, app, ids):
+    school_staff.refresh_token("/candidateview/add")
     data = form(app, ids, birth=dt.date(2011, 9, 9))
     data["id_number"] = make_id_number("410102", dt.date(2011, 9, 9), 559)
     data["birth_date"] = "2011-09-10"
-    resp = c.post("/candidateview/add", data, follow_redirects=True)
+    resp = school_staff.post("/candidateview/add", data, follow_redirects=True)
     assert _count(app, data["id_number"]) == 0
     assert "出生日期" in text(resp) or "birth date" in text(resp)
 
@@ -291,12 +280,11 @@ def test_gaokao_fields_are_edited_with_selects_and_shown_with_labels(login, app,
         assert row.education_level is None and row.subject_track == "3"
 
 
-def test_field_of_another_exam_kind_is_refused_on_add(login, app, ids):
-    c = login("zy_school")
-    c.refresh_token("/candidateview/add")
+def test_field_of_another_exam_kind_is_refused_on_add(school_staff, app, ids):
+    school_staff.refresh_token("/candidateview/add")
     data = form(app, ids, birth=dt.date(2011, 11, 11), subject_track="1")
     data["id_number"] = make_id_number("410102", dt.date(2011, 11, 11), 563)
-    page = text(c.post("/candidateview/add", data, follow_redirects=True))
+    page = text(school_staff.post("/candidateview/add", data, follow_redirects=True))
     assert _count(app, data["id_number"]) == 0
     assert "科类" in page and "该项仅适用于高考考生" in page
 

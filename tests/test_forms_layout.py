@@ -35,7 +35,7 @@ from app.printing.render import FORMS, forms_env
 from app.gaokao import codes as gk_codes
 from app.gaokao.models import PhysicalExam
 from app.jurisdiction import SCHOOL, Node, make_path
-from conftest import Client, module_app
+from conftest import Client
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) not installed")
@@ -149,8 +149,8 @@ def county_school():
 
 
 @pytest.fixture(scope="module")
-def layout_app(tmp_path_factory):
-    with module_app(tmp_path_factory, "layout", prepare) as app:
+def layout_app(module_app):
+    with module_app("layout", prepare) as app:
         yield app
 
 

@@ -25,7 +25,7 @@ from app.printing.pdf import page_count
 from app.printing.render import (BATCH_KINDS, CANDIDATE_KINDS, candidate_code, check_code, code_for,
                               forms_for)
 from app.jurisdiction import Node
-from test_photo_checks import encode, portrait
+from photo_faces import encode, portrait
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                      reason="pdftotext (poppler-utils) not installed")

@@ -12,12 +12,9 @@ from app.audit import AuditLog
 from app.extensions import db
 from app.jurisdiction import Node
 from app.security import KsUser
+from helpers import text
 
 ZY_SCHOOL, EQ_SCHOOL = "41010201", "41010301"
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 # --- anonymous -----------------------------------------------------------------------------
@@ -75,18 +72,16 @@ def test_node_list_is_scoped(login):
 
 
 @pytest.mark.parametrize("path", ["/nodeview/show/{}", "/nodeview/edit/{}", "/nodeview/delete/{}"])
-def test_node_outside_subtree_is_404(login, ids, path):
-    c = login("zy_admin")
-    c.refresh_token("/nodeview/add")
-    send = c.post if "delete" in path else c.get
+def test_node_outside_subtree_is_404(county_admin, ids, path):
+    county_admin.refresh_token("/nodeview/add")
+    send = county_admin.post if "delete" in path else county_admin.get
     assert send(path.format(ids.node(EQ_SCHOOL))).status_code == 404
     if "delete" not in path:
-        assert c.get(path.format(ids.node(ZY_SCHOOL))).status_code == 200
+        assert county_admin.get(path.format(ids.node(ZY_SCHOOL))).status_code == 200
 
 
-def test_node_edit_post_outside_subtree_is_404_and_changes_nothing(login, ids, app):
-    c = login("zy_admin")
-    resp = c.post(f"/nodeview/edit/{ids.node(EQ_SCHOOL)}", {"name": "hijacked"})
+def test_node_edit_post_outside_subtree_is_404_and_changes_nothing(county_admin, ids, app):
+    resp = county_admin.post(f"/nodeview/edit/{ids.node(EQ_SCHOOL)}", {"name": "hijacked"})
     assert resp.status_code == 404
     with app.app_context():
         assert db.session.get(Node, ids.node(EQ_SCHOOL)).name == "郑州市第五十六中学"
@@ -163,9 +158,8 @@ def _delete_node(c, node_id):
 
 @pytest.mark.parametrize("code,what", [("41010202", "考生"), ("BM410102", "用户"),
                                        ("410102", "下级单位")])
-def test_unit_with_dependents_is_not_deleted(login, ids, app, code, what):
-    c = login("zz_admin")
-    resp = _delete_node(c, ids.node(code))
+def test_unit_with_dependents_is_not_deleted(city_admin, ids, app, code, what):
+    resp = _delete_node(city_admin, ids.node(code))
     page = text(resp)
     assert "仍有" in page and what in page and "请改为停用" in page
     with app.app_context():
@@ -212,13 +206,12 @@ def test_user_list_is_scoped(login):
 
 @pytest.mark.parametrize("path", ["/users/show/{}", "/users/edit/{}", "/users/delete/{}",
                                   "/resetpassword/form?pk={}"])
-def test_user_outside_subtree_is_404(login, ids, path):
-    c = login("zy_admin")
-    c.refresh_token("/users/add")
-    send = c.post if "delete" in path else c.get
+def test_user_outside_subtree_is_404(county_admin, ids, path):
+    county_admin.refresh_token("/users/add")
+    send = county_admin.post if "delete" in path else county_admin.get
     assert send(path.format(ids.user("eq_school"))).status_code == 404
     if "delete" not in path:
-        assert c.get(path.format(ids.user("zy_school"))).status_code == 200
+        assert county_admin.get(path.format(ids.user("zy_school"))).status_code == 200
 
 
 def test_password_reset_post_outside_subtree_is_refused(login, ids, app):
@@ -247,9 +240,8 @@ def _user_exists(app, username):
         return db.session.execute(select(KsUser).where(KsUser.username == username)).first() is not None
 
 
-def test_county_admin_creates_school_user(login, ids, app):
-    c = login("zy_admin")
-    _add_user(c, ids, "zy_new_staff", ZY_SCHOOL, "school_staff", app)
+def test_county_admin_creates_school_user(login, county_admin, ids, app):
+    _add_user(county_admin, ids, "zy_new_staff", ZY_SCHOOL, "school_staff", app)
     assert _user_exists(app, "zy_new_staff")
     login("zy_new_staff", "Strong-pass-2026")
     with app.app_context():
@@ -339,9 +331,8 @@ def test_admin_cannot_move_own_account_down(login, ids, app):
         assert db.session.get(KsUser, ids.user("zy_admin")).node.code == "410102"
 
 
-def test_admin_edits_own_name(login, ids, app):
-    c = login("zy_admin")
-    _edit_self(c, ids, "410102", _role_id(app, "county_admin"))
+def test_admin_edits_own_name(county_admin, ids, app):
+    _edit_self(county_admin, ids, "410102", _role_id(app, "county_admin"))
     with app.app_context():
         assert db.session.get(KsUser, ids.user("zy_admin")).last_name == "中原区"
 
@@ -365,11 +356,10 @@ def test_nobody_grants_more_than_they_hold(app):
     assert held["county_admin"] < held["province_admin"]
 
 
-def test_staff_without_user_management_cannot_open_user_screens(login, ids):
-    c = login("zy_school")
-    assert c.get("/users/list/").status_code == 403
-    assert c.get("/users/add").status_code == 403
-    page = text(c.get("/"))
+def test_staff_without_user_management_cannot_open_user_screens(login, school_staff, ids):
+    assert school_staff.get("/users/list/").status_code == 403
+    assert school_staff.get("/users/add").status_code == 403
+    page = text(school_staff.get("/"))
     assert "/users/list/" not in page
     assert "/users/list/" in text(login("zy_admin").get("/"))
 
@@ -396,9 +386,8 @@ def test_city_admin_sees_both_counties(login):
 
 # --- audit trail ---------------------------------------------------------------------------
 
-def test_county_auditor_sees_only_own_subtree_audit(login, ids, app):
-    admin = login("zy_admin")
-    _add_user(admin, ids, "zy_auditor", "410102", "auditor", app)
+def test_county_auditor_sees_only_own_subtree_audit(login, county_admin, ids, app):
+    _add_user(county_admin, ids, "zy_auditor", "410102", "auditor", app)
     assert _user_exists(app, "zy_auditor")
     eq = login("eq_admin")
     _add_user(eq, ids, "eq_marker_user", EQ_SCHOOL, "school_staff", app)
@@ -419,9 +408,8 @@ def _audit_rows(app, **where):
         return db.session.execute(stmt).scalars().all()
 
 
-def test_insert_rows_name_the_record_they_created(app, login, ids):
-    admin = login("zy_admin")
-    _add_user(admin, ids, "zy_audit_target", "41010201", "school_staff", app)
+def test_insert_rows_name_the_record_they_created(app, county_admin, ids):
+    _add_user(county_admin, ids, "zy_audit_target", "41010201", "school_staff", app)
     with app.app_context():
         user_id = db.session.execute(
             select(KsUser.id).where(KsUser.username == "zy_audit_target")).scalar_one()
@@ -459,10 +447,9 @@ def test_cli_create_admin_is_audited(app):
     assert row.username == "system" and row.node_path == "/410000/"
 
 
-def test_role_changes_on_roles_screen_are_audited(app, login):
-    c = login("henan_admin")
-    c.refresh_token("/roles/add")
-    c.post("/roles/add", {"name": "audit_probe_role"})
+def test_role_changes_on_roles_screen_are_audited(app, province_admin):
+    province_admin.refresh_token("/roles/add")
+    province_admin.post("/roles/add", {"name": "audit_probe_role"})
     rows = [r for r in _audit_rows(app, table_name="ab_role", action="insert")
             if r.changes.get("name") == [None, "audit_probe_role"]]
     assert len(rows) == 1 and rows[0].username == "henan_admin"
@@ -503,20 +490,18 @@ def test_post_without_csrf_token_is_refused(login, ids, app):
         assert (node.name, node.contact, node.active) == ("郑州市第五十七中学", None, True)
 
 
-def test_state_change_through_get_is_refused(login, ids, app):
+def test_state_change_through_get_is_refused(county_admin, ids, app):
     """FAB's delete links are GETs; with CSRF on they must not delete anything."""
-    c = login("zy_admin")
     node = ids.node("BM410102")
-    c.get(f"/nodeview/delete/{node}")
+    county_admin.get(f"/nodeview/delete/{node}")
     with app.app_context():
         assert db.session.get(Node, node) is not None
 
 
-def test_session_cookie_expires(login):
-    c = login("zy_admin")
-    cookie = c.http.get_cookie("session")
+def test_session_cookie_expires(county_admin):
+    cookie = county_admin.http.get_cookie("session")
     assert cookie is not None and cookie.expires is not None
-    assert c.http.get_cookie("remember_token") is None
+    assert county_admin.http.get_cookie("remember_token") is None
 
 
 def test_stale_session_lands_on_login_page(tmp_path, database_url, monkeypatch):
@@ -552,9 +537,8 @@ def test_security_rest_api_is_not_served(client):
 
 @pytest.mark.parametrize("view", ["nodeview", "users", "candidateview", "examview", "phaseview",
                                   "auditlogview", "roles", "groups"])
-def test_file_download_routes_are_gone(login, view):
-    c = login("henan_admin")
-    assert c.get(f"/{view}/download/kaosheng.db").status_code == 404
+def test_file_download_routes_are_gone(province_admin, view):
+    assert province_admin.get(f"/{view}/download/kaosheng.db").status_code == 404
 
 
 def test_no_role_holds_download_permission(app):
@@ -564,12 +548,11 @@ def test_no_role_holds_download_permission(app):
         assert "can_download" not in held and "can_list" in held
 
 
-def test_english_can_be_selected(login):
-    c = login("zy_admin")
-    c.get("/lang/en")
-    assert "Units in your jurisdiction" in text(c.get("/"))
-    c.get("/lang/zh")
-    assert "Units in your jurisdiction" not in text(c.get("/"))
+def test_english_can_be_selected(county_admin):
+    county_admin.get("/lang/en")
+    assert "Units in your jurisdiction" in text(county_admin.get("/"))
+    county_admin.get("/lang/zh")
+    assert "Units in your jurisdiction" not in text(county_admin.get("/"))
 
 
 def test_login_is_rate_limited(tmp_path, database_url, failed_logins):

@@ -22,6 +22,7 @@ from app.gaokao.models import IntegrityRecord, PhysicalExam
 from app.gaokao.printing import ROWS
 from app.printing.render import EXAM_ITEMS
 from app.jurisdiction import Node
+from helpers import text
 
 ZY_SCHOOL, EQ_SCHOOL = "41010201", "41010301"
 #: 高考 candidates of the module: key → (school, 考生号, locked)
@@ -31,9 +32,7 @@ NAMES = {"wang": "王体检", "li": "李锁定", "zhao": "赵邻县"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-
+def app(module_app):
     def people(app):
         exam = db.session.execute(select(Exam).where(Exam.kind == GAOKAO)).scalars().first()
         made = {}
@@ -48,7 +47,7 @@ def app(tmp_path_factory):
         # The sibling county's record exists already.
         db.session.add(PhysicalExam(candidate=made["zhao"], **record_values(), hospital="二七区医院"))
 
-    with module_app(tmp_path_factory, "gk", people) as app:
+    with module_app("gk", people) as app:
         yield app
 
 
@@ -86,10 +85,6 @@ def record_of(app, key):
     with app.app_context():
         return db.session.execute(select(PhysicalExam).join(Candidate).where(
             Candidate.name == NAMES[key])).scalar_one_or_none()
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 def errors(resp):
@@ -275,10 +270,9 @@ def test_one_record_per_candidate(app, login, entered):
     assert "王体检已有体检记录，请在原记录上修改。" in " ".join(errors(resp))
 
 
-def test_schools_do_not_see_physical_results(app, login, entered):
-    school = login("zy_school")
-    assert school.get(f"/physical/show/{entered.id}").status_code == 403
-    page = text(school.get(f"/candidateview/show/{entered.candidate_id}"))
+def test_schools_do_not_see_physical_results(app, login, school_staff, entered):
+    assert school_staff.get(f"/physical/show/{entered.id}").status_code == 403
+    page = text(school_staff.get(f"/candidateview/show/{entered.candidate_id}"))
     assert 'href="#GuardianView"' in page  # the tabs the school may read are there
     assert 'href="#PhysicalExamView"' not in page and 'href="#IntegrityRecordView"' not in page
     clerk = login("zy_clerk")
@@ -295,9 +289,8 @@ needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 
 @needs_pdftotext
-def test_printed_form_shows_the_results(app, login, entered):
-    admin = login("zy_admin")
-    resp = admin.get(f"/print/physical/{entered.candidate_id}.pdf")
+def test_printed_form_shows_the_results(app, county_admin, entered):
+    resp = county_admin.get(f"/print/physical/{entered.candidate_id}.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=resp.data,
                          capture_output=True, check=True).stdout.decode()
@@ -309,7 +302,7 @@ def test_printed_form_shows_the_results(app, login, entered):
     assert "有关专业可不予录取" in flat and "受限代码：二4" in flat
     assert record.hospital in flat and "张主检" in flat
     # A candidate without results still gets the blank form.
-    blank = admin.get(f"/print/physical/{candidate(app, 'li').id}.pdf")
+    blank = county_admin.get(f"/print/physical/{candidate(app, 'li').id}.pdf")
     flat_blank = "".join(subprocess.run(["pdftotext", "-", "-"], input=blank.data,
                                         capture_output=True, check=True).stdout.decode().split())
     assert "考生本人如实填写" in flat_blank and "mmHg" not in flat_blank

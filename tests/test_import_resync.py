@@ -13,24 +13,12 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, ImportBatch
 from app.validators import make_id_number
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.exams.models import ADULT, ZHONGZHAO
 from app.extensions import db
+from helpers import exam_id
 
 HEADER = ["姓名", "身份证号", "性别", "学校代码", "民族", "联系电话", "班级"]
 EXCEL_HINT = ("Excel", "文本")  # the refusal names Excel and the fix (format as text)
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-    with module_app(tmp_path_factory, "resync") as app:
-        yield app
-
-
-def exam_id(app, kind=ZHONGZHAO):
-    with app.app_context():
-        return db.session.execute(
-            select(Exam.id).where(Exam.kind == kind, Exam.year == 2026)).scalar_one()
 
 
 def ids(first, n, region="410102"):

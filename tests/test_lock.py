@@ -14,10 +14,10 @@ from app.extensions import db
 from app.photos.models import CandidatePhoto
 from app.review.models import Qualification
 from conftest import Client
-from test_photo_checks import encode, portrait
-from test_review import (_exam_id, act, api, edit_form, new_candidate, print_form, sign, state,
-                         text)
-from test_selfservice import activate, issue
+from factories import make_candidate
+from helpers import (activate, edit_form, exam_id, issue, print_form, review_action, review_api,
+                     review_state, sign, text)
+from photo_faces import encode, portrait
 
 # Every refusal gives the one lock message ("…已签字锁定；须由上级填写原因解锁后才能修改。"):
 # its tail, since a bare "锁定" is on every show page ("锁定状态") and the home page.
@@ -28,7 +28,7 @@ LOCKED = "须由上级填写原因解锁后才能修改"
 def locked(app, login):
     """A confirmed candidate with a guardian and a study period, printed and signed (locked)
     through the screens; returns (cid, guardian id, study id)."""
-    cid = new_candidate(app, state="confirmed", phone="13700000000")
+    cid = make_candidate(app, state="confirmed", phone="13700000000")
     with app.app_context():
         cand = db.session.get(Candidate, cid)
         cand.guardians.append(Guardian(name="张三", relation="51", phone="13900000000"))
@@ -112,7 +112,7 @@ def test_quality_evaluation_is_refused(app, staff, locked):
     if staff.get("/qualityevaluationview/add").status_code != 200:
         pytest.skip("the quality evaluation screen is not granted to school staff yet")
     # the screen works on an unlocked record, so a refusal below is the lock's
-    other = new_candidate(app, state="confirmed")
+    other = make_candidate(app, state="confirmed")
     staff.refresh_token("/qualityevaluationview/add")
     staff.post("/qualityevaluationview/add", {"candidate": str(other), **grades})
     with app.app_context():
@@ -144,7 +144,7 @@ def test_zip_photo_import_skips_the_locked_record(app, staff, locked, run_jobs):
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(f"{number}.jpg", encode(portrait()))
     staff.refresh_token("/photos/import/")
-    resp = staff.post("/photos/import/", {"exam": _exam_id(app), "kind": "photo",
+    resp = staff.post("/photos/import/", {"exam": exam_id(app), "kind": "photo",
                                           "file": (io.BytesIO(buf.getvalue()), "photos.zip")},
                       content_type="multipart/form-data")
     assert resp.status_code == 302
@@ -164,7 +164,7 @@ def test_registry_import_row_is_rejected(app, staff, locked):
     data = f"姓名,身份证号,学校代码,手机号\n改名考生,{number},41010201,13911112222\n".encode()
     staff.refresh_token("/registry-import/")
     resp = staff.http.post("/registry-import/", content_type="multipart/form-data", data={
-        "csrf_token": staff.token, "exam": str(_exam_id(app)), "file": (io.BytesIO(data), "a.csv")})
+        "csrf_token": staff.token, "exam": str(exam_id(app)), "file": (io.BytesIO(data), "a.csv")})
     batch = int(resp.location.rstrip("/").split("/")[-2])
     staff.post(f"/registry-import/{batch}/mapping", {"col_name": "0", "col_id_number": "1",
                                                      "col_school_code": "2", "col_phone": "3"})
@@ -178,9 +178,9 @@ def test_review_rejection_is_refused_on_screen_and_api(app, login, locked):
     cid, _gid, _sid = locked
     before = snapshot(app, cid)
     reviewer = login("zy_school_reviewer")
-    page = act(reviewer, "school_reject", [cid], reason="照片不清晰")
+    page = review_action(reviewer, "school_reject", [cid], reason="照片不清晰")
     assert LOCKED in page
-    resp = api(reviewer, {"id": cid, "action": "school_reject", "reason": "照片不清晰"})
+    resp = review_api(reviewer, {"id": cid, "action": "school_reject", "reason": "照片不清晰"})
     assert resp.status_code == 403 and LOCKED in resp.get_json()["error"]
     assert snapshot(app, cid) == before
 
@@ -197,7 +197,7 @@ def test_qualification_filing_is_refused(app, staff, locked):
 def test_self_service_cannot_change_a_record_locked_by_signing(app, login, staff):
     """The candidate confirms online, the school prints and marks the paper signed: from then
     on the candidate's own pages refuse every change, naming the lock."""
-    cid = new_candidate(app, phone="13700000000")
+    cid = make_candidate(app, phone="13700000000")
     with app.app_context():
         cand = db.session.get(Candidate, cid)
         cand.guardians.append(Guardian(name="张三", relation="51", phone="13900000000"))
@@ -206,11 +206,11 @@ def test_self_service_cannot_change_a_record_locked_by_signing(app, login, staff
     me = Client(app)
     assert activate(me, number, issue(staff, cid)).status_code == 302
     me.refresh_token("/me/")
-    me.post("/me/confirm", {"version": state(app, cid)[3]})
-    assert state(app, cid)[0] == "confirmed"
+    me.post("/me/confirm", {"version": review_state(app, cid)[3]})
+    assert review_state(app, cid)[0] == "confirmed"
     print_form(staff, cid)
-    act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is True
+    review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is True
     before = snapshot(app, cid)
     me.refresh_token("/me/info")
     for url, form in (("/me/info/contact", {"phone": "13711112222"}),
@@ -227,24 +227,24 @@ def test_unlock_needs_an_administrator_and_a_reason_and_everything_is_audited(ap
                                                                               locked):
     cid, _gid, _sid = locked
     for user, reason in (("zy_school", "我想改"), ("zy_reviewer", "县审核员"), ("zy_admin", "")):
-        act(login(user), "unlock", [cid], reason=reason)
-        assert state(app, cid)[1] is True, user
-    assert api(login("eq_admin"), {"id": cid, "action": "unlock", "reason": "越权",
-                                   "version": 1}, version=False).status_code == 404
+        review_action(login(user), "unlock", [cid], reason=reason)
+        assert review_state(app, cid)[1] is True, user
+    assert review_api(login("eq_admin"), {"id": cid, "action": "unlock", "reason": "越权",
+                                          "version": 1}, version=False).status_code == 404
     admin = login("zy_admin")
-    act(admin, "unlock", [cid], reason="考生更正手机号")
-    assert state(app, cid)[1] is False
+    review_action(admin, "unlock", [cid], reason="考生更正手机号")
+    assert review_state(app, cid)[1] is False
     # a staff correction while unlocked
     staff = login("zy_school")
     staff.refresh_token(f"/candidateview/edit/{cid}")
     staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13600000000"))
     assert snapshot(app, cid)["phone"] == "13600000000"
     # the signed paper shows the old number: lock again only after a reprint (and signature)
-    assert "请重新打印" in act(admin, "relock", [cid])
-    assert state(app, cid)[1] is False
+    assert "请重新打印" in review_action(admin, "relock", [cid])
+    assert review_state(app, cid)[1] is False
     print_form(staff, cid)
-    act(admin, "relock", [cid])
-    assert state(app, cid)[1] is True
+    review_action(admin, "relock", [cid])
+    assert review_state(app, cid)[1] is True
     with app.app_context():
         rows = db.session.execute(select(AuditLog).where(
             AuditLog.table_name == "ks_candidate", AuditLog.row_id == cid)

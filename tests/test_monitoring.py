@@ -17,17 +17,9 @@ from app.candidates.models import Candidate
 from app.candidates.states import STATE_LABELS
 from app.exams.models import Exam
 from app.extensions import db
-from conftest import close_connections, make_config, module_app
+from conftest import close_connections, make_config
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with module_app(tmp_path_factory, "monitoring") as app:
-        if "monitoring" not in app.blueprints:
-            monitoring.register(app)
-        yield app
 
 
 def scrape(client, **kw):

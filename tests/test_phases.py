@@ -5,20 +5,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.candidates.models import Candidate
-from app.validators import make_id_number
 from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase
 from app.phases.rules import is_open, now_local
-from test_review import text
+from factories import unused_id_number
+from helpers import edit_form, exam_id, text
 
 COLLECTION = ("staff_entry", "self_registration", "photo_capture")
-
-
-def exam_id(app, kind, year):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == kind, Exam.year == year)).scalar_one()
 
 
 def at(month, day, hour=10, minute=0):
@@ -90,14 +85,12 @@ def test_timeline_lists_the_seeded_calendar(app, login):
 
 def test_phases_required_closes_activities_without_a_window(app, login, monkeypatch):
     """The 2026 高考 has no windows: open by default, closed when PHASES_REQUIRED is set."""
-    from test_review import _seq, edit_form
-
     with app.app_context():
         exam = db.session.execute(select(Exam).where(Exam.kind == GAOKAO, Exam.year == 2026)).scalar_one()
         node = db.session.execute(select(Node).where(Node.code == "41010201")).scalar_one()
         birth = dt.date(2008, 6, 1)
         cand = Candidate(exam=exam, node=node, name="审核考生", gender="1", birth_date=birth,
-                         id_number=make_id_number("410102", birth, next(_seq)), category="01")
+                         id_number=unused_id_number("410102", birth), category="01")
         db.session.add(cand)
         db.session.commit()
         cid, exam_pk = cand.id, exam.id

@@ -5,7 +5,7 @@ import struct
 import warnings
 
 import pytest
-from PIL import Image, ImageDraw, features
+from PIL import Image, features
 
 from app.photos.checks import (
     CANDIDATE_PHOTO,
@@ -14,32 +14,7 @@ from app.photos.checks import (
     check_photo,
 )
 from app.photos.normalise import NormaliseError, encode_to_fit, normalise
-from photo_faces import BLUE, portrait  # noqa: F401  (other test files import them from here)
-
-
-def document(w=800, h=600, noise=0):
-    """A colour ID card on a white scan bed."""
-    im = Image.new("RGB", (w, h), (250, 250, 250))
-    d = ImageDraw.Draw(im)
-    card = [0.05 * w, 0.08 * h, 0.95 * w, 0.92 * h]
-    d.rounded_rectangle(card, radius=w // 40, fill=(222, 232, 240))
-    d.rectangle([0.1 * w, 0.2 * h, 0.35 * w, 0.75 * h], fill=(80, 120, 200))
-    for i in range(6):
-        y = (0.2 + 0.09 * i) * h
-        d.rectangle([0.42 * w, y, (0.85 - 0.05 * i) * w, y + 0.03 * h], fill=(40, 40, 60))
-    d.ellipse([0.75 * w, 0.65 * h, 0.88 * w, 0.85 * h], outline=(200, 30, 30), width=4)
-    if noise:
-        im = Image.blend(im, Image.effect_noise((w, h), noise).convert("RGB"), 0.08)
-    return im
-
-
-def encode(im, fmt="JPEG", **kw):
-    if fmt == "JPEG":
-        kw.setdefault("quality", 75)  # the real face at 450×600 then stays under 30 KB
-        kw.setdefault("dpi", (300, 300))
-    buf = io.BytesIO()
-    im.save(buf, fmt, **kw)
-    return buf.getvalue()
+from photo_faces import BLUE, document, encode, portrait
 
 
 def codes(data, spec=CANDIDATE_PHOTO):

@@ -1,5 +1,6 @@
 """Photo compliance with a real face detector (issue 16): what a silhouette heuristic got
 wrong, every rule measured and reported at once, the normaliser framing the face."""
+import datetime as dt
 import io
 import re
 
@@ -9,9 +10,9 @@ from PIL import Image
 from app.photos.checks import check_photo
 from app.photos.normalise import NormaliseError, normalise
 from app.photos.rules import RULES
-from photo_faces import BLUE, DATA, in_oval, place, portrait
-from test_photo_checks import encode
-from test_photos_http import fresh_candidate, upload
+from factories import make_candidate
+from helpers import upload_photo
+from photo_faces import BLUE, DATA, encode, in_oval, place, portrait
 
 GREY = (160, 160, 160)
 
@@ -125,9 +126,9 @@ def staff(login):
 
 
 def test_staff_upload_lists_every_refusal_and_stores_a_measured_photo(app, staff):
-    cand = fresh_candidate(app)
+    cid = make_candidate(app, name="照片考生", birth=dt.date(2010, 10, 1))  # no picture yet
     bad = encode(portrait(head=(0.25, 0.7), cx=0.57, bg=GREY))
-    resp = upload(staff, cand.id, bad)
+    resp = upload_photo(staff, cid, bad)
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     panel = page[page.index('id="ks-failures-photo"'):page.index('id="ks-failures-id_document"')]
@@ -136,14 +137,14 @@ def test_staff_upload_lists_every_refusal_and_stores_a_measured_photo(app, staff
     assert head and 42 <= int(head.group(1)) <= 48
     assert "：0%，要求 ≥ 85%" in panel  # blue share of the background
     assert "面部中心偏离" in panel and "要求 ≤ 5%" in panel
-    answer = upload(staff, cand.id, bad, as_json=True).get_json()
+    answer = upload_photo(staff, cid, bad, as_json=True).get_json()
     assert answer["ok"] is False and answer["failures"][0]["code"] == "head_height"
     assert "55%–80%" in answer["failures"][0]["message"]
 
     good = encode(portrait(1500, 2000, head=(0.3, 0.55), cx=0.42), quality=90)
-    ok = upload(staff, cand.id, good, as_json=True)
+    ok = upload_photo(staff, cid, good, as_json=True)
     assert ok.status_code == 200, ok.get_json()
-    served = staff.get(f"/photos/file/{cand.id}/photo").data
+    served = staff.get(f"/photos/file/{cid}/photo").data
     assert Image.open(io.BytesIO(served)).size == (450, 600)
     measured = check_photo(served).measurements
     assert measured["no_face"][0] == "1"

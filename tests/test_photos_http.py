@@ -20,19 +20,8 @@ from app.photos import storage
 from app.photos.checks import CANDIDATE_PHOTO, ID_DOCUMENT, check_photo
 from app.photos.models import CandidatePhoto, PhotoImport
 from conftest import Client
-from test_photo_checks import document, encode, portrait
-from test_selfservice import activate, issue
-
-
-def without_photos(app, n, school_code="41010201"):
-    """``n`` unlocked candidates of the school that have no picture of any kind yet."""
-    with app.app_context():
-        return db.session.execute(
-            select(Candidate.id, Candidate.id_number).join(Node)
-            .where(Node.code == school_code, Candidate.locked.is_(False),
-                   Candidate.state.in_(("draft", "confirmed", "rejected")),
-                   Candidate.id.not_in(select(CandidatePhoto.candidate_id)))
-            .order_by(Candidate.id).limit(n)).all()
+from helpers import activate, exam_id, issue, upload_photo, without_photos
+from photo_faces import document, encode, portrait
 
 
 def candidates(app, school_code):
@@ -71,13 +60,6 @@ def current(app, candidate_id, kind="photo"):
             CandidatePhoto.current.is_(True))).scalars().all()
 
 
-def upload(client, candidate_id, data, kind="photo", as_json=False, name="p.jpg"):
-    headers = {"Accept": "application/json"} if as_json else {}
-    return client.post(f"/photos/candidate/{candidate_id}/upload?kind={kind}",
-                       {"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data", headers=headers)
-
-
 @pytest.fixture
 def staff(login):
     c = login("zy_school")
@@ -88,7 +70,7 @@ def staff(login):
 def test_compliant_photo_is_stored_as_is_and_served(app, staff):
     cand = candidates(app, "41010201")[0]
     data = encode(portrait())
-    resp = upload(staff, cand.id, data)
+    resp = upload_photo(staff, cand.id, data)
     assert resp.status_code == 302 and f"/photos/candidate/{cand.id}" in resp.location
     [photo] = current(app, cand.id)
     assert photo.file_sha256 == photo.original_sha256  # compliant: nothing re-encoded
@@ -115,9 +97,9 @@ def test_new_photo_replaces_the_current_one(app, staff):
                 CandidatePhoto.candidate_id == cand.id)).scalar()
 
     before = stored()
-    assert upload(staff, cand.id, encode(portrait())).status_code == 302
+    assert upload_photo(staff, cand.id, encode(portrait())).status_code == 302
     second = encode(portrait(bg=(20, 60, 160)))
-    resp = upload(staff, cand.id, second, as_json=True)
+    resp = upload_photo(staff, cand.id, second, as_json=True)
     assert resp.status_code == 200 and resp.get_json()["ok"] is True
     [photo] = current(app, cand.id)
     with app.app_context():
@@ -133,28 +115,28 @@ def test_new_photo_replaces_the_current_one(app, staff):
 ], ids=["not-an-image", "greyscale", "white-background", "too-small"])
 def test_rejected_upload_shows_failures_next_to_the_picture(app, staff, make, codes):
     cand = fresh_candidate(app)
-    resp = upload(staff, cand.id, make())
+    resp = upload_photo(staff, cand.id, make())
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     panel = page[page.index('id="ks-failures-photo"'):page.index('id="ks-failures-id_document"')]
     for code in codes:
         assert f'data-code="{code}"' in panel
     assert current(app, cand.id) == []
-    body = upload(staff, cand.id, make(), as_json=True).get_json()
+    body = upload_photo(staff, cand.id, make(), as_json=True).get_json()
     assert body["ok"] is False and codes <= {f["code"] for f in body["failures"]}
     assert all(f["message"] for f in body["failures"])
 
 
 def test_greyscale_message_is_translated(app, staff):
     cand = fresh_candidate(app)
-    page = upload(staff, cand.id, encode(portrait().convert("L"))).get_data(as_text=True)
+    page = upload_photo(staff, cand.id, encode(portrait().convert("L"))).get_data(as_text=True)
     assert "黑白" in page
 
 
 def test_upload_over_10_mb_is_refused_with_a_message(app, staff):
     cand = fresh_candidate(app)
-    resp = upload(staff, cand.id, b"\xff\xd8\xff" + os.urandom(10 * 1024 * 1024 + 10),
-                  as_json=True)
+    resp = upload_photo(staff, cand.id, b"\xff\xd8\xff" + os.urandom(10 * 1024 * 1024 + 10),
+                        as_json=True)
     assert resp.status_code == 413
     assert resp.get_json()["failures"][0]["code"] == "upload_too_large"
     assert "10 MB" in resp.get_json()["failures"][0]["message"]
@@ -165,7 +147,7 @@ def test_big_source_is_normalised_to_a_compliant_file(app, staff):
     cand = candidates(app, "41010201")[3]
     source = encode(portrait(1200, 1600, noise=40), quality=95)
     assert check_photo(source) != []
-    resp = upload(staff, cand.id, source, as_json=True)
+    resp = upload_photo(staff, cand.id, source, as_json=True)
     assert resp.status_code == 200, resp.get_json()
     served = staff.get(f"/photos/file/{cand.id}/photo").data
     assert Image.open(io.BytesIO(served)).size == (450, 600)
@@ -176,8 +158,8 @@ def test_big_source_is_normalised_to_a_compliant_file(app, staff):
 
 def test_id_document_is_normalised(app, staff):
     cand = candidates(app, "41010201")[3]
-    resp = upload(staff, cand.id, encode(document(1600, 1200)), kind="id_document",
-                  as_json=True)
+    resp = upload_photo(staff, cand.id, encode(document(1600, 1200)), kind="id_document",
+                        as_json=True)
     assert resp.status_code == 200, resp.get_json()
     served = staff.get(f"/photos/file/{cand.id}/id_document").data
     assert check_photo(served, ID_DOCUMENT) == []
@@ -185,20 +167,20 @@ def test_id_document_is_normalised(app, staff):
 
 def test_unknown_kind_is_404(app, staff):
     cand = candidates(app, "41010201")[0]
-    assert upload(staff, cand.id, encode(portrait()), kind="passport").status_code == 404
+    assert upload_photo(staff, cand.id, encode(portrait()), kind="passport").status_code == 404
     assert staff.get(f"/photos/file/{cand.id}/passport").status_code == 404
 
 
 def test_sibling_county_is_404(app, login, staff):
     other = candidates(app, "41010301")[0]
     own = fresh_candidate(app)  # with a photo, so that 404 cannot mean "no photo yet"
-    assert upload(staff, own.id, encode(portrait())).status_code == 302
+    assert upload_photo(staff, own.id, encode(portrait())).status_code == 302
     assert login("zy_admin").get(f"/photos/file/{own.id}/photo").status_code == 200
     eq = login("eq_school")
     eq.refresh_token("/photos/import/")
-    assert upload(eq, other.id, encode(portrait())).status_code == 302
+    assert upload_photo(eq, other.id, encode(portrait())).status_code == 302
     assert staff.get(f"/photos/candidate/{other.id}").status_code == 404
-    assert upload(staff, other.id, encode(portrait())).status_code == 404
+    assert upload_photo(staff, other.id, encode(portrait())).status_code == 404
     assert staff.get(f"/photos/file/{other.id}/photo").status_code == 404
     assert login("zy_admin").get(f"/photos/file/{other.id}/photo").status_code == 404
     assert login("eq_admin").get(f"/photos/file/{other.id}/photo").status_code == 200
@@ -207,7 +189,7 @@ def test_sibling_county_is_404(app, login, staff):
 
 def test_reviewer_may_view_but_not_capture(app, login, staff):
     own = fresh_candidate(app)
-    assert upload(staff, own.id, encode(portrait())).status_code == 302
+    assert upload_photo(staff, own.id, encode(portrait())).status_code == 302
     [photo] = current(app, own.id)
     reviewer = login("zy_reviewer")
     assert reviewer.get(f"/photos/file/{own.id}/photo").status_code == 200
@@ -216,19 +198,12 @@ def test_reviewer_may_view_but_not_capture(app, login, staff):
     assert page.status_code == 200 and f"/photos/file/{own.id}/photo" in page.text
     assert 'id="ks-camera"' not in page.text and 'type="file"' not in page.text
     reviewer.refresh_token("/login/")
-    assert upload(reviewer, own.id, encode(portrait(bg=(20, 60, 160)))).status_code == 403
+    assert upload_photo(reviewer, own.id, encode(portrait(bg=(20, 60, 160)))).status_code == 403
     assert [p.id for p in current(app, own.id)] == [photo.id]
     assert reviewer.get("/photos/import/").status_code == 403
 
 
 # --- ZIP import ---------------------------------------------------------------------
-
-
-def exam_id(app):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
-
-
 
 
 def member(name, data, compress=zipfile.ZIP_STORED):
@@ -347,7 +322,7 @@ def test_detail_page_shows_the_thumbnail(app, staff):
     [cand] = without_photos(app, 1)
     show = f"/candidateview/show/{cand.id}"
     assert f'src="/photos/file/{cand.id}/photo"' not in staff.get(show).get_data(as_text=True)
-    assert upload(staff, cand.id, encode(portrait())).status_code == 302
+    assert upload_photo(staff, cand.id, encode(portrait())).status_code == 302
     page = staff.get(show).get_data(as_text=True)
     assert f'<a href="/photos/candidate/{cand.id}"><img src="/photos/file/{cand.id}/photo"' in page
 
@@ -446,7 +421,7 @@ def test_school_may_still_take_the_photo_of_a_confirmed_candidate(app, login, st
     me, cid = own_candidate(app, login, state="confirmed")
     assert me_upload(me, encode(portrait())).status_code == 422
     staff.refresh_token(f"/photos/candidate/{cid}")
-    assert upload(staff, cid, encode(portrait()), as_json=True).status_code == 200
+    assert upload_photo(staff, cid, encode(portrait()), as_json=True).status_code == 200
     assert len(current(app, cid)) == 1
 
 
@@ -472,7 +447,7 @@ def test_adult_exam_photo_is_taken_on_site_only(app, login, staff):
     assert resp.status_code == 422 and "现场确认" in resp.get_json()["failures"][0]["message"]
     assert current(app, cid) == []
     staff.refresh_token(f"/photos/candidate/{cid}")
-    assert upload(staff, cid, encode(portrait()), as_json=True).status_code == 200
+    assert upload_photo(staff, cid, encode(portrait()), as_json=True).status_code == 200
 
 
 # --- ZIP import: archives built by hand -----------------------------------------------------

@@ -6,58 +6,20 @@ The module builds its own database: the extensions it grants must not change oth
 windows or counts."""
 import datetime as dt
 import io
-import re
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.exams.models import ADULT
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase, PhaseExtension
 from app.phases.rules import windows
 from app.playbooks.models import Incident, IncidentDraftCheck, IncidentEntry, IncidentSnapshot
 from app.playbooks.playbooks import ACTIONS, PLAYBOOKS, PLAYBOOKS_BY_KEY
-from test_registry_import import csv_bytes, idn, run_import
-
-SHOW = re.compile(r"/incidents/show/(\d+)$")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-    with module_app(tmp_path_factory, "playbooks") as app:
-        yield app
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-def exam_id(app, kind=ZHONGZHAO, year=2026):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == kind, Exam.year == year)
-                                  ).scalar_one()
-
-
-def open_incident(client, ids, anomaly, exam, region="410102", summary="中原区报名点网络中断"):
-    """Open an incident through the add form; return its id (None when refused)."""
-    client.refresh_token("/incidents/add")
-    resp = client.post("/incidents/add", {"anomaly": anomaly, "exam": str(exam),
-                                          "node": str(ids.node(region)), "summary": summary})
-    if resp.status_code == 200:  # the form again, with the refusal
-        return None
-    assert resp.status_code == 302
-    match = SHOW.search(resp.location)
-    return int(match.group(1)) if match else None
-
-
-def post(client, incident_id, route, **form):
-    client.refresh_token(f"/incidents/show/{incident_id}")
-    return client.post(f"/incidents/{incident_id}/{route}", form)
+from helpers import csv_bytes, exam_id, idn, incident_post, open_incident, run_import, text
 
 
 def entries(app, incident_id):
@@ -146,7 +108,7 @@ def test_open_an_incident_in_ones_subtree_only(app, login, ids):
                         ("note", {"note": "越权"}), ("status", {"transition": "close"}),
                         ("action", {"step": "network.2", "kind": "paper_mode"}),
                         ("snapshot", {"step": "attack.2"})):
-        assert post(sibling, inc, route, **form).status_code == 404, route
+        assert incident_post(sibling, inc, route, **form).status_code == 404, route
     assert entries(app, inc) == [] and incident(app, inc).paper_since is None
     # the city above sees it
     listed = text(login("zz_admin").get("/incidents/list/"))
@@ -172,12 +134,12 @@ def test_an_incident_outside_ones_subtree_or_without_summary_is_refused(app, log
 def test_manual_steps_need_a_note_and_record_who_and_when(app, login, ids):
     county = login("zy_admin")
     inc = open_incident(county, ids, "unknown", exam_id(app))
-    resp = post(county, inc, "step", step="unknown.1", note="  ", form="tick-unknown.1")
+    resp = incident_post(county, inc, "step", step="unknown.1", note="  ", form="tick-unknown.1")
     assert resp.status_code == 422 and "请在备注中写明" in text(resp)
-    resp = post(county, inc, "step", step="network.1", note="走错步骤")
+    resp = incident_post(county, inc, "step", step="network.1", note="走错步骤")
     assert resp.status_code == 422 and "不属于本事件的处置预案" in text(resp)
     assert entries(app, inc) == []
-    resp = post(county, inc, "step", step="unknown.1", note="已电话报告郑州市招办")
+    resp = incident_post(county, inc, "step", step="unknown.1", note="已电话报告郑州市招办")
     assert resp.status_code == 302
     assert entries(app, inc) == [("done", "unknown.1", "zy_admin", "已电话报告郑州市招办")]
     page = text(county.get(f"/incidents/show/{inc}"))
@@ -186,29 +148,29 @@ def test_manual_steps_need_a_note_and_record_who_and_when(app, login, ids):
     # an auditor reads the incident but cannot act on it
     auditor = login("henan_auditor")
     assert "已电话报告郑州市招办" in text(auditor.get(f"/incidents/show/{inc}"))
-    assert post(auditor, inc, "step", step="unknown.2", note="审计").status_code == 403
+    assert incident_post(auditor, inc, "step", step="unknown.2", note="审计").status_code == 403
     assert len(entries(app, inc)) == 1
 
 
 def test_status_open_resolved_reopened_closed(app, login, ids):
     county = login("zy_admin")
     inc = open_incident(county, ids, "policy", exam_id(app))
-    assert post(county, inc, "status", transition="reopen").status_code == 422
-    assert post(county, inc, "status", transition="resolve", note="已调整").status_code == 302
+    assert incident_post(county, inc, "status", transition="reopen").status_code == 422
+    assert incident_post(county, inc, "status", transition="resolve", note="已调整").status_code == 302
     assert incident(app, inc).status == "resolved"
     # resolved: steps wait for a reopening, notes do not
-    assert post(county, inc, "step", step="policy.1", note="x").status_code == 422
-    assert post(county, inc, "note", note="省考试院已回复").status_code == 302
-    assert post(county, inc, "status", transition="reopen").status_code == 302
-    assert post(county, inc, "step", step="policy.1", note="已报告信息处").status_code == 302
-    assert post(county, inc, "status", transition="close").status_code == 302
+    assert incident_post(county, inc, "step", step="policy.1", note="x").status_code == 422
+    assert incident_post(county, inc, "note", note="省考试院已回复").status_code == 302
+    assert incident_post(county, inc, "status", transition="reopen").status_code == 302
+    assert incident_post(county, inc, "step", step="policy.1", note="已报告信息处").status_code == 302
+    assert incident_post(county, inc, "status", transition="close").status_code == 302
     closed = incident(app, inc)
     assert closed.status == "closed" and closed.closed_on is not None
     for route, form in (("step", {"step": "policy.1", "note": "x"}), ("note", {"note": "x"}),
                         ("status", {"transition": "reopen"})):
-        resp = post(county, inc, route, **form)
+        resp = incident_post(county, inc, route, **form)
         assert resp.status_code == 422, route
-    assert "已关闭" in text(post(county, inc, "note", note="x"))
+    assert "已关闭" in text(incident_post(county, inc, "note", note="x"))
     log = entries(app, inc)
     assert [k for k, *_r in log] == ["status", "note", "status", "done", "status"]
     with app.app_context():
@@ -232,17 +194,17 @@ def test_extending_payment_for_the_region_only(app, login, ids):
     # a county administrator runs the other steps but grants no extension (the same guard as
     # the extension screen)
     county = login("zy_admin")
-    resp = post(county, inc, "action", **form)
+    resp = incident_post(county, inc, "action", **form)
     assert resp.status_code == 403 and "只有市级或省级管理员" in text(resp)
     # a window the step may not extend, an end not after the window's, a step without it
     other = phase_of(app, exam, "self_registration")
-    assert post(city, inc, "action", **{**form, "phase": str(other.id)}).status_code == 422
+    assert incident_post(city, inc, "action", **{**form, "phase": str(other.id)}).status_code == 422
     early = (payment.end - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    assert post(city, inc, "action", **{**form, "new_end": early}).status_code == 422
-    assert post(city, inc, "action", **{**form, "new_end": "明天"}).status_code == 422
-    assert post(city, inc, "action", **{**form, "step": "payment.1"}).status_code == 422
+    assert incident_post(city, inc, "action", **{**form, "new_end": early}).status_code == 422
+    assert incident_post(city, inc, "action", **{**form, "new_end": "明天"}).status_code == 422
+    assert incident_post(city, inc, "action", **{**form, "step": "payment.1"}).status_code == 422
     assert extensions(app) == before
-    resp = post(city, inc, "action", **form)
+    resp = incident_post(city, inc, "action", **form)
     assert resp.status_code == 302
     added = extensions(app)[len(before):]
     assert len(added) == 1
@@ -271,12 +233,13 @@ def test_postponing_registration_extends_the_self_registration_window(app, login
     inc = open_incident(city, ids, "datacentre", exam, region="410103",
                         summary="省中心机房故障，二七区无法报名")
     payment = phase_of(app, exam, "payment")
-    refused = post(city, inc, "action", step="datacentre.2", kind="postpone",
-                   phase=str(payment.id), new_end=new_end.strftime("%Y-%m-%d %H:%M"))
+    refused = incident_post(city, inc, "action", step="datacentre.2", kind="postpone",
+                            phase=str(payment.id), new_end=new_end.strftime("%Y-%m-%d %H:%M"))
     assert refused.status_code == 422
     before = extensions(app)
-    resp = post(city, inc, "action", step="datacentre.2", kind="postpone",
-                phase=str(registration.id), new_end=new_end.strftime("%Y-%m-%d %H:%M"))
+    resp = incident_post(city, inc, "action", step="datacentre.2", kind="postpone",
+                         phase=str(registration.id),
+                         new_end=new_end.strftime("%Y-%m-%d %H:%M"))
     assert resp.status_code == 302
     assert [(p, r, e) for p, r, e, _ in extensions(app)[len(before):]] == [
         (registration.id, "410103", new_end)]
@@ -288,8 +251,8 @@ def test_snapshot_exports_the_region_and_is_downloaded_within_scope_only(app, lo
     exam = exam_id(app)
     county = login("zy_admin")
     inc = open_incident(county, ids, "attack", exam, summary="发现针对报名系统的攻击")
-    assert post(county, inc, "snapshot", step="attack.1").status_code == 422
-    resp = post(county, inc, "snapshot", step="attack.2", note="攻击期间备份")
+    assert incident_post(county, inc, "snapshot", step="attack.1").status_code == 422
+    resp = incident_post(county, inc, "snapshot", step="attack.2", note="攻击期间备份")
     assert resp.status_code == 302
     county.run_jobs()
     with app.app_context():
@@ -345,15 +308,19 @@ def test_paper_mode_then_batch_entry_and_reconciliation(app, login, ids):
     assert status["created"] == 1
     inc = open_incident(county, ids, "network", exam, summary="中原区全区网络中断")
     # back online before going to paper, or paper twice, is refused
-    assert post(county, inc, "action", step="network.3", kind="back_online").status_code == 422
-    assert post(county, inc, "action", step="network.1", kind="paper_mode").status_code == 422
-    resp = post(county, inc, "action", step="network.2", kind="paper_mode", note="启用纸质草表")
+    assert incident_post(county, inc, "action", step="network.3",
+                         kind="back_online").status_code == 422
+    assert incident_post(county, inc, "action", step="network.1",
+                         kind="paper_mode").status_code == 422
+    resp = incident_post(county, inc, "action", step="network.2", kind="paper_mode",
+                         note="启用纸质草表")
     assert resp.status_code == 302
     assert incident(app, inc).on_paper
     page = text(county.get(f"/incidents/show/{inc}"))
     assert "/print/draft.pdf" in page and f"/incidents/{inc}/reconcile" in page
-    assert post(county, inc, "action", step="network.2", kind="paper_mode").status_code == 422
-    resolve = post(county, inc, "status", transition="resolve")
+    assert incident_post(county, inc, "action", step="network.2",
+                         kind="paper_mode").status_code == 422
+    resolve = incident_post(county, inc, "status", transition="resolve")
     assert resolve.status_code == 422 and "纸质草表" in text(resolve)
     # the drafts are entered in bulk: a new record and a correction of an existing one,
     # while the sibling county imports its own
@@ -366,7 +333,8 @@ def test_paper_mode_then_batch_entry_and_reconciliation(app, login, ids):
     _b, status = run_import(login("eq_school"), app, csv_bytes(
         [["二七区草表", idn(13, 305, "410103"), "男", "41010301", "汉族", "13800002004", ""]]))
     assert status["created"] == 1
-    assert post(county, inc, "action", step="network.3", kind="back_online").status_code == 302
+    assert incident_post(county, inc, "action", step="network.3",
+                         kind="back_online").status_code == 302
     assert not incident(app, inc).on_paper
     page = text(county.get(f"/incidents/{inc}/reconcile"))
     assert "纸质草表" in page and name in page
@@ -393,4 +361,4 @@ def test_paper_mode_then_batch_entry_and_reconciliation(app, login, ids):
     resp = sibling.http.post(f"/incidents/{inc}/reconcile", data={
         "csrf_token": sibling.token, "shown": [str(new_id)]})
     assert resp.status_code == 404
-    assert post(county, inc, "status", transition="resolve").status_code == 302
+    assert incident_post(county, inc, "status", transition="resolve").status_code == 302

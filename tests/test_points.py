@@ -6,7 +6,6 @@ and eligibility lists must not see.
 """
 import datetime as dt
 import itertools
-import re
 from types import SimpleNamespace
 
 import pytest
@@ -15,20 +14,18 @@ from sqlalchemy import func, select
 from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.validators import InvalidValue, make_id_number
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.exams.models import ADULT, ZHONGZHAO
 from app.extensions import db
 from app.jurisdiction import COUNTY, Node
 from app.phases.models import Phase
 from app.points import rules, workflow
 from app.points.models import DataSubmission, PointProposal
+from factories import make_exam
+from helpers import act, exam_id, text
 
 _seq = itertools.count(101, 2)
 _codes = itertools.count(1)
 REPORT_YEAR = 2031  # the 中招 exam of this module's reporting tests
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 # --- the rules, without a request ------------------------------------------------------------
@@ -104,20 +101,10 @@ def test_unreviewed_and_missing_counties_refusals():
 # --- fixtures: own database ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-
-    def prepare(app):
-        db.session.add(Exam(kind=ZHONGZHAO, year=REPORT_YEAR, name="上报测试考试", active=True))
-
-    with module_app(tmp_path_factory, "points", prepare) as app:
+def app(module_app):
+    with module_app("points") as app:
+        make_exam(app, ZHONGZHAO, REPORT_YEAR, "上报测试考试")
         yield app
-
-
-def exam_id(app, kind=ADULT, year=2026):
-    with app.app_context():
-        return db.session.execute(
-            select(Exam.id).where(Exam.kind == kind, Exam.year == year)).scalar_one()
 
 
 @pytest.fixture
@@ -128,7 +115,7 @@ def setup_window(app):
     def set_window(start, end):
         with app.app_context():
             phase = db.session.execute(select(Phase).where(
-                Phase.exam_id == exam_id(app), Phase.activity == "point_setup")).scalar_one()
+                Phase.exam_id == exam_id(app, ADULT), Phase.activity == "point_setup")).scalar_one()
             saved.setdefault(phase.id, (phase.start, phase.end))
             phase.start, phase.end = start, end
             db.session.commit()
@@ -148,7 +135,7 @@ def new_code():
 
 
 def proposal_form(app, **fields):
-    form = {"exam": exam_id(app), "name": "测试报名确认点", "code": new_code(),
+    form = {"exam": exam_id(app, ADULT), "name": "测试报名确认点", "code": new_code(),
             "address": "郑州市中原区测试路 1 号", "contact": "钱老师", "phone": "0371-67001234",
             "serves_levels": ["01", "02"], "for_minors": "y"}
     form.update(fields)
@@ -183,23 +170,6 @@ def node(app, code):
             address=n.address, contact=n.contact, phone=n.phone, active=n.active)
 
 
-def versions(page):
-    return dict(re.findall(r'name="(v_\d+)" value="(\d+)"', page))
-
-
-def act(client, route, name, ids, **form):
-    """A list action the way the screen runs it: action → confirmation page → POST."""
-    client.refresh_token(f"/{route}/list/")
-    resp = client.post(f"/{route}/action_post", {"action": name, "rowid": [str(i) for i in ids]})
-    assert resp.status_code == 302, resp.status_code
-    page = client.get(resp.location)
-    assert page.status_code == 200
-    resp = client.post(f"/{route}/confirm/{name}",
-                       {"ids": ",".join(map(str, ids)), **versions(text(page)), **form},
-                       follow_redirects=True)
-    return text(resp)
-
-
 def propose(app, login, **fields):
     """zy_admin proposes a point; returns its code."""
     form = proposal_form(app, **fields)
@@ -213,7 +183,7 @@ def direct_proposal(app, county="410302", code=None, state="proposed"):
     code = code or new_code()
     with app.app_context():
         n = db.session.execute(select(Node).where(Node.code == county)).scalar_one()
-        db.session.add(PointProposal(node=n, exam_id=exam_id(app), name=f"{n.name}测试点",
+        db.session.add(PointProposal(node=n, exam_id=exam_id(app, ADULT), name=f"{n.name}测试点",
                                      code=code, address="测试地址", contact="测试",
                                      phone="0379-62001234", state=state))
         db.session.commit()
@@ -616,7 +586,7 @@ def test_submit_without_an_exam_says_so(app, login):
 
 def test_reporting_outside_its_window_is_refused(app, login):
     """The 2026 成人高考 demo calendar has the reporting window (bonus_entry) still ahead."""
-    exam = exam_id(app)
+    exam = exam_id(app, ADULT)
     page = submit(login("zy_admin"), exam)
     with app.app_context():
         phase = db.session.execute(select(Phase).where(
@@ -626,14 +596,13 @@ def test_reporting_outside_its_window_is_refused(app, login):
     assert submissions(app, "410102", exam) == []
 
 
-def test_staff_and_reviewers_have_no_reporting_screens(app, login):
-    school = login("zy_school")
+def test_staff_and_reviewers_have_no_reporting_screens(app, login, school_staff):
     for url in ("/data-reports/list/", "/data-reports/submit", "/point-proposals/list/",
                 "/point-proposals/add"):
-        assert school.get(url).status_code == 403, url
+        assert school_staff.get(url).status_code == 403, url
     home = text(login("zy_admin").get("/"))
     assert "/point-proposals/list/" in home and "/data-reports/list/" in home
-    assert "/point-proposals/list/" not in text(school.get("/"))
+    assert "/point-proposals/list/" not in text(school_staff.get("/"))
     auditor = login("henan_auditor")
     assert auditor.get("/data-reports/list/").status_code == 200
     assert auditor.get("/point-proposals/add").status_code == 403

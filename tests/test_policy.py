@@ -18,9 +18,9 @@ from app.phases.models import Phase
 from app.photos.models import CandidatePhoto
 from app.refusals import NotAllowed
 from app.validators import make_id_number
-from conftest import Client, module_app
-from test_photo_checks import encode, portrait
-from test_selfservice import activate, issue
+from conftest import Client
+from helpers import activate, issue
+from photo_faces import encode, portrait
 
 LOCKED = "须由上级填写原因解锁后才能修改"
 APPROVED = "审核通过后不得修改"
@@ -39,8 +39,8 @@ def _probes(app):
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with module_app(tmp_path_factory, "policy", prepare=_probes) as app:
+def app(module_app):
+    with module_app("policy", prepare=_probes) as app:
         yield app
 
 

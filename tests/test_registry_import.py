@@ -9,63 +9,21 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, ImportBatch
 from app.validators import make_id_number
-from app.exams.models import ZHONGZHAO, Exam
+from app.exams.models import ZHONGZHAO
 from app.extensions import db
-
-HEADER = ["姓名", "身份证号", "性别", "学校代码", "民族", "联系电话", "监护人姓名"]
-
-
-def idn(day, seq, region="410102"):
-    return make_id_number(region, dt.date(2011, 4, day), seq)
-
-
-def exam_id(app, kind=ZHONGZHAO):
-    with app.app_context():
-        return db.session.execute(select(Exam.id).where(Exam.kind == kind, Exam.year == 2026)).scalar_one()
-
-
-def csv_bytes(rows, encoding="utf-8", header=HEADER):
-    out = io.StringIO()
-    csv.writer(out).writerows([header] + rows)
-    return out.getvalue().encode(encoding)
+from helpers import (REGISTRY_HEADER, csv_bytes, exam_id, idn, run_import, start_import,
+                     upload_registry)
 
 
 def xlsx_bytes(rows):
     wb = Workbook()
     ws = wb.active
-    ws.append(HEADER)
+    ws.append(REGISTRY_HEADER)
     for row in rows:
         ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def upload(c, app, data, filename="学籍.csv", kind=ZHONGZHAO):
-    """Upload a file; return the new batch's id."""
-    c.refresh_token("/registry-import/")
-    resp = c.http.post("/registry-import/", content_type="multipart/form-data", data={
-        "csrf_token": c.token, "exam": str(exam_id(app, kind)),
-        "file": (io.BytesIO(data), filename)})
-    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
-    return int(resp.location.rstrip("/").split("/")[-2])
-
-
-def start(c, app, batch_id):
-    """Accept the automatic mapping, run the job; return the status JSON."""
-    with app.app_context():
-        mapping = db.session.get(ImportBatch, batch_id).mapping
-    resp = c.post(f"/registry-import/{batch_id}/mapping",
-                  {f"col_{k}": str(v) for k, v in mapping.items()})
-    assert resp.status_code == 302 and resp.location.endswith(f"/registry-import/{batch_id}")
-    c.run_jobs()
-    return c.get(f"/registry-import/{batch_id}/status").get_json()
-
-
-def run_import(c, app, data, filename="学籍.csv", kind=ZHONGZHAO):
-    """Upload, accept the automatic mapping, run the job; return (batch, status JSON)."""
-    batch_id = upload(c, app, data, filename, kind)
-    return batch_id, start(c, app, batch_id)
 
 
 def error_report(c, batch_id):
@@ -305,13 +263,13 @@ def test_concurrent_insert_of_the_same_new_id_rejects_only_that_row(school, app,
 def test_gaokao_import_sets_number_class_and_gaokao_fields(school, app):
     header = ["姓名", "身份证号", "学校代码", "KSH", "BJ", "KLDM", "WYYZDM", "毕业学校", "文化程度"]
     id_number = make_id_number("410102", dt.date(2008, 2, 14), 243)
-    batch_id = upload(school, app, csv_bytes(
+    batch_id = upload_registry(school, app, csv_bytes(
         [["褚九", id_number, "41010201", "26410102150001", "高三（5）班", "3", "英语",
           "郑州市第五十七中学", "普通高中"]], header=header), kind="gaokao")
     page = school.get(f"/registry-import/{batch_id}/mapping").get_data(as_text=True)
     # The 成人高考 column is not offered for a 高考 exam (nor mapped automatically).
     assert 'name="col_subject_track"' in page and 'name="col_education_level"' not in page
-    status = start(school, app, batch_id)
+    status = start_import(school, app, batch_id)
     assert (status["created"], status["rejected"]) == (1, 0)
     assert stored(app, id_number, "candidate_number", "class_name", "subject_track",
                   "foreign_language", "graduation_school", "education_level") == (
@@ -392,10 +350,10 @@ def test_progress_page_and_status_while_the_job_runs(school, login, app, monkeyp
                          watcher.get(f"/registry-import/{batch_id}").get_data(as_text=True)))
 
     monkeypatch.setattr(job_records, "report_progress", progress)
-    batch_id = upload(school, app, csv_bytes(
+    batch_id = upload_registry(school, app, csv_bytes(
         [[f"进度{'甲乙丙丁戊'[i]}", idn(29, 261 + 2 * i), "男", "41010201", "汉", "13800001234", ""]
          for i in range(5)]))
-    final = start(school, app, batch_id)
+    final = start_import(school, app, batch_id)
     (mid, page), = seen
     assert mid["status"] == "running" and mid["total"] == 5 and mid["created"] == 2
     assert 0 <= mid["percent"] < 100
@@ -572,7 +530,7 @@ def test_guardian_added_by_import_moves_the_version_and_outdates_printed_forms(s
 def test_mapping_of_an_upload_removed_from_the_server(school, app):
     import os
 
-    batch_id = upload(school, app, csv_bytes(
+    batch_id = upload_registry(school, app, csv_bytes(
         [["文件戊", idn_may(7, 309), "男", "41010201", "汉族", "13800001234", ""]]))
     with app.app_context():
         os.remove(db.session.get(ImportBatch, batch_id).stored_path)
@@ -589,7 +547,7 @@ def test_mapping_of_an_upload_removed_from_the_server(school, app):
 
 
 def test_mapping_of_an_upload_without_data_rows(school, app):
-    batch_id = upload(school, app, csv_bytes(
+    batch_id = upload_registry(school, app, csv_bytes(
         [["文件己", idn_may(8, 311), "男", "41010201", "汉族", "13800001234", ""]]))
     with app.app_context():  # e.g. a file truncated on the server's disk
         with open(db.session.get(ImportBatch, batch_id).stored_path, "wb") as fh:

@@ -1,6 +1,5 @@
 """Phases, review workflow, confirmation and lock through HTTP."""
 import datetime as dt
-import itertools
 import json
 import re
 
@@ -9,67 +8,14 @@ from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.validators import make_id_number
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase, PhaseExtension
 from app.review.models import ReviewEvent
-
-_seq = itertools.count(301, 2)
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-def new_candidate(app, school="41010201", name="审核考生", category="01", **extra):
-    """A fresh draft candidate at ``school`` (its code); returns its id."""
-    with app.app_context():
-        exam = db.session.execute(
-            select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
-        node = db.session.execute(select(Node).where(Node.code == school)).scalar_one()
-        birth = dt.date(2011, 6, 1)
-        region = school[:6] if school[:6].isdigit() else school[2:8]
-        cand = Candidate(exam=exam, node=node, name=name, gender="1", birth_date=birth,
-                         id_number=make_id_number(region, birth, next(_seq)), category=category,
-                         **extra)
-        db.session.add(cand)
-        db.session.commit()
-        return cand.id
-
-
-def state(app, cid):
-    with app.app_context():
-        c = db.session.get(Candidate, cid)
-        return c.state, c.locked, c.reject_reason, c.version
-
-
-def versions(page):
-    return dict(re.findall(r'name="(v_\d+)" value="(\d+)"', page))
-
-
-def act(client, name, cids, **form):
-    """Run a review action the way the screen does: list action → confirm page → POST."""
-    client.refresh_token("/review/list/")
-    resp = client.post("/review/action_post", {"action": name, "rowid": [str(c) for c in cids]})
-    assert resp.status_code == 302, resp.status_code
-    page = client.get(resp.location)
-    assert page.status_code == 200
-    ids = ",".join(str(c) for c in cids)
-    resp = client.post(f"/review/confirm/{name}", {"ids": ids, **versions(text(page)), **form},
-                       follow_redirects=True)
-    return text(resp)
-
-
-def api(client, payload, version=True):
-    """POST the JSON API; ``version`` True sends the record's current version."""
-    if version is True:
-        payload = {**payload, "version": state(client.app, payload["id"])[3]}
-    client.refresh_token("/review/list/")
-    return client.http.post("/review/api/transition", data=json.dumps(payload),
-                            content_type="application/json",
-                            headers={"X-CSRFToken": client.token})
+from factories import make_candidate
+from helpers import (PAST, edit_form, exam_id, print_form, review_action, review_api,
+                     review_state, sign, text, versions)
 
 
 @pytest.fixture
@@ -94,20 +40,19 @@ def window(app):
         db.session.commit()
 
 
-PAST = (dt.datetime(2026, 3, 1, 9), dt.datetime(2026, 3, 25, 17))
 SIGNOFF = {"principal_name": "王校长", "signed_on": "2026-11-20"}
 
 
 def test_full_path_from_draft_to_city_approval(login, app):
-    cid = new_candidate(app)
-    act(login("zy_school"), "confirm_on_behalf", [cid])
-    assert state(app, cid)[0] == "confirmed"
-    act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
-    assert state(app, cid)[0] == "school_approved"
-    act(login("zy_reviewer"), "county_approve", [cid])
-    assert state(app, cid)[0] == "county_approved"
-    act(login("zz_reviewer"), "city_approve", [cid])
-    assert state(app, cid)[0] == "city_approved"
+    cid = make_candidate(app)
+    review_action(login("zy_school"), "confirm_on_behalf", [cid])
+    assert review_state(app, cid)[0] == "confirmed"
+    review_action(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    assert review_state(app, cid)[0] == "school_approved"
+    review_action(login("zy_reviewer"), "county_approve", [cid])
+    assert review_state(app, cid)[0] == "county_approved"
+    review_action(login("zz_reviewer"), "city_approve", [cid])
+    assert review_state(app, cid)[0] == "city_approved"
     with app.app_context():
         events = db.session.execute(select(ReviewEvent).where(ReviewEvent.candidate_id == cid)
                                     .order_by(ReviewEvent.id)).scalars().all()
@@ -117,59 +62,61 @@ def test_full_path_from_draft_to_city_approval(login, app):
 
 
 def test_school_approval_requires_principal_signoff(login, app):
-    cid = new_candidate(app, state="confirmed")
-    act(login("zy_school_reviewer"), "school_approve", [cid])
-    assert state(app, cid)[0] == "confirmed"
+    cid = make_candidate(app, state="confirmed")
+    review_action(login("zy_school_reviewer"), "school_approve", [cid])
+    assert review_state(app, cid)[0] == "confirmed"
     with app.app_context():
         assert db.session.execute(select(ReviewEvent).where(ReviewEvent.candidate_id == cid)).first() is None
 
 
 def test_wrong_level_and_wrong_state_are_skipped_with_counts(login, app):
-    ready, draft = new_candidate(app, state="school_approved"), new_candidate(app)
-    page = act(login("zy_reviewer"), "county_approve", [ready, draft])
-    assert state(app, ready)[0] == "county_approved" and state(app, draft)[0] == "draft"
+    ready, draft = make_candidate(app, state="school_approved"), make_candidate(app)
+    page = review_action(login("zy_reviewer"), "county_approve", [ready, draft])
+    assert review_state(app, ready)[0] == "county_approved"
+    assert review_state(app, draft)[0] == "draft"
     assert re.search(r"1\D+1", page)  # 1 done, 1 skipped
     # a school reviewer may not run the county's transition
-    other = new_candidate(app, state="school_approved")
-    assert api(login("zy_school_reviewer"), {"id": other, "action": "county_approve"}).status_code == 422
-    assert state(app, other)[0] == "school_approved"
+    other = make_candidate(app, state="school_approved")
+    assert review_api(login("zy_school_reviewer"),
+                      {"id": other, "action": "county_approve"}).status_code == 422
+    assert review_state(app, other)[0] == "school_approved"
 
 
 def test_rejection_and_resubmission(login, app):
-    cid = new_candidate(app, state="school_approved")
-    act(login("zy_reviewer"), "county_reject", [cid], reason="照片不合格，请重新采集")
-    st, _locked, reason, _v = state(app, cid)
+    cid = make_candidate(app, state="school_approved")
+    review_action(login("zy_reviewer"), "county_reject", [cid], reason="照片不合格，请重新采集")
+    st, _locked, reason, _v = review_state(app, cid)
     assert st == "rejected" and reason == "照片不合格，请重新采集"
     detail = text(login("zy_school").get(f"/review/show/{cid}"))
     assert "照片不合格" in detail
-    act(login("zy_school"), "confirm_on_behalf", [cid])
-    assert state(app, cid)[0] == "confirmed" and state(app, cid)[2] is None
+    review_action(login("zy_school"), "confirm_on_behalf", [cid])
+    assert review_state(app, cid)[0] == "confirmed" and review_state(app, cid)[2] is None
 
 
 def test_reject_needs_a_reason(login, app):
-    cid = new_candidate(app, state="confirmed")
-    act(login("zy_school_reviewer"), "school_reject", [cid], reason="  ")
-    assert state(app, cid)[0] == "confirmed"
+    cid = make_candidate(app, state="confirmed")
+    review_action(login("zy_school_reviewer"), "school_reject", [cid], reason="  ")
+    assert review_state(app, cid)[0] == "confirmed"
 
 
 def test_action_outside_phase_is_refused_everywhere(login, app, window):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     window("school_review", *PAST)
     reviewer = login("zy_school_reviewer")
-    page = act(reviewer, "school_approve", [cid], **SIGNOFF)
+    page = review_action(reviewer, "school_approve", [cid], **SIGNOFF)
     assert "2026-03-25 17:00" in page
-    resp = api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})
+    resp = review_api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})
     assert resp.status_code == 403 and "2026-03-25 17:00" in resp.get_json()["error"]
     reviewer.refresh_token("/review/list/")
     version = f"v_{cid}"
     forged = text(reviewer.post("/review/confirm/school_approve",
-                                {"ids": str(cid), version: state(app, cid)[3], **SIGNOFF}))
+                                {"ids": str(cid), version: review_state(app, cid)[3], **SIGNOFF}))
     assert "2026-03-25 17:00" in forged
-    assert state(app, cid)[0] == "confirmed"
+    assert review_state(app, cid)[0] == "confirmed"
 
 
 def test_edit_outside_staff_entry_window_is_refused(login, app, window):
-    cid = new_candidate(app)
+    cid = make_candidate(app)
     window("staff_entry", *PAST)
     c = login("zy_school")
     c.refresh_token(f"/candidateview/edit/{cid}")
@@ -181,7 +128,7 @@ def test_edit_outside_staff_entry_window_is_refused(login, app, window):
 
 
 def test_extension_reopens_for_one_county_only(login, app, ids, window):
-    zy, eq = new_candidate(app), new_candidate(app, school="41010301")
+    zy, eq = make_candidate(app), make_candidate(app, school="41010301")
     window("staff_entry", *PAST)
     city = login("zz_admin")
     with app.app_context():
@@ -215,31 +162,6 @@ def test_county_admin_cannot_grant_extensions(login, ids, app):
     assert c.get("/phaseextensionview/add").status_code == 403
 
 
-def edit_form(app, cid, **over):
-    """A complete edit form for the candidate created by new_candidate, with changes."""
-    data = {"exam": str(_exam_id(app)), "node": str(_node_of(app, cid)), "name": "审核考生",
-            "gender": "1", "id_number": _id_of(app, cid), "birth_date": "2011-06-01",
-            "category": "01"}
-    data.update(over)
-    return data
-
-
-def _exam_id(app):
-    with app.app_context():
-        return db.session.execute(
-            select(Exam.id).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
-
-
-def _node_of(app, cid):
-    with app.app_context():
-        return db.session.get(Candidate, cid).node_id
-
-
-def _id_of(app, cid):
-    with app.app_context():
-        return db.session.get(Candidate, cid).id_number
-
-
 def test_two_reviewers_racing_one_wins_one_gets_conflict(login, app):
     from app.demo import ensure_user
 
@@ -247,7 +169,7 @@ def test_two_reviewers_racing_one_wins_one_gets_conflict(login, app):
         school = db.session.execute(select(Node).where(Node.code == "41010201")).scalar_one()
         ensure_user("zy_school_reviewer2", "Second-rev-2026", school, "school_reviewer", "审核", "二")
         db.session.commit()
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     first, second = login("zy_school_reviewer"), login("zy_school_reviewer2", "Second-rev-2026")
     pages = []
     for c in (first, second):
@@ -260,37 +182,23 @@ def test_two_reviewers_racing_one_wins_one_gets_conflict(login, app):
     c1.post("/review/confirm/school_approve", {"ids": str(cid), **v1, **SIGNOFF})
     page = text(c2.post("/review/confirm/school_reject", {"ids": str(cid), **v2, "reason": "不符"},
                         follow_redirects=True))
-    assert state(app, cid)[0] == "school_approved"
+    assert review_state(app, cid)[0] == "school_approved"
     assert "someone else" in page or "其他人" in page or "他人" in page
-    stale = api(second, {"id": cid, "action": "school_reject", "reason": "不符", "version": 1},
-                version=False)
+    stale = review_api(second, {"id": cid, "action": "school_reject", "reason": "不符",
+                                "version": 1}, version=False)
     assert stale.status_code == 409 and "他人" in stale.get_json()["error"]
 
 
-def print_form(client, cid):
-    """Print the 报名登记表 the way staff do (the PDF is what gets signed)."""
-    resp = client.get(f"/print/registration/{cid}.pdf")
-    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
-
-
-def sign(app, login, cid):
-    """Print the form, then mark it signed through the review list: the record locks."""
-    staff = login("zy_school")
-    print_form(staff, cid)
-    act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is True
-
-
 def test_sign_requires_printed_form(login, app):
-    cid = new_candidate(app, state="confirmed")
-    page = act(login("zy_school"), "mark_signed", [cid])
-    assert state(app, cid)[1] is False and "请先打印" in page
+    cid = make_candidate(app, state="confirmed")
+    page = review_action(login("zy_school"), "mark_signed", [cid])
+    assert review_state(app, cid)[1] is False and "请先打印" in page
 
 
 def test_qualification_has_its_own_approval_chain(login, app):
     from app.review.models import Qualification
 
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     staff = login("zy_school")
     staff.refresh_token("/qualifications/add")
     resp = staff.post("/qualifications/add", {"candidate": str(cid), "kind": "allocation",
@@ -322,12 +230,12 @@ def test_qualification_has_its_own_approval_chain(login, app):
     qact(login("zy_school_reviewer"), "q_school_approve", **SIGNOFF)
     qact(login("zy_reviewer"), "q_county_approve")
     qact(login("zz_reviewer"), "q_city_approve")
-    assert qstate() == "city_approved" and state(app, cid)[0] == "confirmed"
+    assert qstate() == "city_approved" and review_state(app, cid)[0] == "confirmed"
     assert login("eq_admin").get(f"/qualifications/show/{qid}").status_code == 404
 
 
 def test_printing_the_registration_form_marks_printed_then_sign_locks(login, app):
-    draft, cid = new_candidate(app), new_candidate(app, state="confirmed")
+    draft, cid = make_candidate(app), make_candidate(app, state="confirmed")
     staff = login("zy_school")
     for c in (draft, cid):
         assert staff.get(f"/print/registration/{c}.pdf").status_code == 200
@@ -335,20 +243,20 @@ def test_printing_the_registration_form_marks_printed_then_sign_locks(login, app
         assert db.session.get(Candidate, draft).printed_at is None
         assert db.session.get(Candidate, cid).printed_at is not None
     assert "/print/registration/%d.pdf" % cid in text(staff.get(f"/candidateview/show/{cid}"))
-    act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is True
+    review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is True
 
 
 def test_publicity_list_for_a_chosen_state(login, app, ids):
     import shutil
     import subprocess
 
-    approved = new_candidate(app, school="41010202", state="school_approved")
-    draft = new_candidate(app, school="41010202")
+    approved = make_candidate(app, school="41010202", state="school_approved")
+    draft = make_candidate(app, school="41010202")
     with app.app_context():
         names = {c: db.session.get(Candidate, c).id_number for c in (approved, draft)}
     resp = login("zy_admin").get(f"/print/publicity/{ids.node('41010202')}.pdf"
-                                 f"?exam={_exam_id(app)}&state=school_approved")
+                                 f"?exam={exam_id(app)}&state=school_approved")
     assert resp.status_code == 200
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext not installed")
@@ -356,25 +264,25 @@ def test_publicity_list_for_a_chosen_state(login, app, ids):
     masked = {c: n[:4] + "*" * 10 + n[-4:] for c, n in names.items()}
     assert masked[approved] in out.replace(" ", "") and masked[draft] not in out.replace(" ", "")
     assert login("zy_admin").get(f"/print/publicity/{ids.node('41010202')}.pdf"
-                                 f"?exam={_exam_id(app)}&state=bogus").status_code == 404
+                                 f"?exam={exam_id(app)}&state=bogus").status_code == 404
 
 
 # --- first review at a registration point ------------------------------------------------------
 
 
 def test_point_candidate_goes_through_first_review_county_and_city(login, app):
-    cid = new_candidate(app, school="BM410102", name="回籍考生", category="02")
-    act(login("zy_point"), "confirm_on_behalf", [cid])
-    assert state(app, cid)[0] == "confirmed"
+    cid = make_candidate(app, school="BM410102", name="回籍考生", category="02")
+    review_action(login("zy_point"), "confirm_on_behalf", [cid])
+    assert review_state(app, cid)[0] == "confirmed"
     # the school's reviewer does not see the point's candidates; the point's reviewer does
-    page = act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
-    assert state(app, cid)[0] == "confirmed" and re.search(r"0\D+0", page)
-    act(login("zy_point_reviewer"), "school_approve", [cid],
-        principal_name="李主任", signed_on="2026-11-20")
-    assert state(app, cid)[0] == "school_approved"
-    act(login("zy_reviewer"), "county_approve", [cid])
-    act(login("zz_reviewer"), "city_approve", [cid])
-    assert state(app, cid)[0] == "city_approved"
+    page = review_action(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    assert review_state(app, cid)[0] == "confirmed" and re.search(r"0\D+0", page)
+    review_action(login("zy_point_reviewer"), "school_approve", [cid],
+                  principal_name="李主任", signed_on="2026-11-20")
+    assert review_state(app, cid)[0] == "school_approved"
+    review_action(login("zy_reviewer"), "county_approve", [cid])
+    review_action(login("zz_reviewer"), "city_approve", [cid])
+    assert review_state(app, cid)[0] == "city_approved"
     with app.app_context():
         first = db.session.execute(select(ReviewEvent).where(
             ReviewEvent.candidate_id == cid, ReviewEvent.action == "school_approve")).scalar_one()
@@ -399,16 +307,17 @@ def test_county_admin_binds_a_reviewer_to_a_point(login, ids, app):
         user = db.session.execute(select(KsUser).where(
             KsUser.username == "zy_point_reviewer2")).scalar_one()
         assert user.node.code == "BM410102" and [r.name for r in user.roles] == ["school_reviewer"]
-    cid = new_candidate(app, school="BM410102", state="confirmed")
-    act(login("zy_point_reviewer2", "Strong-pass-2026"), "school_approve", [cid], **SIGNOFF)
-    assert state(app, cid)[0] == "school_approved"
+    cid = make_candidate(app, school="BM410102", state="confirmed")
+    review_action(login("zy_point_reviewer2", "Strong-pass-2026"), "school_approve", [cid],
+                  **SIGNOFF)
+    assert review_state(app, cid)[0] == "school_approved"
 
 
 # --- signing binds the printed paper -----------------------------------------------------------
 
 
 def test_signing_needs_the_print_of_the_current_version(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     staff = login("zy_school")
     print_form(staff, cid)
     with app.app_context():
@@ -418,50 +327,50 @@ def test_signing_needs_the_print_of_the_current_version(login, app):
     staff.refresh_token(f"/candidateview/edit/{cid}")
     staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13912345678"))
     assert _phone(app, cid) == "13912345678"
-    page = act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is False and "请重新打印" in page
+    page = review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is False and "请重新打印" in page
     print_form(staff, cid)
-    act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is True
+    review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is True
 
 
 def test_a_guardian_change_after_printing_needs_a_reprint(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     staff = login("zy_school")
     print_form(staff, cid)
     staff.refresh_token("/guardianview/add")
     staff.post("/guardianview/add", {"candidate": str(cid), "name": "李四", "relation": "51"})
     with app.app_context():
         assert [g.name for g in db.session.get(Candidate, cid).guardians] == ["李四"]
-    assert "请重新打印" in act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is False
+    assert "请重新打印" in review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is False
 
 
 def test_reject_correct_reconfirm_needs_a_reprint(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     staff = login("zy_school")
     print_form(staff, cid)
-    act(login("zy_school_reviewer"), "school_reject", [cid], reason="手机号有误")
+    review_action(login("zy_school_reviewer"), "school_reject", [cid], reason="手机号有误")
     with app.app_context():
         assert db.session.get(Candidate, cid).printed_version is None  # the paper was rejected
     staff.refresh_token(f"/candidateview/edit/{cid}")
     staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13922223333"))
-    act(staff, "confirm_on_behalf", [cid])
-    assert state(app, cid)[0] == "confirmed"
-    assert "请先打印" in act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is False
+    review_action(staff, "confirm_on_behalf", [cid])
+    assert review_state(app, cid)[0] == "confirmed"
+    assert "请先打印" in review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is False
     print_form(staff, cid)
-    act(staff, "mark_signed", [cid])
-    assert state(app, cid)[1] is True
+    review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[1] is True
 
 
 def test_approval_between_print_and_signature_keeps_the_print_valid(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     staff = login("zy_school")
     print_form(staff, cid)
-    act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
-    act(staff, "mark_signed", [cid])
-    assert state(app, cid)[:2] == ("school_approved", True)
+    review_action(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    review_action(staff, "mark_signed", [cid])
+    assert review_state(app, cid)[:2] == ("school_approved", True)
 
 
 # --- staff edits of approved records ---------------------------------------------------------
@@ -473,7 +382,7 @@ def _phone(app, cid):
 
 
 def test_staff_cannot_change_an_approved_record_until_it_is_rejected(login, app):
-    cid = new_candidate(app, state="school_approved", phone="13700000001")
+    cid = make_candidate(app, state="school_approved", phone="13700000001")
     staff = login("zy_school")
     staff.refresh_token(f"/candidateview/edit/{cid}")
     page = text(staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13700000002"),
@@ -484,34 +393,35 @@ def test_staff_cannot_change_an_approved_record_until_it_is_rejected(login, app)
     with app.app_context():
         cand = db.session.get(Candidate, cid)
         assert cand.phone == "13700000001" and cand.guardians == [] and cand.state == "school_approved"
-    act(login("zy_reviewer"), "county_reject", [cid], reason="请更正手机号")
+    review_action(login("zy_reviewer"), "county_reject", [cid], reason="请更正手机号")
     staff.refresh_token(f"/candidateview/edit/{cid}")
     staff.post(f"/candidateview/edit/{cid}", edit_form(app, cid, phone="13700000002"))
-    assert _phone(app, cid) == "13700000002" and state(app, cid)[0] == "rejected"
+    assert _phone(app, cid) == "13700000002" and review_state(app, cid)[0] == "rejected"
 
 
 # --- approvals move on a signed record; rejections need an unlock ---------------------------
 
 
 def test_review_state_moves_on_a_locked_record_but_rejection_needs_unlock(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     sign(app, login, cid)
-    act(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
-    assert state(app, cid)[:2] == ("school_approved", True)
-    resp = api(login("zy_reviewer"), {"id": cid, "action": "county_reject", "reason": "照片不合格"})
+    review_action(login("zy_school_reviewer"), "school_approve", [cid], **SIGNOFF)
+    assert review_state(app, cid)[:2] == ("school_approved", True)
+    resp = review_api(login("zy_reviewer"),
+                      {"id": cid, "action": "county_reject", "reason": "照片不合格"})
     assert resp.status_code == 403 and "锁定" in resp.get_json()["error"]
-    assert state(app, cid)[:2] == ("school_approved", True)
-    act(login("zy_admin"), "unlock", [cid], reason="县区审核发现照片不合格")
-    act(login("zy_reviewer"), "county_reject", [cid], reason="照片不合格")
-    assert state(app, cid)[:3] == ("rejected", False, "照片不合格")
+    assert review_state(app, cid)[:2] == ("school_approved", True)
+    review_action(login("zy_admin"), "unlock", [cid], reason="县区审核发现照片不合格")
+    review_action(login("zy_reviewer"), "county_reject", [cid], reason="照片不合格")
+    assert review_state(app, cid)[:3] == ("rejected", False, "照片不合格")
 
 
 # --- review list: state filter, every skip reason, version required ---------------------------
 
 
 def test_state_filter_is_a_labelled_select(login, app):
-    new_candidate(app, name="筛选退回", state="rejected")
-    new_candidate(app, name="筛选确认", state="confirmed")
+    make_candidate(app, name="筛选退回", state="rejected")
+    make_candidate(app, name="筛选确认", state="confirmed")
     c = login("zy_school_reviewer")
     page = text(c.get("/review/list/"))
     # FAB's filter widget receives each column's input as HTML in a JSON argument
@@ -524,8 +434,8 @@ def test_state_filter_is_a_labelled_select(login, app):
 
 
 def test_every_skipped_row_is_listed_with_its_reason(login, app):
-    drafts = [new_candidate(app, name=f"跳过{i:02d}") for i in range(25)]
-    page = act(login("zy_reviewer"), "county_approve", drafts)
+    drafts = [make_candidate(app, name=f"跳过{i:02d}") for i in range(25)]
+    page = review_action(login("zy_reviewer"), "county_approve", drafts)
     table = page[page.index('id="review-skipped"'):]
     assert table.count("<tr>") == 26  # header + every skipped row, not only the first 20
     assert "跳过24" in table and "不能执行" in table
@@ -533,24 +443,24 @@ def test_every_skipped_row_is_listed_with_its_reason(login, app):
 
 
 def test_api_requires_the_version(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     reviewer = login("zy_school_reviewer")
-    resp = api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF}, version=False)
+    resp = review_api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF}, version=False)
     assert resp.status_code == 400 and "version" in resp.get_json()["error"]
-    resp = api(reviewer, {"id": cid, "action": "school_approve", "version": "abc", **SIGNOFF},
-               version=False)
+    resp = review_api(reviewer, {"id": cid, "action": "school_approve", "version": "abc",
+                                 **SIGNOFF}, version=False)
     assert resp.status_code == 422 and "整数" in resp.get_json()["error"]
-    assert state(app, cid)[0] == "confirmed"
-    resp = api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})
+    assert review_state(app, cid)[0] == "confirmed"
+    resp = review_api(reviewer, {"id": cid, "action": "school_approve", **SIGNOFF})
     assert resp.status_code == 200 and resp.get_json()["state"] == "school_approved"
 
 
 def test_a_post_without_the_versions_seen_changes_nothing(login, app):
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     reviewer = login("zy_school_reviewer")
     reviewer.refresh_token("/review/list/")
     page = text(reviewer.post("/review/confirm/school_approve", {"ids": str(cid), **SIGNOFF}))
-    assert "版本号" in page and state(app, cid)[0] == "confirmed"
+    assert "版本号" in page and review_state(app, cid)[0] == "confirmed"
 
 
 # --- timeline extensions and qualification results -------------------------------------------
@@ -576,7 +486,7 @@ def test_qualification_results_for_the_candidate_pages(login, app):
     from app.review.feedback import qualification_results
     from app.review.models import Qualification
 
-    cid = new_candidate(app, state="confirmed")
+    cid = make_candidate(app, state="confirmed")
     staff = login("zy_school")
     staff.refresh_token("/qualifications/add")
     staff.post("/qualifications/add", {"candidate": str(cid), "kind": "allocation", "note": "x"})

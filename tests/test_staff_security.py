@@ -4,23 +4,22 @@ pages (issue 12, items 9–14)."""
 import datetime as dt
 import re
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.audit import AuditLog
 from app.demo import DEMO_CANDIDATE_PASSWORD, DEMO_PASSWORD
 from app.extensions import db
-from app.jurisdiction import Node
 from app.passwords import PUBLISHED_PASSWORDS
 from app.security import KsUser
 from app.staff_sessions import StaffSession
 from conftest import Client, make_config
+from factories import make_user
+from helpers import text
 
 PASSWORD = "violet-harbour-lantern-93"
 NEW_PASSWORD = "copper-meadow-whistle-58"
@@ -28,24 +27,9 @@ STAFF_PAGE = "/candidateview/list/"
 ZY_SCHOOL, ZY_POINT = "41010201", "BM410102"
 
 
-def text(resp):
-    return resp.get_data(as_text=True)
-
-
-def new_staff(app, node_code=ZY_SCHOOL, role="school_staff", prefix="sec"):
-    """A staff user of this test's own; returns its username."""
-    username = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with app.app_context():
-        sm = app.appbuilder.sm
-        node = db.session.execute(select(Node).where(Node.code == node_code)).scalar_one()
-        user = KsUser(username=username, first_name="测试", last_name="安全",
-                      email=f"{username}@example.invalid", active=True, node=node,
-                      roles=[sm.find_role(role)],
-                      password=generate_password_hash(
-                          PASSWORD, method=app.config["FAB_PASSWORD_HASH_METHOD"]))
-        db.session.add(user)
-        db.session.commit()
-    return username
+def new_staff(app, node_code=ZY_SCHOOL, role="school_staff"):
+    """A staff user of this test's own (password PASSWORD); returns its username."""
+    return make_user(app, node_code, role, password=PASSWORD)
 
 
 def user_row(app, username):

@@ -18,21 +18,12 @@ from app.playbooks.models import Incident
 from app.points.models import PointProposal
 from app.review.models import ReviewEvent
 from app.validators import make_id_number
+from helpers import text
 
 _seq = itertools.count(701, 2)
 _codes = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-
-    with module_app(tmp_path_factory, "transitions") as app:
-        yield app
-
-
-def text(resp):
-    return resp.get_data(as_text=True)
 
 
 def exam(app, kind="zhongzhao"):

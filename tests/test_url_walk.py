@@ -107,13 +107,11 @@ COUNTY_MARKERS = {"zy": ["中原区", "郑州市第五十七中学", "zy_school"
 # --- fixtures: own database, objects of both counties --------------------------------------
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from conftest import module_app
-
+def app(module_app):
     def objects(app):
         app.walk_objects = {side: _side_objects(side) for side in SIDES}
 
-    with module_app(tmp_path_factory, "walk", objects) as app:
+    with module_app("walk", objects) as app:
         yield app
 
 

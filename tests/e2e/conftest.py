@@ -7,6 +7,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from app.demo import DEMO_PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The fake camera shows Chromium's test pattern unless a test passes
 # --use-file-for-fake-video-capture=<file> to launch_chromium.
@@ -15,8 +17,18 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
-@pytest.fixture(scope="session")
+def sign_in(page, live_url, username, password=DEMO_PASSWORD):
+    """Log in through the login page of the served app."""
+    page.goto(f"{live_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(scope="module")
 def live_url(app):
+    """The module's app served on a loopback port (each test module has its own database)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -2,17 +2,9 @@
 school user; the user list of the sibling county does not show it."""
 import pytest
 
-from app.demo import DEMO_PASSWORD
+from e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_url, username, password=DEMO_PASSWORD):
-    page.goto(f"{live_url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_county_admin_journey(page, live_url):

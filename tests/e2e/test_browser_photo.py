@@ -13,11 +13,10 @@ from app.extensions import db
 from app.photos.checks import check_photo
 from app.photos.models import CandidatePhoto
 from conftest import Client
-from e2e.conftest import launch_chromium
-from e2e.test_browser_foundation import sign_in
-from test_photo_checks import BLUE, encode, portrait
-from test_photos_http import without_photos
-from test_selfservice import GOOD, activate, issue, new_candidate
+from e2e.conftest import launch_chromium, sign_in
+from factories import self_service_candidate
+from helpers import GOOD, activate, issue, without_photos
+from photo_faces import BLUE, encode, portrait
 
 pytestmark = pytest.mark.browser
 # A 4:3 webcam frame; capture.js keeps its centred 3:4 part (540×720), where the portrait is.
@@ -116,7 +115,7 @@ def test_fake_camera_picture_is_stored_as_a_compliant_photo(camera_page, live_ur
 
 
 def test_candidate_takes_own_photo_on_a_phone(phone, live_url, app, login):
-    cid, idn = new_candidate(app, name="自拍考生")
+    cid, idn = self_service_candidate(app, name="自拍考生")
     assert activate(Client(app), idn, issue(login("zy_school"), cid)).status_code == 302
     phone.goto(f"{live_url}/me/login")
     phone.fill("input[name=id_number]", idn)

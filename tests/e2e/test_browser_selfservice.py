@@ -13,7 +13,6 @@ from app.demo import DEMO_PASSWORD
 from app.exams.models import ADULT, ZHONGZHAO, Exam
 from app.extensions import db
 from app.jurisdiction import Node
-from test_selfservice import phase  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
