@@ -192,7 +192,10 @@ def log_event(action, table_name, details, row_id=None, session=None, candidate_
 
     session = session or db.session
     if actor is not None:
-        (user_id, username), ip = (actor.id, actor.username), None
+        # A request on behalf of someone else (the candidate's own print) keeps its address;
+        # a background job has none.
+        user_id, username = actor.id, actor.username
+        ip = request.remote_addr if has_request_context() else None
     else:
         (user_id, username), ip = _actor()
         actor = getattr(g, "user", None) if has_request_context() else None

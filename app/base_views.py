@@ -15,6 +15,7 @@ from wtforms.validators import StopValidation
 from .extensions import db
 from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
 from .list_inputs import INT32, sane_filter_converter, sane_list_args
+from .refusals import NotAllowed
 
 SCOPE = [["id", JurisdictionFilter, None]]
 
@@ -246,7 +247,7 @@ class ScopedModelView(GuardedMixin, ModelView):
 
     def guard(self, item, is_add):
         if not in_scope(item, g.user.node):
-            raise PermissionError(_l("That unit is outside your jurisdiction."))
+            raise NotAllowed(_l("That unit is outside your jurisdiction."))
 
 
 class ScopedApi(ModelRestApi):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes
 from .extensions import db
+from .refusals import BadInput
 
 PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
 
@@ -126,23 +127,23 @@ def check_new_node(node, manager_node):
     """Validate a node about to be created under ``node.parent`` by a user at ``manager_node``."""
     parent = node.parent
     if parent is None or not in_scope(parent, manager_node):
-        raise ValueError(_l("Choose a parent unit inside your jurisdiction."))
+        raise BadInput(_l("Choose a parent unit inside your jurisdiction."))
     if node.kind not in CHILD_KINDS[parent.kind]:
-        raise ValueError(_l("A %(kind)s cannot be placed under a %(parent)s.",
+        raise BadInput(_l("A %(kind)s cannot be placed under a %(parent)s.",
                             kind=KIND_LABELS[node.kind], parent=parent.kind_label))
     code = (node.code or "").strip()
     if node.kind in REGION_KINDS:
         # Administrative division codes: city 4101xx → county 4101xx shares the parent prefix.
         prefix = parent.code[:2] if node.kind == CITY else parent.code[:4]
         if not re.fullmatch(r"\d{6}", code) or not code.startswith(prefix):
-            raise ValueError(_l("A region code is the 6-digit administrative division code "
+            raise BadInput(_l("A region code is the 6-digit administrative division code "
                                 "starting with %(prefix)s.", prefix=prefix))
     elif not _UNIT_CODE.fullmatch(code):
-        raise ValueError(_l("A unit code has 4 to 20 letters or digits."))
+        raise BadInput(_l("A unit code has 4 to 20 letters or digits."))
     with db.session.no_autoflush:
         taken = db.session.execute(select(func.count()).where(Node.code == code)).scalar()
     if taken:
-        raise ValueError(_l("The code %(code)s is already used.", code=code))
+        raise BadInput(_l("The code %(code)s is already used.", code=code))
     node.code = code
     node.path = make_path(parent, code)
 
@@ -150,7 +151,7 @@ def check_new_node(node, manager_node):
 def check_point_fields(node):
     """Levels served and the 低龄 / 医卫类 designations belong to registration points only."""
     if node.kind != POINT and (node.serves_levels or node.for_minors or node.for_medical):
-        raise ValueError(_l("Only a registration point serves exam levels or is designated for "
+        raise BadInput(_l("Only a registration point serves exam levels or is designated for "
                             "minors or medical candidates; leave these empty for a %(kind)s.",
                             kind=node.kind_label))
 

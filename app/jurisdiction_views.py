@@ -12,6 +12,7 @@ from .base_views import OfferedSelectField, ScopedApi, ScopedModelView
 from . import codes
 from .extensions import db
 from .jurisdiction import KIND_LABELS, PROVINCE, Node, check_new_node, units_in_scope
+from .refusals import BadInput
 
 #: A point's designation: set only by the province's approval of a point proposal
 #: (points/workflow.create_point), after the county → city → province review.
@@ -25,7 +26,7 @@ def check_designation_unchanged(node):
     changed = [f for f in DESIGNATION_FIELDS if state.attrs[f].history.has_changes()] \
         if state.persistent else [f for f in DESIGNATION_FIELDS if getattr(node, f)]
     if changed:
-        raise ValueError(_l("Levels served and the designations for candidates under 17 or "
+        raise BadInput(_l("Levels served and the designations for candidates under 17 or "
                             "medical majors come only from an approved point proposal."))
 
 
@@ -140,7 +141,7 @@ class NodeView(ScopedModelView):
         # Without this the foreign keys refuse the delete with FAB's generic database error.
         dependents = unit_dependents(item)
         if dependents:
-            raise ValueError(_l("%(unit)s cannot be deleted: it still has %(what)s. Deactivate "
+            raise BadInput(_l("%(unit)s cannot be deleted: it still has %(what)s. Deactivate "
                                 "it instead.", unit=item.name,
                                 what="、".join(str(d) for d in dependents)))
 

@@ -170,6 +170,6 @@ def possible(transitions, user, check_one):
         try:
             check_one(transition)
             result.append((transition, None))
-        except (Refused, PermissionError) as exc:
-            result.append((transition, str(exc) if isinstance(exc, Refused) else exc.args[0]))
+        except Refused as exc:
+            result.append((transition, str(exc)))
     return result

@@ -17,6 +17,7 @@ from ..jurisdiction import Node, units_in_scope
 from .logistics import MAX_ROOMS, MAX_SEATS, SEATS_PER_ROOM, SITE_CODE_RE
 from .models import ExamSite, SeatAssignment
 from .numbering import AREA_KINDS
+from ..refusals import BadInput
 
 
 def _areas():
@@ -97,11 +98,11 @@ class ExamSiteView(ScopedModelView):
             super().guard(item, is_add)  # the scope first: nothing is said of another area
         refusal = site_refusal(item, is_add)
         if refusal is not None:
-            raise ValueError(refusal)
+            raise BadInput(refusal)
 
     def pre_delete(self, item):
         if db.session.execute(select(SeatAssignment.id).where(
                 SeatAssignment.site_id == item.id)).first():
-            raise ValueError(_l("Candidates are seated at this site: renumber the tickets "
+            raise BadInput(_l("Candidates are seated at this site: renumber the tickets "
                                 "before deleting it."))
         super().pre_delete(item)

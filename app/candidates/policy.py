@@ -35,7 +35,7 @@ STAFF, CANDIDATE, IMPORT, JOB = "staff", "candidate", "import", "job"
 RECORD, PHOTO = "record", "photo"
 
 
-class Locked(Refused, PermissionError):
+class Locked(Refused):
     """The record's data is frozen: signed (locked), or approved and not yet rejected."""
 
     status = 409

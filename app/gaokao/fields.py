@@ -13,6 +13,7 @@ from ..candidates.models import Candidate
 from ..codes import GAOKAO
 from ..extensions import db
 from ..jurisdiction import scoped
+from ..refusals import BadInput
 from ..validators import InvalidValue
 from . import rules
 
@@ -71,7 +72,7 @@ def gaokao_candidate(ref):
     if not gaokao:
         try:
             rules.check_gaokao(found[0])
-        except ValueError as exc:
+        except BadInput as exc:
             raise FormError(str(exc)) from None
     if len(gaokao) > 1:
         raise FormError(_l("That ID number is registered for several 高考 exams; enter the "

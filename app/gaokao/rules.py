@@ -15,6 +15,7 @@ from .. import codes as candidate_codes
 from ..codes import GAOKAO
 from ..validators import InvalidValue
 from . import codes
+from ..refusals import BadInput
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ CONSISTENCY = {
 def check_gaokao(candidate):
     """The archive holds 普通高考 candidates only."""
     if candidate.exam is None or candidate.exam.kind != GAOKAO:
-        raise ValueError(_l("%(name)s is not a 高考 candidate: the 高考 archive only holds "
+        raise BadInput(_l("%(name)s is not a 高考 candidate: the 高考 archive only holds "
                             "candidates of a 普通高考.", name=candidate.name))
 
 

@@ -22,6 +22,7 @@ from . import codes, rules
 from .fields import MeasureField, candidate_field, consistent, gaokao_candidate
 from .history import record_history
 from .models import IntegrityRecord, PhysicalExam
+from ..refusals import Refused
 
 SECTIONS = (
     (_l("Examination"), ["serial", "hospital", "exam_date", "doctor", "history"]),
@@ -91,7 +92,7 @@ def _no_record_yet(candidate):
 def _may_change(candidate):
     try:
         rules.check_physical_change(candidate)
-    except (ValueError, PermissionError) as exc:
+    except Refused as exc:
         raise FormError(str(exc)) from None
 
 
@@ -177,7 +178,7 @@ class PhysicalExamView(ArchiveView):
             abort(404)
         try:
             rules.check_physical_change(item.candidate)
-        except (ValueError, PermissionError) as exc:
+        except Refused as exc:
             flash(str(exc), "danger")
             return redirect(url_for(".show", pk=pk))
         return super().edit(pk)

@@ -15,15 +15,14 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..jurisdiction import CITY, PROVINCE, in_scope
-from ..refusals import NotAllowed
+from ..refusals import NotAllowed, Refused
 from .models import ACTIVITIES, Phase, PhaseExtension
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-class PhaseClosed(NotAllowed, PermissionError):
-    """Raised with a translated message naming the window (403). Still a PermissionError,
-    as :class:`app.candidates.policy.Locked` is, for the guards that refuse on either."""
+class PhaseClosed(NotAllowed):
+    """Raised with a translated message naming the window (403)."""
 
 
 def now_local():
@@ -92,13 +91,13 @@ def check_extension(user, extension):
     step: only a city or province administrator grants one, to a region of its subtree, with
     a reason, ending later than the phase does. Raises with a translated message."""
     if not in_scope(extension, user.node):
-        raise PermissionError(_l("That unit is outside your jurisdiction."))
+        raise NotAllowed(_l("That unit is outside your jurisdiction."))
     if user.node.kind not in (PROVINCE, CITY):
-        raise PermissionError(_l("Only a city or province administrator grants extensions."))
+        raise NotAllowed(_l("Only a city or province administrator grants extensions."))
     if not (extension.reason or "").strip():
-        raise ValueError(_l("A reason is required."))
+        raise Refused(_l("A reason is required."), status=422)
     if extension.phase is not None and extension.new_end <= extension.phase.end:
-        raise ValueError(_l("The extended end must be later than the phase's end."))
+        raise Refused(_l("The extended end must be later than the phase's end."), status=422)
 
 
 def grant_extension(user, phase, node, new_end, reason):

@@ -32,7 +32,6 @@ from .tasks import SNAPSHOT_TIMEOUT, snapshots_dir, take_snapshot
 
 RECONCILE_PAGE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REFUSALS = (Refused, PermissionError, ValueError)
 
 
 def parse_moment(text):
@@ -149,9 +148,7 @@ class IncidentView(ScopedModelView):
     def _refused(self, incident, exc):
         db.session.rollback()
         incident = get_scoped_or_404(Incident, incident.id)
-        status = (exc.status if isinstance(exc, Refused)
-                  else 403 if isinstance(exc, PermissionError) else 422)
-        return self._page(incident, str(exc) if isinstance(exc, Refused) else exc.args[0], status)
+        return self._page(incident, str(exc), exc.status)
 
     @expose("/<int:pk>/step", methods=["POST"])
     @has_access
@@ -161,7 +158,7 @@ class IncidentView(ScopedModelView):
         incident = get_scoped_or_404(Incident, pk)
         try:
             actions.tick(incident, g.user, request.form.get("step"), request.form.get("note"))
-        except REFUSALS as exc:
+        except Refused as exc:
             return self._refused(incident, exc)
         return self._done(incident, _l("Step recorded."))
 
@@ -189,7 +186,7 @@ class IncidentView(ScopedModelView):
                              "import and tick them off on the reconciliation page.")
             else:
                 raise IncidentRefused(_l("This step does not offer that action."))
-        except REFUSALS as exc:
+        except Refused as exc:
             return self._refused(incident, exc)
         return self._done(incident, message)
 
@@ -201,7 +198,7 @@ class IncidentView(ScopedModelView):
         try:
             snap = actions.request_snapshot(incident, g.user, request.form.get("step"),
                                             request.form.get("note"))
-        except REFUSALS as exc:
+        except Refused as exc:
             return self._refused(incident, exc)
         db.session.commit()
         log_event("snapshot", Incident.__tablename__, {
@@ -247,7 +244,7 @@ class IncidentView(ScopedModelView):
         incident = get_scoped_or_404(Incident, pk)
         try:
             actions.add_note(incident, g.user, request.form.get("note"))
-        except REFUSALS as exc:
+        except Refused as exc:
             return self._refused(incident, exc)
         return self._done(incident, _l("Note added."))
 
@@ -259,7 +256,7 @@ class IncidentView(ScopedModelView):
         try:
             actions.change_status(incident, g.user, request.form.get("transition"),
                                   request.form.get("note"))
-        except REFUSALS as exc:
+        except Refused as exc:
             return self._refused(incident, exc)
         return self._done(incident, _l("Status changed to %(status)s.",
                                        status=incident.status_label))

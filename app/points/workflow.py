@@ -35,8 +35,8 @@ def _node_refusal(node, manager_node):
     """check_new_node's refusal of ``node``, or None."""
     try:
         check_new_node(node, manager_node)
-    except (ValueError, Refused) as exc:
-        return str(exc) if isinstance(exc, Refused) else exc.args[0]
+    except Refused as exc:
+        return str(exc)
     return None
 
 
@@ -167,8 +167,8 @@ def create_point(proposal, user):
     _refuse(_node_refusal(point, user.node))
     try:
         check_point_fields(point)
-    except (ValueError, Refused) as exc:
-        raise TransitionRefused(str(exc) if isinstance(exc, Refused) else exc.args[0]) from None
+    except Refused as exc:
+        raise TransitionRefused(str(exc)) from None
     db.session.add(point)
     return point
 

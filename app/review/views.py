@@ -26,7 +26,7 @@ from ..extensions import db
 from ..jurisdiction import get_scoped_or_404
 from ..phases.rules import PhaseClosed, check_open_for
 from ..candidates.policy import check_unlocked
-from ..refusals import NotAllowed, Refused
+from ..refusals import BadInput, NotAllowed, Refused
 from ..transitions import Conflict, TransitionRefused, actor_roles, offered
 from . import dossier
 from .models import Qualification
@@ -269,7 +269,7 @@ class QualificationView(TransitionListView):
         if not set(STAFF) & actor_roles(g.user):
             raise NotAllowed(_l("Only school or registration point staff file applications."))
         if item.candidate is None:
-            raise ValueError(_l("Choose the candidate."))
+            raise BadInput(_l("Choose the candidate."))
         # An application is not the candidate's data, so an approved record may still get one;
         # the signature, though, covers everything filed with the form.
         check_unlocked(item.candidate)
