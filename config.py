@@ -1,7 +1,7 @@
 """Settings, all read from the environment with safe defaults.
 
-Out of the box: SQLite file database under ``instance/``, no Redis (jobs run in-process),
-Chinese UI. Any ``KAOSHENG_ENV`` but ``development`` refuses to start without a real
+Out of the box: SQLite file database under ``instance/``, no Redis (jobs run in background
+threads of the app), Chinese UI. Any ``KAOSHENG_ENV`` but ``development`` refuses to start without a real
 ``SECRET_KEY``.
 """
 import os
@@ -28,6 +28,10 @@ RQ_QUEUE = os.environ.get("RQ_QUEUE", "kaosheng")
 # is reported failed ("the worker stopped"), so a killed worker's job can be resumed soon.
 JOB_HEARTBEAT_INTERVAL = float(os.environ.get("JOB_HEARTBEAT_INTERVAL", "30"))
 JOB_HEARTBEAT_TTL = int(os.environ.get("JOB_HEARTBEAT_TTL", "90"))
+# Without Redis, jobs run in this process: "thread" in JOBS_THREADS background threads (the
+# request returns at once and its page shows progress), "inline" inside the request (tests).
+JOBS_LOCAL = os.environ.get("JOBS_LOCAL", "thread")
+JOBS_THREADS = int(os.environ.get("JOBS_THREADS", "2"))
 UPLOAD_DIR = os.environ.get("KAOSHENG_UPLOADS", os.path.join(INSTANCE_DIR, "files"))
 
 APP_NAME = "考生信息采集系统"
@@ -36,12 +40,8 @@ FAB_BASE_TEMPLATE = "base.html"
 # Alembic owns the schema; permissions and roles are synced by `flask kaosheng init`.
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
-# No JWT (FAB's security REST API; app.security_views.NoSecurityApi) and no raw permission
-# screens: roles are data synced by `flask kaosheng init`.
-FAB_ADD_SECURITY_API = False
-FAB_ADD_SECURITY_PERMISSION_VIEW = False
-FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
-FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
+# No JWT, no groups and no raw permission screens: KsSecurityManager.register_views registers
+# the login, user and role screens only; roles are data synced by `flask kaosheng init`.
 FAB_SECURITY_MANAGER_CLASS = "app.security_manager.KsSecurityManager"
 FAB_INDEX_VIEW = "app.dashboard.DashboardIndexView"
 FAB_API_SWAGGER_UI = False

@@ -11,6 +11,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, Index, Integer, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .extensions import db
 from .jurisdiction import PATH_TYPE, Node
 
 
@@ -188,8 +189,6 @@ def log_event(action, table_name, details, row_id=None, session=None, candidate_
     event about one candidate names it (``candidate_id``, or the row / details that say so).
     ``actor``: the user acting, for a job that has no request to ask (None: the request's
     user, or "system")."""
-    from .extensions import db
-
     session = session or db.session
     if actor is not None:
         # A request on behalf of someone else (the candidate's own print) keeps its address;

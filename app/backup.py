@@ -34,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
+from .audit import log_event
 from .extensions import db
 from .refusals import Refused
 
@@ -373,8 +374,6 @@ def restore_backup(path, force=False):
 
 def add_commands(group):
     """Add ``backup`` and ``restore`` to the ``flask kaosheng`` group."""
-    from .audit import log_event
-
     @group.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):

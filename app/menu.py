@@ -64,8 +64,11 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(ActivationView)
     appbuilder.add_view(CandidateAccountView, "Self-service accounts", icon="fa-key",
                         label=_l("Self-service accounts"), category="Candidates")
-    appbuilder.add_view(PrintView, "Batch print", icon="fa-print", label=_l("Batch print"),
-                        category="Candidates")
+    printing = appbuilder.add_view(PrintView, "Batch print", icon="fa-print",
+                                   label=_l("Batch print"), category="Candidates")
+    # 公示 is printed by whoever prints forms (PrintView's permission).
+    appbuilder.add_link("Publicity list", href="PrintView.publicity_pick", icon="fa-bullhorn",
+                        label=_l("Publicity list"), category="Candidates", baseview=printing)
     appbuilder.add_view(PrintVerifyView, "Verify printout", icon="fa-check-circle",
                         label=_l("Verify a printed form"), category="Candidates")
     appbuilder.add_view(AdmissionTicketView, "Admission tickets", icon="fa-ticket",

@@ -5,6 +5,7 @@ permission cache and the role sync from ``security.ROLES``. It sits above both `
 import datetime as dt
 
 from flask import current_app, g, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import select
@@ -13,8 +14,8 @@ from werkzeug.security import check_password_hash
 from . import staff_sessions
 from .passwords import count_failure, is_locked
 from .security import COMMON_VIEWS, READ_PERMISSIONS, ROLES, RW, SELF_SERVICE_PERMS, KsUser
-from .security_views import (KsAuthDBView, KsGroupView, KsResetMyPasswordView,
-                             KsResetPasswordView, KsRoleView, KsUserView, NoSecurityApi)
+from .security_views import (KsAuthDBView, KsResetMyPasswordView, KsResetPasswordView,
+                             KsRoleView, KsUserView, NoSecurityApi)
 
 
 def permission_names(view, mode):
@@ -24,8 +25,6 @@ def permission_names(view, mode):
 
 class KsSecurityManager(SecurityManager):
     user_model = KsUser
-    # FAB's chart view loads Google Charts from the internet; offices cannot reach it.
-    userstatschartview = None
 
     def __init__(self, appbuilder):
         self.authdbview = KsAuthDBView
@@ -33,9 +32,31 @@ class KsSecurityManager(SecurityManager):
         self.resetpasswordview = KsResetPasswordView
         self.resetmypasswordview = KsResetMyPasswordView
         self.rolemodelview = KsRoleView
-        self.groupmodelview = KsGroupView
         self.security_api = NoSecurityApi
         super().__init__(appbuilder)
+
+    def register_views(self):
+        """FAB's security screens for database log-in (config AUTH_TYPE), without those
+        nothing here uses: groups (roles are granted to users directly), the statistics
+        chart (it loads Google Charts, which offices cannot reach), self-registration and
+        the raw permission tables."""
+        appbuilder = self.appbuilder
+        appbuilder.add_api(self.security_api)
+        appbuilder.add_view_no_menu(self.userinfoeditview())
+        appbuilder.add_view_no_menu(self.resetpasswordview())
+        appbuilder.add_view_no_menu(self.resetmypasswordview())
+        self.auth_view = self.authdbview()
+        appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
+        # The menu names stay FAB's: roles' menu_access permissions are stored under them.
+        self.user_view = appbuilder.add_view(
+            self.userdbmodelview, "List Users", icon="fa-user", label=_l("List Users"),
+            category="Security", category_icon="fa-cogs", category_label=_l("Security"))
+        role_view = appbuilder.add_view(
+            self.rolemodelview, "List Roles", icon="fa-user-gear", label=_l("List Roles"),
+            category="Security", category_icon="fa-cogs")
+        role_view.related_views = [self.user_view.__class__]
 
     # --- sessions (app/staff_sessions.py) and the per-account lock -------------------------
 

@@ -1,16 +1,19 @@
 """The user manager screen (用户管理) with delegation checks and the audited unlock, the
-password screens with the staff password rules, and the login page's lock message."""
+role screen in Chinese, the password screens with the staff password rules, and the login
+page's lock message."""
 from types import SimpleNamespace
 
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request
 from flask_appbuilder.actions import action
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.security.forms import ResetPasswordForm, SelectDataRequired
 from flask_appbuilder.security.api import SecurityApi
-from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.forms import ResetPasswordForm, SelectDataRequired
+from flask_appbuilder.security.sqla.models import PermissionView, Role
 from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, ResetPasswordView,
-                                             RoleModelView, UserDBModelView, UserGroupModelView)
+                                             RoleModelView, UserDBModelView)
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 from wtforms import PasswordField
@@ -24,7 +27,7 @@ from .extensions import db
 from .jurisdiction import JurisdictionFilter, Node, units_in_scope
 from .passwords import password_problems
 from .security import (DelegationError, check_delegation, check_manageable, check_unlock,
-                       current_user_manages, grantable_role_names, lock_message,
+                       current_user_manages, grantable_role_names, lock_message, role_label,
                        staff_personal_values)
 
 PASSWORD_HINT = _l("At least 8 characters, not a common or easily guessed password.")
@@ -73,6 +76,15 @@ _REL_FIELDS = {
 }
 
 
+def _role_text(role):
+    return str(role_label(role.name))
+
+
+def roles_text(roles):
+    """Roles by their Chinese names (FAB prints the list of raw names: [county_admin])."""
+    return "、".join(_role_text(r) for r in roles)
+
+
 def _offered_roles():
     stmt = select(Role).where(Role.name.in_(grantable_role_names(g.user))).order_by(Role.id)
     return db.session.execute(stmt).scalars().all()
@@ -83,7 +95,20 @@ def _offered_roles():
 _FORM_FIELDS = {
     "node": OfferedSelectField(_l("Unit"), Node, units_in_scope, validators=[DataRequired()]),
     "roles": OfferedSelectMultipleField(_l("Roles"), Role, _offered_roles,
+                                        get_label=_role_text,
                                         validators=[SelectDataRequired()]),
+}
+
+# FAB's own labels are English or translated for LDAP/OpenID set-ups; these are the screens'.
+_USER_LABELS = {
+    "username": _l("Login name"), "first_name": _l("Given name"),
+    "last_name": _l("Family name"), "email": _l("E-mail"), "active": _l("Account enabled"),
+    "node": _l("Unit"), "roles": _l("Roles"), "locked_until": _l("Locked until"),
+    "last_login": _l("Last log-in"), "login_count": _l("Log-in count"),
+    "fail_login_count": _l("Failed log-ins"), "created_on": _l("Created on"),
+    "created_by": _l("Created by"), "changed_on": _l("Changed on"),
+    "changed_by": _l("Changed by"), "password": _l("Password"),
+    "conf_password": _l("Confirm password"),
 }
 
 
@@ -107,13 +132,17 @@ class KsUserView(GuardedMixin, UserDBModelView):
         (_l("User info"), {"fields": ["username", "node", "roles"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
-    label_columns = {"node": _l("Unit"), "roles": _l("Roles"),
-                     "locked_until": _l("Locked until")}
+    label_columns = _USER_LABELS
     description_columns = {
-        **UserDBModelView.description_columns,
+        "username": _l("The name this user logs in with."),
+        "first_name": _l("The user's given name."),
+        "last_name": _l("The user's family name."),
+        "email": _l("The user's e-mail address."),
         "active": _l("Deactivate a user who leaves rather than deleting it."),
         "password": PASSWORD_HINT,
+        "conf_password": _l("Type the password again."),
     }
+    formatters_columns = {"roles": roles_text}
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_FORM_FIELDS,
                              "password": _password_field(_user_being_added)}
     edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_FORM_FIELDS}
@@ -202,14 +231,104 @@ class KsResetPasswordView(ResetPasswordView):
         return super().form_post(form)
 
 
+# FAB's permission names; a view's action permissions are named by the action's own label.
+PERMISSION_LABELS = {
+    "can_list": _l("List"), "can_show": _l("Details"), "can_add": _l("Add"),
+    "can_edit": _l("Edit"), "can_delete": _l("Delete"), "menu_access": _l("Menu entry"),
+    "can_this_form_get": _l("Open the form"), "can_this_form_post": _l("Submit the form"),
+    "can_get": _l("Read"), "can_info": _l("Read"), "can_view": _l("View"),
+    "can_userinfo": _l("Own profile"), "userinfoedit": _l("Edit own profile"),
+    "resetmypassword": _l("Change own password"),
+    "resetpasswords": _l("Reset other users' passwords"),
+    "can_confirm": _l("Confirm"), "can_api_transition": _l("Review actions"),
+    "can_export": _l("Export"), "can_import": _l("Import"), "can_print": _l("Print"),
+    "can_verify": _l("Verify"), "can_capture": _l("Capture photos"),
+    "can_issue": _l("Issue accounts"),
+    "can_timeline": _l("View"), "can_submit": _l("Submit reports"), "can_act": _l("Handle"),
+    "can_snapshot": _l("Snapshot"), "can_record": _l("Record results"), "can_run": _l("Run"),
+}
+# Views that have no menu entry of their own.
+VIEW_LABELS = {
+    "UserInfoEditView": _l("Own profile"), "ResetMyPasswordView": _l("Own password"),
+    "KsResetPasswordView": _l("Reset passwords"), "MenuApi": _l("Menu"),
+    "NodeApi": _l("Units"), "PhotoView": _l("Photos"), "ActivationView": _l("Activation"),
+}
+
+
+def _menu_items():
+    for category in current_app.appbuilder.menu.get_list():
+        yield category
+        yield from category.childs
+
+
+def _view_label(name):
+    """A permission's view (``CandidateView``) or menu entry (``Candidates``) as the menu
+    names it."""
+    for item in _menu_items():
+        if item.name == name or (item.baseview is not None
+                                 and item.baseview.class_permission_name == name):
+            return str(item.label)
+    for view in current_app.appbuilder.baseviews:
+        if view.class_permission_name == name and "list_title" in vars(type(view)):
+            return str(view.list_title)
+    return str(VIEW_LABELS.get(name, name))
+
+
+def _permission_name_label(name, view_name):
+    if name in PERMISSION_LABELS:
+        return str(PERMISSION_LABELS[name])
+    for view in current_app.appbuilder.baseviews:
+        if view.class_permission_name == view_name and name in getattr(view, "actions", {}):
+            return str(view.actions[name].text)
+    return name
+
+
+def permission_label(pv):
+    """``can add on CandidateView`` as 考生管理：新增."""
+    return "%s：%s" % (_view_label(pv.view_menu.name),
+                      _permission_name_label(pv.permission.name, pv.view_menu.name))
+
+
+def permissions_text(permissions):
+    """A role's permissions grouped by screen: 考生管理：列表、新增；审核：…"""
+    screens = {}
+    for pv in permissions:
+        screens.setdefault(_view_label(pv.view_menu.name), set()).add(
+            _permission_name_label(pv.permission.name, pv.view_menu.name))
+    return "；".join(f"{screen}：{'、'.join(sorted(names))}"
+                    for screen, names in sorted(screens.items()))
+
+
+def role_name_text(name):
+    """A role by its Chinese name; FAB's role of anonymous visitors has none in ROLES."""
+    if name == current_app.appbuilder.sm.auth_role_public:
+        return str(_l("Visitors not logged in"))
+    return str(role_label(name))
+
+
+def _all_permissions():
+    return db.session.execute(select(PermissionView)).scalars().all()
+
+
+def _permissions_field():
+    return QuerySelectMultipleField(_l("Permissions"), query_func=_all_permissions,
+                                    get_pk_func=lambda pv: pv.id, get_label=permission_label,
+                                    widget=Select2ManyWidget())
+
+
 class KsRoleView(HardenedViewMixin, RoleModelView):
+    """Roles by their Chinese names and permissions by the screens' names. The roles of
+    security.ROLES get their permissions from ``flask kaosheng init`` (sync_roles)."""
+
     list_title, show_title = _l("Roles"), _l("Role definition")
     add_title, edit_title = _l("Add role"), _l("Edit role")
-
-
-class KsGroupView(HardenedViewMixin, UserGroupModelView):
-    list_title, show_title = _l("Groups"), _l("Group")
-    add_title, edit_title = _l("Add group"), _l("Edit group")
+    # FAB's role widgets print names and permissions raw, past the formatters.
+    list_widget, show_widget = ListWidget, ShowWidget
+    list_columns = ["name"]
+    search_columns = ["name"]
+    label_columns = {"name": _l("Role"), "permissions": _l("Permissions")}
+    formatters_columns = {"name": role_name_text, "permissions": permissions_text}
+    add_form_extra_fields = edit_form_extra_fields = {"permissions": _permissions_field()}
 
 
 class NoSecurityApi(SecurityApi):

@@ -128,7 +128,8 @@ def main():
 
     url, drop = database(args.database_url)
     uploads = tempfile.mkdtemp()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": uploads, "REDIS_URL": ""})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": uploads, "REDIS_URL": "",
+                      "JOBS_LOCAL": "inline"})
     try:
         with app.app_context():
             upgrade()

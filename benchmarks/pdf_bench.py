@@ -207,7 +207,8 @@ def bench(n, batch):
     db_url = "sqlite:///" + os.path.join(folder, "bench.db")
     uploads = os.path.join(folder, "files")
     config = {"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_DIR": uploads, "SECRET_KEY": "bench",
-              "REDIS_URL": "", "RQ_QUEUE": f"kaosheng-pdf-bench-{uuid.uuid4().hex[:8]}"}
+              "REDIS_URL": "", "JOBS_LOCAL": "inline",
+              "RQ_QUEUE": f"kaosheng-pdf-bench-{uuid.uuid4().hex[:8]}"}
     app = create_app(config)
     try:
         t0 = time.perf_counter()

@@ -57,6 +57,7 @@ def make_config(tmp_path, **extra):
         "AUTH_RATE_LIMIT": "1000 per minute",
         "UPLOAD_DIR": str(tmp_path / "files"),
         "REDIS_URL": os.environ.get("KAOSHENG_TEST_REDIS", ""),
+        "JOBS_LOCAL": "inline",  # without Redis, jobs run inside the request: deterministic
     }
     config.update(extra)
     return config

@@ -30,7 +30,7 @@ from app.extensions import db
 MODEL_KINDS = {
     "Node": "node", "KsUser": "user", "Candidate": "candidate", "Guardian": "guardian",
     "StudyHistory": "study", "Qualification": "qualification", "PhaseExtension": "extension",
-    "AuditLog": "audit", "Exam": "exam", "Phase": "phase", "Role": "role", "Group": "group",
+    "AuditLog": "audit", "Exam": "exam", "Phase": "phase", "Role": "role",
     "QualityEvaluation": "evaluation", "AdmissionTicket": "ticket", "Incident": "incident",
     "PointProposal": "proposal", "DataSubmission": "submission", "ExamSite": "exam_site",
     "PhysicalExam": "physical", "IntegrityRecord": "integrity",
@@ -86,7 +86,7 @@ QUERIES = {
     "AuditLogView.list": "_flt_0_row_id={audit}",
 }
 #: province-wide objects: any staff user may see them, so only "never 500" applies.
-SHARED_KINDS = {"exam", "phase", "role", "group"}
+SHARED_KINDS = {"exam", "phase", "role"}
 #: open to anonymous visitors by design (they must still show nothing of a county).
 PUBLIC = {"AuthDBView.login", "LocaleView.index", "UtilView.back", "static", "appbuilder.static",
           "selfservice.login", "selfservice.activate", "selfservice.recover",
@@ -203,7 +203,7 @@ def _side_objects(side):
         "incident": made["incident"].id, "snapshot": made["snapshot"].id,
         "exchange_export": made["exchange_export"].id,
         "exchange_import": made["exchange_import"].id,
-        "exam": exam.id, "phase": phase.id, "role": 1, "group": 0,
+        "exam": exam.id, "phase": phase.id, "role": 1,
         "markers": [mark, cand.id_number, *COUNTY_MARKERS[side]],
     }
 

@@ -5,6 +5,7 @@ from ..exams.models import Exam
 from ..extensions import db
 from ..jobs import report_progress
 from ..phases.rules import PhaseClosed, check_open
+from ..security import KsUser
 from .numbering import run_numbering
 
 
@@ -12,8 +13,6 @@ def number_tickets(exam_id, user_id, renumber=False, locale="zh"):
     """Seat and number the exam's paid, confirmed candidates in the user's subtree. Safe to
     run again: seats and numbers already issued stay unless ``renumber``. Returns the summary
     (``problems`` non-empty and nothing written when the window is closed or seats run out)."""
-    from ..security import KsUser
-
     exam = db.session.get(Exam, exam_id)
     user = db.session.get(KsUser, user_id)
     with force_locale(locale):

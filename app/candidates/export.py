@@ -7,6 +7,8 @@ import io
 from openpyxl import Workbook
 
 from .. import codes
+from ..extensions import db
+from .models import ImportRowError
 
 #: first characters that make Excel / WPS read a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -109,9 +111,6 @@ def row_errors_csv(batch_id, filename):
     from flask import Response
     from flask_babel import lazy_gettext as _l
     from sqlalchemy import select
-
-    from ..extensions import db
-    from .models import ImportRowError
 
     errors = db.session.execute(select(ImportRowError).where(ImportRowError.batch_id == batch_id)
                                 .order_by(ImportRowError.row, ImportRowError.id)).scalars()

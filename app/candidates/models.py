@@ -4,14 +4,16 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy import false
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..exams.models import Exam
 from ..job_records import JobRecord
 from ..jurisdiction import Node
-from .. import codes
+from .privacy import display_id_number
+from .states import STATE_LABELS
 
 
 def _now():
@@ -115,14 +117,10 @@ class Candidate(Model):
 
     @property
     def state_label(self):
-        from .states import STATE_LABELS
-
         return STATE_LABELS.get(self.state, self.state)
 
     @property
     def id_display(self):
-        from .privacy import display_id_number
-
         return display_id_number(self.id_number)
 
     def __repr__(self):

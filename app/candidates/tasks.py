@@ -1,9 +1,9 @@
 """Background job of the registry import; takes ids only (see app/jobs.py)."""
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import delete
 
 from ..extensions import db
+from ..security import KsUser
 from .importer import ImportConflict, Importer
 from .models import ImportBatch, ImportRowError
 from .registry_file import RegistryFileError, apply_mapping, excel_damaged, read_table
@@ -16,8 +16,6 @@ STOPPED = _l("The import stopped because of a server error. The rows imported so
 
 def run_import(batch_id, locale="zh"):
     """Import one uploaded batch. Idempotent: a retry clears its old report and upserts again."""
-    from ..security import KsUser
-
     batch = db.session.get(ImportBatch, batch_id)
     user = db.session.get(KsUser, batch.user_id)
     restart(batch)

@@ -6,22 +6,23 @@ import os
 import uuid
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from ..backup import file_sha256
 from ..candidates.importer import ImportConflict, Importer
 from ..candidates.models import Candidate, ImportBatch, ImportRowError
-from ..candidates.tasks import restart
 from ..candidates.privacy import mask_id_number
+from ..candidates.tasks import restart
 from ..extensions import db
 from ..jobs import report_progress
-from ..printing.models import AdmissionTicket
 from ..jurisdiction import Node, scoped, subtree_range
 from ..photos import storage
 from ..photos.models import PHOTO, CandidatePhoto
+from ..photos.service import accept_photo
+from ..printing.models import AdmissionTicket
+from ..security import KsUser
 from . import dbf_format as fmt
 from .models import ExchangeExport
 from .package import BadPackage, PackageWriter, open_package, photo_members, read_registrations
@@ -205,8 +206,6 @@ def run_exchange_import(batch_id, locale="zh"):
     """Import the package of ``batch_id`` (an ImportBatch whose upload is the ZIP): the
     registry importer's upsert by ID number inside the importer's subtree, then the photos.
     Idempotent: a retry clears the old report and upserts again."""
-    from ..security import KsUser
-
     batch = db.session.get(ImportBatch, batch_id)
     user = db.session.get(KsUser, batch.user_id)
     restart(batch)
@@ -267,8 +266,6 @@ def _id_type_problem(fields):
 
 def _import_photos(batch, user, archive, rows):
     """Each photos/<考生号>.jpg onto the candidate of that number, committed one by one."""
-    from ..photos.service import accept_photo
-
     row_of = {fields.get("KSH", "").upper(): number for number, fields in rows
               if fields.get("KSH")}
     node = db.session.execute(select(Node).where(Node.path == batch.node_path)).scalar_one()

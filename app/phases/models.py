@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..exams.models import Exam
 from ..jurisdiction import Node
 
@@ -53,8 +54,6 @@ class Phase(Model):
 
     @property
     def category_label(self):
-        from .. import codes
-
         if self.category is None:
             return _l("All categories")
         table = codes.CANDIDATE_CATEGORIES.get(self.exam.kind if self.exam else None, ())

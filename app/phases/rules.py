@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..jurisdiction import CITY, PROVINCE, in_scope
+from ..jurisdiction import CITY, PROVINCE, Node, in_scope
 from ..refusals import NotAllowed, Refused
 from .models import ACTIVITIES, Phase, PhaseExtension
 
@@ -38,8 +38,6 @@ def ancestor_paths(node):
 
 def windows(exam_id, activity, category=None, node=None):
     """[(phase, effective_end)] that apply; empty when the activity is not time-limited."""
-    from ..jurisdiction import Node
-
     stmt = select(Phase).where(Phase.exam_id == exam_id, Phase.activity == activity)
     phases = db.session.execute(stmt).scalars().all()
     specific = [p for p in phases if p.category is not None and p.category == category]

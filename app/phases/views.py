@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
+from .. import codes
 from ..base_views import GuardedMixin, ScopedModelView
 from ..exams.models import Exam
 from ..extensions import db
@@ -27,8 +28,6 @@ LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("
 def category_choices():
     """Category codes are per exam kind: each option names what the code means in each kind
     (the phase's exam decides which applies)."""
-    from .. import codes
-
     names = {}
     for kind, table in codes.CANDIDATE_CATEGORIES.items():
         for code, name in codes.choices(table, lang=None):

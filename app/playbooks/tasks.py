@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from ..backup import BACKUP_SUFFIX, write_backup
 from ..candidates.export import to_xlsx
 from ..candidates.models import Candidate
 from ..extensions import db
@@ -61,8 +62,6 @@ def _province_backup(incident, snapshot):
     if incident.node.parent_id is not None:
         return None
     from flask_babel import gettext as _
-
-    from ..backup import BACKUP_SUFFIX, write_backup
 
     name = f"incident-{incident.id}-{snapshot.id}{BACKUP_SUFFIX}"
     write_backup(os.path.join(snapshots_dir(), name))

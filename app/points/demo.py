@@ -5,8 +5,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from ..exams.models import ADULT, Exam
 from ..extensions import db
 from ..jurisdiction import Node
+from ..security import KsUser
 from .models import PointProposal
 from .rules import PROPOSED
 
@@ -16,9 +18,6 @@ CODE = "BM410102S"
 def seed_points():
     """Called from ``app.demo.seed_demo`` after the tree, exams and users; returns how many
     proposals it added."""
-    from ..exams.models import ADULT, Exam
-    from ..security import KsUser
-
     if db.session.execute(select(PointProposal.id).where(PointProposal.code == CODE)).first() \
             or db.session.execute(select(Node.id).where(Node.code == CODE)).first():
         return 0

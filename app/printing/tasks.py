@@ -21,10 +21,11 @@ from ..extensions import db
 from ..job_records import RUNNING
 from ..jobs import enqueue, report_progress
 from ..jurisdiction import Node, scoped
+from ..security import KsUser
 from . import hooks
 from .models import PrintBatch, PrintBatchPart
 from .pdf import UnprintableText, merge_pdfs, page_count
-from .render import NoTicket, NotForExam, render_form_with_code
+from .render import NotForExam, NoTicket, render_form_with_code
 
 PART_SIZE = 25
 PART_TIMEOUT = 1800
@@ -233,8 +234,6 @@ def _log_done(batch):
 
 
 def _log(batch, details):
-    from ..security import KsUser
-
     log_event("print", "ks_candidate", details, actor=db.session.get(KsUser, batch.user_id))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..audit import log_event
 from ..candidates.models import Candidate
 from ..exams.models import Exam
-from ..exams.picker import active_exams
+from ..exams.picker import active_exams, chosen_exam
 from ..extensions import db
 from ..job_records import DONE
 from ..jobs import enqueue
@@ -125,11 +125,22 @@ class PrintView(BaseView):
     @expose("/publicity")
     @has_access
     def publicity_pick(self):
+        """The 公示 menu entry: without a unit, the page choosing unit, exam and review state
+        (the newest active exam preselected); with one, that unit's list."""
         node_id = request.args.get("node", type=int)
-        if not node_id:
-            abort(404)
-        return redirect(url_for(".publicity", node_id=node_id, exam=request.args.get("exam", ""),
-                                state=request.args.get("state", "")))
+        if node_id:
+            unit = get_scoped_or_404(Node, node_id)
+            return redirect(url_for(".publicity", node_id=unit.id,
+                                    exam=request.args.get("exam", ""),
+                                    state=request.args.get("state", "")))
+        units, exams = self._units(), active_exams()
+        if not units:
+            return self._message(_l("There is no school or registration point in your area."), 200)
+        if not exams:
+            return self._message(_l("There is no active exam."), 200)
+        return self.render_template(
+            "forms/publicity_pick.html", units=units, exams=exams, review_states=STATE_LABELS,
+            exam=chosen_exam(request.args.get("exam"), exams=exams))
 
     def _message(self, message, status):
         flash(str(message), "warning")

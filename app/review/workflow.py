@@ -26,16 +26,17 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import transitions
+from ..candidates.policy import check_unlocked
 from ..candidates.states import (APPROVED, CITY_OK, CONFIRMED, COUNTY_OK, OPEN_TO_CANDIDATE,
                                  PROVINCE_OK, REJECTED, SCHOOL_OK, STATE_LABELS)
 from ..codes import ADULT, GAOKAO, ZHONGZHAO
 from ..extensions import db
 from ..jurisdiction import CITY, COUNTY, PROVINCE
 from ..phases.rules import check_open_for
-from ..candidates.policy import check_unlocked
 from ..security import (CITY_ADMIN, CITY_REVIEWER, COUNTY_ADMIN, COUNTY_REVIEWER, POINT_STAFF,
                         PROVINCE_ADMIN, SCHOOL_REVIEWER, SCHOOL_STAFF)
 from ..transitions import CANDIDATE, Transition, TransitionRefused
+from .models import ReviewEvent
 from .states import PENDING, QUALIFICATION_STATES
 
 STAFF = (SCHOOL_STAFF, POINT_STAFF)
@@ -174,8 +175,6 @@ def _audit_reason(move):
 
 
 def _history(move, candidate, qualification=None):
-    from .models import ReviewEvent
-
     db.session.add(ReviewEvent(
         candidate=candidate, qualification=qualification, action=move.transition.action,
         from_state=move.before, to_state=move.subject.state, reason=move.reason or None,

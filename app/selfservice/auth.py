@@ -17,11 +17,15 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..candidates.models import Candidate
-from ..validators import InvalidValue, validate_id_number
+from ..candidates.models import Candidate, Guardian, Preference
+from ..candidates.states import STATE_LABELS
+from ..exams.models import Exam
 from ..extensions import db
-from ..passwords import (count_failure, name_variants, password_problems, session_expired)
-from ..passwords import is_locked as _locked_at
+from ..jurisdiction import Node
+from ..passwords import (count_failure, is_locked as _locked_at, name_variants, password_problems,
+                         session_expired)
+from ..printing.models import AdmissionTicket
+from ..validators import InvalidValue, validate_id_number
 from .models import CandidateAccount
 
 #: No 0/O, 1/I/L: codes are read off paper and typed on phones.
@@ -137,8 +141,6 @@ def accounts_for(identifier):
             return []
         # 考生号 is unique per exam: naming the exams lets the (exam_id, candidate_number)
         # unique index answer instead of a scan.
-        from ..exams.models import Exam
-
         clause = Candidate.exam_id.in_(select(Exam.id)) & (
             Candidate.candidate_number == identifier)
     return db.session.execute(
@@ -268,8 +270,6 @@ class CandidateSummary:
 
     @property
     def state_label(self):
-        from ..candidates.states import STATE_LABELS
-
         return STATE_LABELS.get(self.state, self.state)
 
 
@@ -293,11 +293,6 @@ _SUMMARY = None
 
 def _summary_statement():
     """Built once per process (building a select costs more than running it on SQLite)."""
-    from ..candidates.models import Guardian, Preference
-    from ..exams.models import Exam
-    from ..printing.models import AdmissionTicket
-    from ..jurisdiction import Node
-
     guardians = select(func.count(Guardian.id)).where(
         Guardian.candidate_id == Candidate.id).scalar_subquery()
     tickets = select(func.count(AdmissionTicket.id)).where(

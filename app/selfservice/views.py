@@ -25,6 +25,7 @@ from ..extensions import db
 from ..phases.rules import TZ, PhaseClosed, check_open_for, now_local, windows
 from ..refusals import Refused
 from ..review.feedback import qualification_results
+from ..review.models import ReviewEvent
 from ..review.workflow import apply
 from ..validators import mask_id_number
 from . import auth, forms
@@ -372,6 +373,20 @@ def completeness(cand, guardians=None):
     return problems
 
 
+def unlock_notice(cand):
+    """The reason an upper level gave when it unlocked the signed record (the unlock form
+    tells staff the candidate sees it), while that unlock stands: None when the record is
+    locked, never was unlocked, or was locked again since."""
+    if cand.locked:
+        return None
+    last = db.session.execute(
+        select(ReviewEvent.action, ReviewEvent.reason, ReviewEvent.at)
+        .where(ReviewEvent.candidate_id == cand.id, ReviewEvent.qualification_id.is_(None),
+               ReviewEvent.action.in_(("mark_signed", "unlock", "relock")))
+        .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc()).limit(1)).first()
+    return last if last is not None and last.action == "unlock" else None
+
+
 @bp.route("/")
 def home():
     cand = g.candidate
@@ -390,7 +405,7 @@ def home():
                  qualifications=qualification_results(cand.id),
                  downloads=[k for k in DOWNLOADS
                             if k != "ticket" and downloadable(k, cand.exam.kind)],
-                 pledge=pledge if adult else None)
+                 pledge=pledge if adult else None, unlocked=unlock_notice(cand))
 
 
 @bp.route("/confirm", methods=["POST"])
