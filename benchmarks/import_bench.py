@@ -122,7 +122,8 @@ def main():
     from app.candidates.models import Candidate, Guardian, ImportBatch
     from app.candidates.tasks import run_import
     from app.demo import seed_exams, seed_tree
-    from app.exams.models import ZHONGZHAO, Exam
+    from app.codes import ZHONGZHAO
+    from app.exams.models import Exam
     from app.extensions import db
     from app.jurisdiction import SCHOOL, Node
 

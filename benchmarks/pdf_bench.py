@@ -128,7 +128,8 @@ def seed_batch_db(app, n):
     from app.candidates.models import Candidate, Guardian, StudyHistory
     from app.validators import make_id_number
     from app.demo import seed_demo
-    from app.exams.models import ZHONGZHAO, Exam
+    from app.codes import ZHONGZHAO
+    from app.exams.models import Exam
     from app.extensions import db
     from app.jurisdiction import Node
     from app.photos.service import accept_photo

@@ -146,7 +146,8 @@ def load(url, rows):
     from app import progress
     from app.candidates.models import Candidate
     from app.demo import seed_demo
-    from app.exams.models import ZHONGZHAO, Exam
+    from app.codes import ZHONGZHAO
+    from app.exams.models import Exam
     from app.extensions import db
 
     app = make_app(url)

@@ -14,7 +14,8 @@ from werkzeug.security import generate_password_hash
 from app.adult import rules
 from app.candidates.models import Candidate, Guardian, Preference, StudyHistory
 from app.demo import DEMO_PASSWORD
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.codes import ADULT, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase

@@ -6,7 +6,8 @@ A module posting many /me/ logins starts each test with an empty per-address buc
 import pytest
 from sqlalchemy import select
 
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.codes import ADULT, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.phases.models import Phase, PhaseExtension
 from app.selfservice.views import _WINDOWS

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from app.adult import rules
 from app.candidates.models import Candidate, ImportBatch
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.codes import ADULT, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.photos.models import CandidatePhoto

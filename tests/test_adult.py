@@ -12,7 +12,8 @@ from app.adult import rules
 from app.adult.demo import seed_adult
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.exams.models import ADULT, Exam
+from app.codes import ADULT
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from helpers import OPEN, PAST, PREFERENCE_FORM, candidate_row, node_id, text

@@ -17,7 +17,8 @@ from app.adult.models import AdultPayment, ExamSite, SeatAssignment, UnpaidCheck
 from app.audit import AuditLog
 from app.candidates.models import Candidate, Preference
 from app.validators import make_id_number
-from app.exams.models import ADULT, Exam
+from app.codes import ADULT
+from app.exams.models import Exam
 from app.extensions import db
 from app.printing.models import AdmissionTicket
 from app.jurisdiction import Node

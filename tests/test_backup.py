@@ -147,7 +147,8 @@ def test_a_damaged_archive_is_refused_before_anything_is_loaded(source, tmp_path
 def test_playbook_backup_step_backs_up_the_province(source, monkeypatch):
     """"及时进行数据备份" of a province-wide incident writes the same full backup; a county's
     incident gets its XLSX snapshot only."""
-    from app.exams.models import ZHONGZHAO, Exam
+    from app.codes import ZHONGZHAO
+    from app.exams.models import Exam
     from app.playbooks.models import IncidentSnapshot
     from helpers import incident_post, open_incident
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.validators import make_id_number
-from app.exams.models import GAOKAO, Exam
+from app.codes import GAOKAO
+from app.exams.models import Exam
 from app.exchange import dbf_format as fmt
 from app.exchange.models import ExchangeExport
 from app.extensions import db
@@ -341,7 +342,7 @@ def test_exchange_is_for_administrators(login):
 
 
 def test_accepted_follows_each_exam_kinds_review_chain():
-    from app.exams.models import ADULT, ZHONGZHAO
+    from app.codes import ADULT, ZHONGZHAO
 
     assert fmt.accepted_states("final", ZHONGZHAO) == ("city_approved",)
     assert fmt.accepted_states("final", ADULT) == ("province_approved",)

@@ -27,7 +27,8 @@ from app import codes
 from app.candidates.models import (Candidate, Guardian, Preference, QualityEvaluation,
                                    StudyHistory)
 from app.validators import NAME_MAX
-from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
+from app.codes import ADULT, GAOKAO, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.printing.models import AdmissionTicket
 from app.printing.pdf import FALLBACK_CANDIDATES, FALLBACK_ENV

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.printing import hooks
 from app.printing.models import AdmissionTicket, PrintBatch
@@ -412,7 +413,7 @@ def pdf_text(client, kind, cid):
 def adult(app):
     """A 成人高考 candidate (高起本, 理工类) with two stored preferences."""
     from app.candidates.models import Preference
-    from app.exams.models import ADULT
+    from app.codes import ADULT
 
     cid = make_candidate(app, ADULT, name="成人考生", political_status="13", category="01",
                          education_level="60", occupation="2", work_start=dt.date(2015, 7, 1),
@@ -431,7 +432,7 @@ def adult(app):
 
 @needs_pdftotext
 def test_process_form_is_for_adult_candidates_only(app, school, adult):
-    from app.exams.models import ADULT
+    from app.codes import ADULT
 
     zz = school_candidates(app, "41010201")[0]
     resp = school.get(f"/print/process/{zz.id}.pdf")
@@ -465,7 +466,7 @@ def test_process_form_is_for_adult_candidates_only(app, school, adult):
 
 @needs_pdftotext
 def test_registration_adult_and_gaokao_branches(app, school, adult):
-    from app.exams.models import GAOKAO
+    from app.codes import GAOKAO
 
     text = pdf_text(school, "registration", adult)
     for label in ("文化程度", "普通高中", "参加工作时间", "2015年07月01日", "职业", "专业技术人员",

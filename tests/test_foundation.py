@@ -662,7 +662,8 @@ def _progress_rows(page, exam_id):
 
 def test_home_page_counts_progress_per_unit_below_the_user(app, login):
     from app.candidates.models import Candidate
-    from app.exams.models import ZHONGZHAO, Exam
+    from app.codes import ZHONGZHAO
+    from app.exams.models import Exam
 
     with app.app_context():
         exam = db.session.execute(select(Exam).where(

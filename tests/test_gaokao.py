@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.validators import make_id_number
-from app.exams.models import GAOKAO, ZHONGZHAO, Exam
+from app.codes import GAOKAO, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.gaokao import rules
 from app.gaokao.models import IntegrityRecord, PhysicalExam

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, ImportBatch
 from app.validators import make_id_number
-from app.exams.models import ADULT, ZHONGZHAO
+from app.codes import ADULT, ZHONGZHAO
 from app.extensions import db
 from helpers import exam_id
 

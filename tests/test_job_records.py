@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from app import jobs
 from app.candidates.models import Candidate, ImportBatch
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.exchange.models import ExchangeExport
 from app.extensions import db
 from app.jurisdiction import Node

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from app import job_records, jobs
 from app.candidates.models import Candidate, ImportBatch
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.printing import tasks as print_tasks

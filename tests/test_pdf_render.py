@@ -261,7 +261,8 @@ def real_forms(app):
     from sqlalchemy import select
 
     from app.candidates.models import Candidate
-    from app.exams.models import ADULT, ZHONGZHAO, Exam
+    from app.codes import ADULT, ZHONGZHAO
+    from app.exams.models import Exam
     from app.extensions import db
     from app.printing.models import AdmissionTicket
     from app.printing.render import render_form

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.candidates.models import Candidate
-from app.exams.models import ADULT, GAOKAO, ZHONGZHAO, Exam
+from app.codes import ADULT, GAOKAO, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from app.candidates.models import Candidate
 from app.validators import make_id_number
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.codes import ADULT, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.photos import storage

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.exams.models import ADULT
+from app.codes import ADULT
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase, PhaseExtension

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.validators import InvalidValue, make_id_number
-from app.exams.models import ADULT, ZHONGZHAO
+from app.codes import ADULT, ZHONGZHAO
 from app.extensions import db
 from app.jurisdiction import COUNTY, Node
 from app.phases.models import Phase

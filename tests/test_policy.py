@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.candidates.models import Candidate, Guardian
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.codes import ADULT, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase

@@ -12,7 +12,8 @@ from sqlalchemy import delete, insert, select, update
 from app import progress
 from app.candidates.models import Candidate
 from app.validators import make_id_number
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.photos.models import ID_DOCUMENT, PHOTO, CandidatePhoto, StoredFile

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, ImportBatch
 from app.validators import make_id_number
-from app.exams.models import ZHONGZHAO
+from app.codes import ZHONGZHAO
 from app.extensions import db
 from helpers import (REGISTRY_HEADER, csv_bytes, exam_id, idn, run_import, start_import,
                      upload_registry)

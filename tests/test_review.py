@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.audit import AuditLog
 from app.candidates.models import Candidate
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.phases.models import Phase, PhaseExtension

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate, Guardian, StudyHistory
 from app.validators import make_id_number
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.photos.models import PHOTO, CandidatePhoto, StoredFile

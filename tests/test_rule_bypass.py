@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.candidates.models import Candidate
 from app.validators import make_id_number
-from app.exams.models import ADULT, GAOKAO, ZHONGZHAO
+from app.codes import ADULT, GAOKAO, ZHONGZHAO
 from app.extensions import db
 from app.jurisdiction import Node, make_path
 from app.phases.models import Phase, PhaseExtension

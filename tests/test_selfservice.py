@@ -10,7 +10,8 @@ from sqlalchemy import select
 from app.audit import AuditLog
 from app.candidates.models import Candidate, Guardian, StudyHistory
 from app.validators import make_id_number
-from app.exams.models import ZHONGZHAO, Exam
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.selfservice.models import CandidateAccount
 from conftest import Client, make_config

@@ -289,7 +289,8 @@ def test_a_printed_form_is_audited_as_the_candidate_at_its_unit(app, me):
 
 
 def test_staff_account_list_is_paged(app, staff, ids, monkeypatch):
-    from app.exams.models import ZHONGZHAO, Exam
+    from app.codes import ZHONGZHAO
+    from app.exams.models import Exam
     from app.selfservice import staff_views
 
     klass = "九年级（12）班"

@@ -8,9 +8,6 @@ from sqlalchemy import Boolean, Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..codes import EXAM_KIND_LABELS
-# Re-exported (the same objects as app/codes.py's) for the modules and tests that still import
-# the kinds beside the model. TODO(integration): goes once they import app.codes.
-from ..codes import ADULT, GAOKAO, ZHONGZHAO  # noqa: F401
 
 
 class Exam(Model):

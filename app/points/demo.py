@@ -5,7 +5,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..exams.models import ADULT, Exam
+from ..codes import ADULT
+from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import Node
 from ..security import KsUser

@@ -13,7 +13,7 @@ from ..adult.points import eligible_points
 from .. import codes
 from ..candidates import policy
 from ..candidates.models import Preference
-from ..exams.models import ADULT
+from ..codes import ADULT
 from ..extensions import db
 from ..jurisdiction import POINT, Node
 from ..phases.rules import PhaseClosed, check_open, windows

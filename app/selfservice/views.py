@@ -20,7 +20,7 @@ from ..adult.rules import confirmation_problems
 from ..audit import log_event
 from ..candidates.models import Candidate, Guardian, StudyHistory
 from ..candidates.states import confirmed_by_candidate
-from ..exams.models import ADULT, ZHONGZHAO
+from ..codes import ADULT, ZHONGZHAO
 from ..extensions import db
 from ..phases.rules import TZ, PhaseClosed, check_open_for, now_local, windows
 from ..refusals import Refused

@@ -10,7 +10,8 @@ from app.audit import AuditLog
 from app.candidates.models import Candidate
 from app.validators import make_id_number
 from app.demo import DEMO_PASSWORD
-from app.exams.models import ADULT, ZHONGZHAO, Exam
+from app.codes import ADULT, ZHONGZHAO
+from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 
