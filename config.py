@@ -156,3 +156,8 @@ METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 APP_VERSION = os.environ.get("APP_VERSION", "")  # else the git commit is used
 READYZ_DB_TIMEOUT_MS = int(os.environ.get("READYZ_DB_TIMEOUT_MS", "2000"))
+
+# Home page progress (README "Progress"): a unit is "behind schedule" when its completion is
+# below this percentage while its review window ends within this many days (or has ended).
+PROGRESS_BEHIND_BELOW = int(os.environ.get("PROGRESS_BEHIND_BELOW", "90"))
+PROGRESS_BEHIND_DAYS = int(os.environ.get("PROGRESS_BEHIND_DAYS", "3"))

@@ -204,3 +204,14 @@ def gender_mf(code):
         return _GENDER_MF[str(code).upper()]
     except KeyError:
         raise ValueError(f"not a gender code: {code!r}") from None
+
+
+#: The code table of each coded column of the candidate record (its label, its select, the
+#: import template's example): one map for the screens and the registry file.
+COLUMN_CODES = {
+    "ethnicity": ETHNICITIES, "political_status": POLITICAL_STATUS,
+    "subject_track": SUBJECT_TRACKS, "foreign_language": FOREIGN_LANGUAGES,
+    "education_level": EDUCATION_LEVELS, "occupation": OCCUPATIONS,
+    "candidate_feature": ADULT_FEATURES, "enrolment_type": ENROLMENT_TYPES,
+    "study_form": STUDY_FORMS,
+}

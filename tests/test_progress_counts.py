@@ -118,7 +118,7 @@ def test_compaction_folds_deltas_without_changing_counts(app, monkeypatch):
 
 def _school_total(page, exam_id, code):
     table = page[page.index(f'id="progress-{exam_id}"'):]
-    row = re.search(rf'<tr data-unit="{code}"><td>[^<]*</td><td>(\d+)</td>', table)
+    row = re.search(rf'<tr data-unit="{code}"[^>]*><td>[^<]*</td><td><a [^>]*>(\d+)</a></td>', table)
     return int(row.group(1))
 
 

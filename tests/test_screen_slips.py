@@ -6,6 +6,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.codes import ZHONGZHAO
+from app.exams.models import Exam
 from app.exams.picker import active_exams
 from app.extensions import db
 from app.printing.models import AdmissionTicket
@@ -99,3 +101,12 @@ def test_the_ticket_is_offered_only_when_there_is_one(app, candidate):
         db.session.delete(db.session.execute(select(AdmissionTicket).where(
             AdmissionTicket.candidate_id == cid)).scalar_one())
         db.session.commit()
+
+
+def test_exam_pickers_open_on_the_years_zhongzhao_not_the_alphabetically_first_kind(app, login):
+    # Kinds order as app/codes.py names them (中招, 高考, 成人高考): "adult" sorted first before.
+    page = text(login("zy_admin").get("/print/publicity"))
+    with app.app_context():
+        zhongzhao = db.session.execute(select(Exam.id).where(
+            Exam.kind == ZHONGZHAO, Exam.year == 2026)).scalar_one()
+    assert re.search(rf'<option value="{zhongzhao}" selected>', page)

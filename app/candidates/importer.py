@@ -110,12 +110,13 @@ _RULES = {}
 _TEXT_LIMITS = {f: Candidate.__table__.c[f].type.length for f in TEXT_FIELDS}
 
 
-def convert_row(values, exam_kind):
+def convert_row(values, exam_kind, own_unit=None):
     """Mapped text values → (candidate columns, guardian columns or None, school code).
 
     Only fields with a value are in the candidate columns (an empty cell changes nothing);
-    name, ID number, gender and birth date always are. Raises RowError listing every
-    problem of the row (field, translated message)."""
+    name, ID number, gender and birth date always are. Without a 学校代码 column the row
+    belongs to ``own_unit`` (the code of the importing school, see own_unit_code). Raises
+    RowError listing every problem of the row (field, translated message)."""
     out, problems = {}, []
     rules = _RULES.get(exam_kind) or _RULES.setdefault(exam_kind, dict(_field_rules(exam_kind)))
     for key, fn in (("name", validate_name), ("id_number", validate_id_number)):
@@ -143,7 +144,8 @@ def convert_row(values, exam_kind):
         if len(value) > limit:
             problems.append((key, message_text(_too_long(limit))))
         out[key] = value
-    school_code = (values.get("school_code") or "").strip()
+    school_code = (values.get("school_code") or "").strip() if "school_code" in values \
+        else own_unit or ""
     if not school_code:
         problems.append(("school_code", message_text(_missing_school())))
     if "id_number" in out:
@@ -223,6 +225,14 @@ class _Stale(Exception):
         self.inserted = set(inserted)  # ID numbers the chunk tried to insert
 
 
+def own_unit_code(node_path):
+    """The code of the unit at ``node_path`` when it is a school or registration point (whose
+    files need no 学校代码 column: the pupils are its own), else None."""
+    unit = db.session.execute(
+        select(Node.code, Node.kind).where(Node.path == node_path)).first()
+    return unit.code if unit is not None and unit.kind in (SCHOOL, POINT) else None
+
+
 class Importer:
     """Imports the mapped rows of one batch; counts and errors accumulate on ``batch``."""
 
@@ -237,6 +247,7 @@ class Importer:
         ).all()
         self.units = {code: nid for code, nid, kind in units if kind in (SCHOOL, POINT)}
         self.subtree_ids = {nid for _code, nid, _kind in units}
+        self.own_unit = own_unit_code(batch.node_path)
         self.seen = {}
         self.seen_numbers = {}
         self._windows = {}
@@ -287,7 +298,7 @@ class Importer:
                     self._reject(errors, number, field, message_text(EXCEL_DIGITS_LOST))
                 continue
             try:
-                cand, guardian, school = convert_row(values, self.exam.kind)
+                cand, guardian, school = convert_row(values, self.exam.kind, self.own_unit)
             except RowError as exc:
                 for field, reason in exc.problems:
                     self._reject(errors, number, field, reason)

@@ -375,8 +375,62 @@ def auto_mapping(headers, exam_kind=None):
     return mapping
 
 
-def missing_required(mapping):
-    return [f for f, (required, _) in FIELDS.items() if required and f not in mapping]
+def required_fields(school_default=False):
+    """The fields a file must carry. A school or registration point importing its own pupils
+    may leave out 学校代码: the rows then belong to that unit (``importer.own_unit_code``)."""
+    return [f for f, (required, _) in FIELDS.items()
+            if required and not (school_default and f == "school_code")]
+
+
+def missing_required(mapping, school_default=False):
+    return [f for f in required_fields(school_default) if f not in mapping]
+
+
+# --- template -----------------------------------------------------------------------
+
+#: Columns the template formats as Text (@), so Excel keeps every digit and leading zero.
+TEXT_FORMAT_FIELDS = LONG_NUMBER_FIELDS + ("school_code", "postcode", "hukou")
+#: One example value per field (coded fields: the first code's Chinese name, see _example).
+_EXAMPLES = {
+    "name": "张三", "id_number": "41010220110401001" + id_check_char("41010220110401001"),
+    "gender": "男", "birth_date": "2011-04-01", "phone": "13800000000",
+    "address": "郑州市中原区建设路1号", "postcode": "450000", "hukou": "410102",
+    "student_number": "G410102201104010011", "candidate_number": "26410102000001",
+    "class_name": "九年级（1）班", "graduation_school": "郑州市第五十七中学",
+    "work_start": "2015-07-01", "graduation_date": "2015-07-01",
+    "guardian1_name": "张建国", "guardian1_phone": "13800000001",
+}
+_EXAMPLE_CODES = {**codes.COLUMN_CODES, "guardian1_relation": codes.GUARDIAN_RELATIONS}
+
+
+def _example(field_key, exam_kind, school_code):
+    if field_key == "school_code":
+        return school_code or ""
+    table = (codes.CANDIDATE_CATEGORIES.get(exam_kind, ()) if field_key == "category"
+             else _EXAMPLE_CODES.get(field_key, ()))
+    return table[0][1] if table else _EXAMPLES.get(field_key, "")
+
+
+def template_xlsx(exam_kind, school_code=None):
+    """An empty registry file for ``exam_kind`` as XLSX bytes: the first spelling of each of
+    the kind's headers, one example row, and the long-number columns formatted as Text so an
+    18-digit ID number typed into them is not cut to 15 digits."""
+    from openpyxl import Workbook
+
+    fields = list(fields_for(exam_kind))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([FIELDS[f][1][0] for f in fields])
+    sheet.append([_example(f, exam_kind, school_code) for f in fields])
+    for index, field_key in enumerate(fields, start=1):
+        if field_key in TEXT_FORMAT_FIELDS:
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, 1001):  # the rows a school fills in; the header stays General
+                sheet.cell(row=row, column=index).number_format = "@"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def apply_mapping(table, mapping):

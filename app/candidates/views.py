@@ -16,17 +16,18 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, select
+from sqlalchemy import String, false, select
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from .. import codes
 from . import policy
 from ..audit import log_event
-from ..base_views import ScopedModelView, scoped_items
+from ..base_views import ScopedModelView, is_row_id, scoped_items
 from ..codes import EXAM_KIND_LABELS
 from ..exams.models import Exam
 from ..extensions import db
+from ..jurisdiction import Node, subtree_ids
 from .states import STATE_LABELS
 from .export import to_csv, to_xlsx
 from .guards import check_candidate, check_change_allowed
@@ -38,13 +39,7 @@ from ..validators import (EXAM_FIELDS, form_validator, validate_candidate_number
                          validate_name, validate_past_date, validate_postcode)
 
 #: coded columns: the code table each one's label comes from.
-CODED = {
-    "ethnicity": codes.ETHNICITIES, "political_status": codes.POLITICAL_STATUS,
-    "subject_track": codes.SUBJECT_TRACKS, "foreign_language": codes.FOREIGN_LANGUAGES,
-    "education_level": codes.EDUCATION_LEVELS, "occupation": codes.OCCUPATIONS,
-    "candidate_feature": codes.ADULT_FEATURES, "enrolment_type": codes.ENROLMENT_TYPES,
-    "study_form": codes.STUDY_FORMS,
-}
+CODED = codes.COLUMN_CODES
 
 
 def _category_choices():
@@ -75,15 +70,37 @@ class FilterCategory(BaseFilter):
             select(Exam.id).where(Exam.kind == kind)))
 
 
+class FilterUnitSubtree(BaseFilter):
+    """报考单位 "this unit or below" (``_flt_2_node=<unit id>``): the progress links of the home
+    page open a unit's whole subtree. An unknown id matches nothing."""
+
+    name = _l("Unit or below")
+    arg_name = "subtree"
+
+    def apply(self, query, value):
+        path = db.session.execute(select(Node.path).where(
+            Node.id == int(value))).scalar_one_or_none() if is_row_id(value) else None
+        if path is None:
+            return query.filter(false())
+        return query.filter(Candidate.node_id.in_(subtree_ids(path)))
+
+
 class _CandidateFilters(SQLAFilterConverter):
-    """Coded columns filter by equality with a select of labels, not by text prefixes."""
+    """Coded columns filter by equality with a select of labels, not by text prefixes; the
+    unit also by its subtree, after FAB's "equal" / "not equal" (indices 0 and 1)."""
 
     def convert(self, col_name):
         if col_name == "category":
             return [FilterCategory(col_name, self.datamodel)]
         if col_name in ("gender", "state"):
             return [FilterEqual(col_name, self.datamodel)]
+        if col_name == "node":
+            return [*super().convert(col_name), FilterUnitSubtree(col_name, self.datamodel)]
         return super().convert(col_name)
+
+
+#: The list URL argument of :class:`FilterUnitSubtree` (its index among the unit's filters).
+UNIT_SUBTREE_ARG = "_flt_2_node"
 
 
 @dataclass
