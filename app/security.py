@@ -11,7 +11,7 @@ from flask import abort, g
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Integer
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .jurisdiction import CITY, COUNTY, LEVELS, POINT, PROVINCE, SCHOOL, Node, get_scoped_or_404
 from .passwords import name_variants, place_variants
@@ -156,12 +156,23 @@ class KsUser(User):
     __audit_exclude__ = ("password", "last_login", "login_count", "fail_login_count", "changed_on",
                          "locked_until")
 
+    @validates("email")
+    def _missing_email_is_null(self, key, value):
+        # The column is unique: many users without an address may share NULL, not "".
+        return (value or "").strip() or None
+
     def get_full_name(self):
         # Chinese order: family name first, no space.
         return f"{self.last_name}{self.first_name}"
 
     def __repr__(self):
         return self.get_full_name()
+
+
+# FAB declares ab_user.email NOT NULL; staff at schools often have no address, so it is optional
+# (migration 0018). Redeclaring the column on KsUser would put a second column and unique
+# constraint on FAB's table; the flag is what forms (FAB's is_nullable) and autogenerate read.
+KsUser.__table__.c.email.nullable = True
 
 
 # Permission changes made on /roles/ (or by `flask kaosheng init`) go to the audit trail; who

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 from flask import current_app, flash, g, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.fields import QuerySelectMultipleField
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
+from flask_appbuilder.fieldwidgets import (BS3PasswordFieldWidget, BS3TextFieldWidget,
+                                           Select2ManyWidget)
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.forms import ResetPasswordForm, SelectDataRequired
@@ -16,8 +17,8 @@ from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, Re
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from . import staff_sessions
 from .audit import log_event
@@ -26,11 +27,15 @@ from .base_views import (SCOPE, GuardedMixin, HardenedViewMixin, OfferedSelectFi
 from .extensions import db
 from .jurisdiction import JurisdictionFilter, Node, units_in_scope
 from .passwords import password_problems
-from .security import (DelegationError, check_delegation, check_manageable, check_unlock,
-                       current_user_manages, grantable_role_names, lock_message, role_label,
-                       staff_personal_values)
+from .security import (DelegationError, KsUser, check_delegation, check_manageable,
+                       check_unlock, current_user_manages, grantable_role_names, lock_message,
+                       role_label, staff_personal_values)
 
 PASSWORD_HINT = _l("At least 8 characters, not a common or easily guessed password.")
+EMAIL_HINT = _l("Optional: leave it empty for a user without an e-mail address.")
+# The shape of an address only: wtforms' Email() (email_validator) refuses reserved domains,
+# such as the demo users' *.invalid addresses, which an edit must be able to keep.
+EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class StaffPasswordRules:
@@ -53,6 +58,25 @@ def _password_field(owner):
     return PasswordField(_l("Password"), description=PASSWORD_HINT,
                          validators=[DataRequired(), StaffPasswordRules(owner)],
                          widget=BS3PasswordFieldWidget())
+
+
+def _email_not_taken(form, field):
+    """Another user's address is refused by name (FAB's check says only 已经存在); on edit
+    FAB sets ``form._id`` to the user's own id, which may keep its address."""
+    holder = db.session.execute(select(KsUser.id).where(KsUser.email == field.data)).scalar()
+    if holder is not None and holder != getattr(form, "_id", None):
+        raise ValidationError(_l("Another user already has this e-mail address."))
+
+
+def _email_field():
+    """Optional (staff at schools often have none): a blank field is stored as NULL by
+    KsUser, a given address must look like one and be nobody else's."""
+    return StringField(_l("E-mail"), description=EMAIL_HINT, widget=BS3TextFieldWidget(),
+                       validators=[Optional(), Length(max=320),
+                                   Regexp(EMAIL_SHAPE, message=_l(
+                                       "Enter an address such as name@example.com, or leave "
+                                       "the field empty.")),
+                                   _email_not_taken])
 
 
 def _user_being_added(form):
@@ -137,15 +161,17 @@ class KsUserView(GuardedMixin, UserDBModelView):
         "username": _l("The name this user logs in with."),
         "first_name": _l("The user's given name."),
         "last_name": _l("The user's family name."),
-        "email": _l("The user's e-mail address."),
+        "email": EMAIL_HINT,
         "active": _l("Deactivate a user who leaves rather than deleting it."),
         "password": PASSWORD_HINT,
         "conf_password": _l("Type the password again."),
     }
     formatters_columns = {"roles": roles_text}
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_FORM_FIELDS,
+                             "email": _email_field(),
                              "password": _password_field(_user_being_added)}
-    edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_FORM_FIELDS}
+    edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_FORM_FIELDS,
+                              "email": _email_field()}
     search_form_query_rel_fields = _REL_FIELDS
 
     def guard(self, item, is_add):
