@@ -28,10 +28,12 @@ def test_county_admin_journey(page, live_url):
     assert not any("五十六中" in o for o in node_options)
     role_options = page.eval_on_selector_all("select[name=roles] option",
                                              "os => os.map(o => o.textContent)")
-    assert "school_staff" in role_options and "county_admin" in role_options
-    assert "city_admin" not in role_options and "province_admin" not in role_options
+    # roles read by their Chinese names
+    assert "学校采集员" in role_options and "县级管理员" in role_options
+    assert "市级管理员" not in role_options and "省级管理员" not in role_options
+    assert not any("_" in o for o in role_options)
     page.select_option("select[name=node]", label="郑州市第五十七中学")
-    page.select_option("select[name=roles]", label="school_staff")
+    page.select_option("select[name=roles]", label="学校采集员")
     page.fill("input[name=password]", "Browser-pass-2026")
     page.fill("input[name=conf_password]", "Browser-pass-2026")
     page.click("button[type=submit], input[type=submit]")
