@@ -33,7 +33,19 @@ ACTION_LABELS = {
 TABLE_LABELS = {
     "ks_candidate": _l("Candidate"), "ab_user": _l("User"), "ab_role": _l("Role"),
     "ks_candidate_account": _l("Candidate account"), "ks_review_event": _l("Review"),
+    "ks_preference": _l("Preferences"),
 }
+# Fields that no screen labels (foreign keys, collections, fields kept off the forms).
+FIELD_LABELS = {
+    "candidate_id": _l("Candidate"), "exam_id": _l("Exam"), "node_id": _l("Unit"),
+    "activity": _l("Activity"), "recovery_question": _l("Recovery question"),
+    "guardians": _l("Guardians"), "studies": _l("Study history"),
+    "preferences": _l("Preferences"), "evaluation": _l("Quality evaluation"),
+    "seq": _l("Preference order"), "level": _l("Level"), "major_category": _l("Major category"),
+    "school_name": _l("Institution"), "rooms": _l("Rooms"), "path": _l("Unit path"),
+    "contact": _l("Contact"), "serves_levels": _l("Levels served"),
+}
+SYSTEM = "system"  # the actor name of writes no user made (app/audit.py)
 # Keys of the details of non-data events (print, export…).
 EVENT_LABELS = {
     "kind": _l("Form"), "code": _l("Verification code"), "count": _l("Records"),
@@ -73,6 +85,8 @@ def _labels():
             fields.setdefault(table, {}).setdefault(key, label)
     cached = {t: (TABLE_LABELS.get(t) or tables.get(t) or t, {**CANDIDATE_LABELS, **fields.get(t, {})})
               for t in {*tables, *fields, *TABLE_LABELS}}
+    # Any screen's label of a field, for a row whose table is not known (the list's summary).
+    cached["*"] = (None, {k: v for labels in fields.values() for k, v in labels.items()})
     current_app.extensions["ks_audit_labels"] = cached
     return cached
 
@@ -82,8 +96,16 @@ def table_label(table):
 
 
 def field_label(table, key):
-    fields = _labels().get(table, (None, CANDIDATE_LABELS))[1]
-    return fields.get(key) or EVENT_LABELS.get(key) or key
+    labels = _labels()
+    fields = labels.get(table, (None, CANDIDATE_LABELS))[1]
+    # FIELD_LABELS first: FAB fills the views' label_columns with "Candidate Id"-style names.
+    return (FIELD_LABELS.get(key) or fields.get(key) or EVENT_LABELS.get(key)
+            or labels["*"][1].get(key) or key)
+
+
+def user_text(username):
+    """The audit row's user; writes no user made read as the system's."""
+    return _l("System") if username in (None, SYSTEM) else username
 
 
 def value_text(key, value, kind=None):

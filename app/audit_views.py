@@ -114,6 +114,7 @@ class AuditLogView(ScopedModelView):
     }
     formatters_columns = {
         "at": _time, "action": show.action_label, "table_name": show.table_label,
+        "username": show.user_text,
         "candidate_id": show.candidate_text, "node_path": show.unit_text,
         "changes": lambda changes: show.summary(changes, ""),
     }

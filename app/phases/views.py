@@ -22,7 +22,8 @@ LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("
           "category_label": _l("Candidate category"), "name": _l("Name"),
           "start": _l("Start (Beijing time)"), "end": _l("End (Beijing time)"),
           "phase": _l("Phase"), "node": _l("Region"), "new_end": _l("Extended end"),
-          "reason": _l("Reason"), "created_on": _l("Granted at")}
+          "reason": _l("Reason"), "created_on": _l("Granted at"),
+          "granted_by": _l("Granted by")}
 
 
 def category_choices():
