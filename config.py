@@ -33,6 +33,11 @@ JOB_HEARTBEAT_TTL = int(os.environ.get("JOB_HEARTBEAT_TTL", "90"))
 JOBS_LOCAL = os.environ.get("JOBS_LOCAL", "thread")
 JOBS_THREADS = int(os.environ.get("JOBS_THREADS", "2"))
 UPLOAD_DIR = os.environ.get("KAOSHENG_UPLOADS", os.path.join(INSTANCE_DIR, "files"))
+# Where stored files live (app/filestore.py): "filesystem" under UPLOAD_DIR (one server, or a
+# shared mount), or "postgresql" in the database itself, shared by every app server and
+# worker and covered by its replication and backup. UPLOAD_DIR then holds only temp files
+# and the job leases of in-process jobs.
+FILE_STORE = os.environ.get("FILE_STORE", "filesystem")
 
 APP_NAME = "考生信息采集系统"
 APP_THEME = ""
@@ -161,3 +166,13 @@ READYZ_DB_TIMEOUT_MS = int(os.environ.get("READYZ_DB_TIMEOUT_MS", "2000"))
 # below this percentage while its review window ends within this many days (or has ended).
 PROGRESS_BEHIND_BELOW = int(os.environ.get("PROGRESS_BEHIND_BELOW", "90"))
 PROGRESS_BEHIND_DAYS = int(os.environ.get("PROGRESS_BEHIND_DAYS", "3"))
+
+# Candidate-list exports (README "Candidate record and registry import"): up to this many rows
+# streamed in the request, above it a background job whose file is kept this many hours.
+EXPORT_INLINE_MAX = int(os.environ.get("EXPORT_INLINE_MAX", "20000"))
+EXPORT_KEEP_HOURS = float(os.environ.get("EXPORT_KEEP_HOURS", "24"))
+# Candidate-sized lists (README "Province scale"): counted exactly and paged up to this many rows.
+LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", "10000"))
+# Bulk review (README "Phases, review, confirmation and lock"): a selection larger than this is
+# applied by a background job with a progress page.
+REVIEW_BULK_INLINE_MAX = int(os.environ.get("REVIEW_BULK_INLINE_MAX", "2000"))

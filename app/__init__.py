@@ -24,6 +24,11 @@ def _check_config(app):
         raise ConfigError(
             f"SECRET_KEY must be set when KAOSHENG_ENV={app.config.get('ENV')!r} "
             "(only 'development' runs with the built-in key)")
+    from .filestore import BACKENDS
+
+    if app.config.get("FILE_STORE") not in BACKENDS:
+        raise ConfigError(f"FILE_STORE must be one of {', '.join(BACKENDS)}, not "
+                          f"{app.config.get('FILE_STORE')!r}")
 
 
 def create_app(overrides=None):
@@ -61,6 +66,9 @@ def create_app(overrides=None):
         from .selfservice import register as register_selfservice
 
         register_selfservice(app)
+        from .candidates.picker import register as register_pickers
+
+        register_pickers(app)
 
     @app.before_request
     def _idle_timeout():

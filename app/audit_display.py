@@ -7,6 +7,7 @@ Names of candidates and units are loaded for a whole list page at once (``rememb
 never one query per row.
 """
 import datetime as dt
+import re
 
 from flask import current_app, g
 from flask_babel import gettext as _
@@ -33,7 +34,11 @@ ACTION_LABELS = {
 TABLE_LABELS = {
     "ks_candidate": _l("Candidate"), "ab_user": _l("User"), "ab_role": _l("Role"),
     "ks_candidate_account": _l("Candidate account"), "ks_review_event": _l("Review"),
-    "ks_preference": _l("Preferences"),
+    "ks_preference": _l("Preferences"), "ks_candidate_photo": _l("Photo"),
+    "ks_adult_payment": _l("Fee payment"), "ks_adult_unpaid_check": _l("Unpaid check"),
+    "ks_incident_entry": _l("Incident log entry"), "ks_incident_snapshot": _l("Data snapshot"),
+    "ks_incident_draft_check": _l("Paper draft reconciliation"),
+    "ks_candidate_export": _l("Export of the candidate list"),
 }
 # Fields that no screen labels (foreign keys, collections, fields kept off the forms).
 FIELD_LABELS = {
@@ -44,14 +49,50 @@ FIELD_LABELS = {
     "seq": _l("Preference order"), "level": _l("Level"), "major_category": _l("Major category"),
     "school_name": _l("Institution"), "rooms": _l("Rooms"), "path": _l("Unit path"),
     "contact": _l("Contact"), "serves_levels": _l("Levels served"),
+    # the record's print, signature and lock (kept off the forms)
+    "printed_at": _l("Printed at"), "printed_version": _l("Printed version"),
+    "signed_at": _l("Signed at"), "locked": _l("Locked"), "reject_reason": _l("Rejection reason"),
+    "created_on": _l("Created at"), "changed_on": _l("Changed at"), "version": _l("Version"),
+    # pictures
+    "file_sha256": _l("Stored picture"), "original_sha256": _l("Original picture"),
+    "uploaded_by": _l("Uploaded by"), "current": _l("Current picture"),
+    # candidate accounts and other records kept off the forms
+    "activation_expires": _l("Activation code valid until"), "failed_logins": _l("Failed logins"),
+    "locked_until": _l("Locked until"), "parent_id": _l("Parent unit"),
+    "created_by_fk": _l("Created by"), "changed_by_fk": _l("Changed by"),
+    "user_id": _l("User"), "phase_id": _l("Phase"), "incident_id": _l("Incident"),
+    "step": _l("Step"), "detail": _l("Detail"), "timetable": _l("Timetable"),
+    "exam_date": _l("First exam day"), "amount": _l("Amount"), "paid_at": _l("Paid at"),
+    "transaction_id": _l("Transaction number"), "source": _l("Source"),
+    "imported_by": _l("Imported by"), "imported_on": _l("Imported at"),
+    "checked_by": _l("Checked by"), "checked_on": _l("Checked at"),
+    "opened_by_id": _l("Opened by"), "resolved_on": _l("Resolved at"),
+    "closed_on": _l("Closed at"), "paper_since": _l("Paper drafts since"),
+    "paper_until": _l("Paper drafts until"), "proposed_by_id": _l("Proposed by"),
+    "city_by_id": _l("Agreed by (city)"), "province_by_id": _l("Approved by (province)"),
+    "point_id": _l("Point"), "snapshot": _l("Counts reported"),
+    "submitted_by_id": _l("Submitted by"), "decided_by_id": _l("Decided by"),
+    "base_id": _l("Previous report"), "track": _l("Subject track"),
+    "major_code": _l("Major code"), "major_name": _l("Major"), "duration": _l("Duration"),
+    "adjust": _l("Accepts adjustment"), "fmt": _l("Format"), "args": _l("Filters"),
+    "status": _l("Status"), "done": _l("Done"), "total": _l("Total"), "message": _l("Message"),
+    "job_id": _l("Job"), "result_path": _l("Result file"), "started_on": _l("Started at"),
+    "finished_on": _l("Finished at"), "node_path": _l("Unit"),
 }
 SYSTEM = "system"  # the actor name of writes no user made (app/audit.py)
+CANDIDATE_ACTOR = "candidate:"  # a candidate's own writes (app/selfservice/views.py)
 # Keys of the details of non-data events (print, export…).
 EVENT_LABELS = {
     "kind": _l("Form"), "code": _l("Verification code"), "count": _l("Records"),
     "rows": _l("Rows"), "format": _l("Format"), "batch_id": _l("Batch"),
     "candidate_id": _l("Candidate"), "node_id": _l("Unit"), "filters": _l("Filters"),
     "self_service": _l("By the candidate"), "event": _l("Event"), "version": _l("Version"),
+    "reset": _l("Code issued again"), "batch": _l("Issued for a class or unit"),
+    "expires": _l("Valid until"), "exam": _l("Exam"), "region": _l("Region"), "job": _l("Job"),
+    "export": _l("Export"), "download": _l("Download"), "unit": _l("Unit"),
+    "unchanged": _l("Unchanged"), "rejected": _l("Rejected"), "recorded": _l("Recorded"),
+    "pages": _l("Pages"), "file": _l("File"), "by": _l("By"), "accepted": _l("Accepted"),
+    "username": _l("User name"), "path": _l("Unit path"),
 }
 CODE_TABLES = {
     "gender": codes.GENDERS, "ethnicity": codes.ETHNICITIES,
@@ -82,6 +123,8 @@ def _labels():
         if title:
             tables.setdefault(table, title)
         for key, label in (cls.label_columns or {}).items():
+            if isinstance(label, str) and label == _fab_default_label(key):
+                continue  # FAB's own "Printed Version" for a column the screen leaves out
             fields.setdefault(table, {}).setdefault(key, label)
     cached = {t: (TABLE_LABELS.get(t) or tables.get(t) or t, {**CANDIDATE_LABELS, **fields.get(t, {})})
               for t in {*tables, *fields, *TABLE_LABELS}}
@@ -89,6 +132,11 @@ def _labels():
     cached["*"] = (None, {k: v for labels in fields.values() for k, v in labels.items()})
     current_app.extensions["ks_audit_labels"] = cached
     return cached
+
+
+def _fab_default_label(key):
+    """The label FAB makes up for a column no screen labels (``BaseView._prettify_column``)."""
+    return re.sub("[._]", " ", key).title()
 
 
 def table_label(table):
@@ -104,8 +152,16 @@ def field_label(table, key):
 
 
 def user_text(username):
-    """The audit row's user; writes no user made read as the system's."""
-    return _l("System") if username in (None, SYSTEM) else username
+    """The audit row's user: writes no user made read as the system's, a candidate's own
+    (``candidate:<id>``, app/selfservice) as the candidate's."""
+    if username in (None, SYSTEM):
+        return _l("System")
+    if username.startswith(CANDIDATE_ACTOR):
+        ident = username[len(CANDIDATE_ACTOR):]
+        name = db.session.execute(select(Candidate.name).where(
+            Candidate.id == int(ident))).scalar_one_or_none() if ident.isdigit() else None
+        return _("Candidate %(name)s (self-service)", name=name or ident)
+    return username
 
 
 def value_text(key, value, kind=None):

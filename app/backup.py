@@ -7,7 +7,9 @@ a plain tar can be listed without reading it through) holding:
   application runs) or ``database/kaosheng.pgdump`` (``pg_dump`` custom format, taken on a
   snapshot exported from the transaction that counts the rows, so counts and dump agree);
 - ``files/…``: everything under UPLOAD_DIR (photos, ID scans, uploads, prints, snapshots);
-- ``manifest.json``: row counts per table and the SHA-256 of every file, the database too.
+- ``manifest.json``: row counts per table and the SHA-256 of every file, the database too,
+  and (``stored``) of every file the database itself holds (FILE_STORE="postgresql", in the
+  dump), read from the dump's snapshot and checked again after a restore.
 
 The database is dumped before the files are copied: stored files are content-addressed and
 never rewritten, so every file the dump refers to is in the archive (files added meanwhile
@@ -36,6 +38,7 @@ from sqlalchemy.engine import make_url
 
 from .audit import log_event
 from .extensions import db
+from .filestore import Blob, DatabaseStore
 from .refusals import Refused
 
 FORMAT, VERSION = "kaosheng-backup", 1
@@ -52,12 +55,17 @@ class BackupError(Refused):
     """A backup or restore that cannot go on; the message (translated) says why."""
 
 
-def file_sha256(path):
+def stream_sha256(fh):
+    """The SHA-256 of a binary file, read a chunk at a time."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_CHUNK), b""):
-            digest.update(block)
+    for block in iter(lambda: fh.read(_CHUNK), b""):
+        digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256(path):
+    with open(path, "rb") as fh:
+        return stream_sha256(fh)
 
 
 def _dialect():
@@ -72,6 +80,13 @@ def table_counts(conn):
     names = sorted(inspect(conn).get_table_names())
     return {name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
             for name in names}
+
+
+def stored_files(conn, counts):
+    """{key: SHA-256} of the files held in the database (the database file store)."""
+    if Blob.__tablename__ not in counts:
+        return {}
+    return dict(conn.execute(select(Blob.key, Blob.sha256).order_by(Blob.key)).all())
 
 
 # --- PostgreSQL tools ---------------------------------------------------------------------
@@ -139,9 +154,10 @@ def _dump_sqlite(folder):
     try:
         with engine.connect() as conn:
             counts = table_counts(conn)
+            stored = stored_files(conn, counts)
     finally:
         engine.dispose()
-    return target, SQLITE_MEMBER, counts, {}
+    return target, SQLITE_MEMBER, counts, {"stored": stored}
 
 
 def _dump_postgresql(folder):
@@ -153,10 +169,12 @@ def _dump_postgresql(folder):
             path, major = _check_tool("pg_dump", server)
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             counts = table_counts(conn)
+            stored = stored_files(conn, counts)
             # The dump reads the same snapshot while this transaction stays open.
             _run([path, "--format=custom", f"--snapshot={snapshot}", "--file", target],
                  "pg_dump")
-    return target, PG_MEMBER, counts, {"server_major": server, "pg_dump_major": major}
+    return target, PG_MEMBER, counts, {"server_major": server, "pg_dump_major": major,
+                                       "stored": stored}
 
 
 def _store_files(root, skip):
@@ -242,11 +260,9 @@ def verify_archive(tar, manifest):
         if member is None:
             raise BackupError(_l("The manifest lists %(name)s, which is not in the archive.",
                                  name=name))
-        digest = hashlib.sha256()
         with tar.extractfile(member) as fh:
-            for block in iter(lambda: fh.read(_CHUNK), b""):
-                digest.update(block)
-        if digest.hexdigest() != sha:
+            digest = stream_sha256(fh)
+        if digest != sha:
             raise BackupError(_l("%(name)s does not match the SHA-256 hash of the manifest: "
                                  "the archive is damaged.", name=name))
     return members
@@ -336,6 +352,21 @@ def check_restored(manifest):
             path = os.path.join(root, *name[len(FILES_PREFIX):].split("/"))
             if not os.path.exists(path) or file_sha256(path) != sha:
                 problems.append(name)
+    return problems + _check_stored(manifest.get("stored") or {})
+
+
+def _check_stored(stored):
+    """The files of the database file store whose bytes differ from the manifest (or are
+    missing), read back from the restored database."""
+    store, problems = DatabaseStore(), []
+    for key, sha in stored.items():
+        try:
+            with store.open(key) as fh:
+                if stream_sha256(fh) == sha:
+                    continue
+        except OSError:  # gone, or a chunk missing
+            pass
+        problems.append(key)
     return problems
 
 
@@ -386,7 +417,8 @@ def add_commands(group):
                                          "tables": len(manifest["tables"]),
                                          "files": len(manifest["files"])})
         click.echo(f"{path}: {sum(manifest['tables'].values())} rows in "
-                   f"{len(manifest['tables'])} tables, {len(manifest['files']) - 1} files")
+                   f"{len(manifest['tables'])} tables, "
+                   f"{len(manifest['files']) - 1 + len(manifest['stored'])} files")
 
     @group.command("restore")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

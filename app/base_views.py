@@ -1,6 +1,8 @@
 """ScopedModelView / ScopedApi: the jurisdiction filter on lists, show/edit/delete, actions,
 form dropdowns and the REST API. Every model view of the project derives from these."""
-from flask import abort, g, make_response, redirect, request, url_for
+from datetime import datetime
+
+from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
@@ -14,6 +16,7 @@ from wtforms.validators import StopValidation
 
 from .extensions import db
 from .jurisdiction import JurisdictionFilter, in_scope, is_scoped_model, scoped
+from .list_counts import bounded_page, counted_interface
 from .list_inputs import INT32, sane_filter_converter, sane_list_args
 from .refusals import NotAllowed
 
@@ -109,12 +112,15 @@ class OfferedSelectMultipleField(OfferedSelectField):
 
 
 def display_value(value):
-    """How list and show pages print a plain value: nothing for None and 是 / 否 for booleans
-    (FAB prints Python's "None" and "False")."""
+    """How list and show pages print a plain value: nothing for None, 是 / 否 for booleans
+    (FAB prints Python's "None" and "False") and a timestamp to the minute (FAB prints
+    "2026-12-03 14:05:07.123456")."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     return value
 
 
@@ -228,11 +234,17 @@ class GuardedMixin(HardenedViewMixin):
 
 
 class ScopedModelView(GuardedMixin, ModelView):
-    """A ModelView whose every read and write stays inside the user's subtree."""
+    """A ModelView whose every read and write stays inside the user's subtree.
+
+    ``large_list = True`` (lists that grow with the candidates): the count stays cheap for a
+    province and no page beyond the first ``LIST_COUNT_CAP`` rows is served (list_counts.py)."""
 
     base_filters = SCOPE
+    large_list = False
 
     def __init__(self, **kwargs):
+        if self.large_list:
+            self.datamodel = counted_interface(self.datamodel)
         # Relation dropdowns to the tree only offer nodes of the user's subtree.
         rels = {name: [["id", JurisdictionFilter, None]]
                 for name in self._scoped_relations()}
@@ -240,6 +252,14 @@ class ScopedModelView(GuardedMixin, ModelView):
         self.edit_form_query_rel_fields = {**rels, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rels, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
+
+    def _sane_request_args(self):
+        super()._sane_request_args()
+        if self.large_list and request.endpoint == f"{self.endpoint}.list":
+            request.args, beyond = bounded_page(request.args, type(self).__name__,
+                                                self.page_size)
+            if beyond is not None:
+                flash(beyond, "warning")
 
     def _scoped_relations(self):
         model = self.datamodel.obj

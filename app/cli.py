@@ -9,10 +9,12 @@ from sqlalchemy.engine import make_url
 
 from .audit import log_event
 from .backup import add_commands as add_backup_commands  # backup, restore
+from .candidates.export_tasks import purge_exports
 from .demo import DEMO_USERS, ensure_node, ensure_user, seed_demo
 from .extensions import db
 from .jurisdiction import PROVINCE
 from .passwords import password_problems
+from .photos.cli import add_commands as add_photo_commands  # photo-recheck
 from .printing.tasks import purge_prints
 from .security import PROVINCE_ADMIN, staff_personal_values
 
@@ -90,6 +92,13 @@ def purge_prints_command(days):
     click.echo(f"deleted {files} file(s), {freed / 2**20:.1f} MiB")
 
 
+@kaosheng.command("purge-exports")
+def purge_exports_command():
+    """Delete the files of candidate exports older than EXPORT_KEEP_HOURS (records stay)."""
+    click.echo(f"deleted {purge_exports()} file(s)")
+
+
 def register_cli(app):
     add_backup_commands(kaosheng)
+    add_photo_commands(kaosheng)
     app.cli.add_command(kaosheng)

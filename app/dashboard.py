@@ -4,12 +4,18 @@ The progress table (报名进度) reads the counts the database keeps (``app/pro
 the candidate table, and shows each unit's completion as a bar: the share of its records
 approved by the unit itself or a level above, i.e. the review the unit owes is done. A unit is
 behind schedule when that share is below ``PROGRESS_BEHIND_BELOW`` percent (default 90) while
-its review window ends within ``PROGRESS_BEHIND_DAYS`` days (default 3) or has ended."""
+its review window ends within ``PROGRESS_BEHIND_DAYS`` days (default 3) or has ended.
+
+The incident notice (突发事件通报, 市（州）要及时报告省) lists the open incidents of the user's
+subtree: the unit's own and every one opened below it, so a county's incident is on the city's
+and the province's home page from the moment it is opened, and one reported up (escalated)
+comes first, marked for the unit it was reported to."""
 import datetime as dt
 
 from flask import current_app, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .candidates.states import APPROVED, CITY_OK, COUNTY_OK, PROVINCE_OK, SCHOOL_OK, STATE_LABELS
 from .candidates.views import UNIT_SUBTREE_ARG
@@ -18,6 +24,8 @@ from .extensions import db
 from .jurisdiction import CITY, COUNTY, KIND_LABELS, POINT, PROVINCE, SCHOOL, Node, scoped
 from .phases.models import Phase, PhaseExtension
 from .phases.rules import now_local
+from .playbooks.models import Incident
+from .playbooks.rules import on_notice
 from .progress import PROGRESS_STATES, progress
 
 #: kind of unit → (the phase of its review, the state its approval gives a record).
@@ -111,6 +119,21 @@ def _links(exam_id, unit):
             **{s: _list_url(exam_id, unit, s) for s in PROGRESS_STATES}}
 
 
+#: at most this many incidents on the notice; the incident list has them all.
+NOTICE_MAX = 20
+
+
+def incident_notice(node):
+    """The open incidents of ``node``'s subtree, the latest opened or reported first, with
+    their region, exam, opener and escalation loaded for the page at once."""
+    latest = func.coalesce(Incident.escalated_on, Incident.opened_on)
+    stmt = (scoped(select(Incident).where(on_notice()), Incident, node)
+            .options(*(selectinload(getattr(Incident, r)) for r in (
+                "node", "exam", "opened_by", "escalated_to", "escalated_by")))
+            .order_by(latest.desc(), Incident.id.desc()).limit(NOTICE_MAX))
+    return db.session.execute(stmt).scalars().all()
+
+
 class DashboardIndexView(IndexView):
     index_template = "kaosheng/index.html"
 
@@ -122,6 +145,8 @@ class DashboardIndexView(IndexView):
         node = user.node
         exams = active_exams()
         below, days = behind_settings()
+        sees_incidents = node is not None and self.appbuilder.sm.has_access(
+            "can_list", "IncidentView")
         return self.render_template(
             self.index_template,
             appbuilder=self.appbuilder,
@@ -132,4 +157,5 @@ class DashboardIndexView(IndexView):
             states=[(s, STATE_LABELS[s]) for s in PROGRESS_STATES],
             behind_below=below,
             behind_days=days,
+            incidents=incident_notice(node) if sees_incidents else None,
         )

@@ -97,7 +97,12 @@ class _LiteralLike(_SaneValue):
 
     def apply(self, query, value):
         query, field = fab_filters.get_field_setup_query(query, self.model, self.column_name)
-        condition = field.ilike(self.template.format(like_literal(value)), escape="\\")
+        # Text without upper and lower case (a Chinese name, digits) matches the same with
+        # LIKE, which a prefix can take through a b-tree index (text_pattern_ops on
+        # PostgreSQL, migration 0025); ILIKE never can.
+        text = str(value)
+        compare = field.like if text.lower() == text.upper() else field.ilike
+        condition = compare(self.template.format(like_literal(value)), escape="\\")
         return query.filter(~condition if self.negate else condition)
 
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .adult.site_views import ExamSiteView
 from .adult.views import AdultPaymentView, TicketNumberingView, UnpaidCheckView
 from .audit_views import AuditLogView
+from .candidates.export_views import CandidateExportView
 from .candidates.import_views import RegistryImportView
 from .candidates.part_views import GuardianView, QualityEvaluationView, StudyHistoryView
 from .candidates.views import CandidateView
@@ -15,12 +16,13 @@ from .printing.verify_views import PrintVerifyView
 from .printing.views import PrintView
 from .gaokao.views import IntegrityRecordView, PhysicalExamView
 from .jurisdiction_views import NodeApi, NodeView
+from .list_progress import use_progress_counters
 from .photos.import_views import PhotoImportView
 from .phases.views import PhaseExtensionView, PhaseView, TimelineView
 from .playbooks.views import IncidentView
 from .photos.thumbs import remember_photos, thumbnail
 from .photos.views import PhotoView
-from .points.report_views import DataSubmissionView
+from .points.report_views import DataSubmissionView, ReportedRecordView
 from .points.views import PointProposalView
 from .selfservice.staff_views import ActivationView, CandidateAccountView
 from .review.dossier import dossier_of
@@ -28,11 +30,14 @@ from .review.views import QualificationView, ReviewView
 
 
 def _attach_upper_parts():
-    """The candidate screens' tabs of the 高考 archive, the review dossier on the detail page,
-    and the photo column."""
-    CandidateView.attach(related_views=[PhysicalExamView, IntegrityRecordView],
+    """The candidate screens' tabs of the 高考 archive and of the data reports that froze the
+    record ("changed since reported"), the review dossier on the detail page, the photo
+    column, and the candidate lists' count from the progress counters."""
+    CandidateView.attach(related_views=[PhysicalExamView, IntegrityRecordView,
+                                        ReportedRecordView],
                          dossier=dossier_of, thumbnail=thumbnail,
                          remember_photos=remember_photos)
+    use_progress_counters()
 
 
 def register_views(appbuilder):
@@ -55,6 +60,7 @@ def register_views(appbuilder):
                         category_icon="fa-users")
     appbuilder.add_view(RegistryImportView, "Registry import", icon="fa-upload",
                         label=_l("Registry import"), category="Candidates")
+    appbuilder.add_view_no_menu(CandidateExportView)
     appbuilder.add_view_no_menu(GuardianView)
     appbuilder.add_view_no_menu(StudyHistoryView)
     appbuilder.add_view_no_menu(QualityEvaluationView)
@@ -79,6 +85,7 @@ def register_views(appbuilder):
                         label=_l("Qualifications"), category="Candidates")
     appbuilder.add_view(DataSubmissionView, "Data reports", icon="fa-paper-plane",
                         label=_l("Data reports"), category="Candidates")
+    appbuilder.add_view_no_menu(ReportedRecordView)
     from .exchange.views import ExchangeView
     appbuilder.add_view(ExchangeView, "Data exchange", icon="fa-exchange",
                         label=_l("National data exchange"), category="Candidates")

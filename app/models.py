@@ -5,6 +5,7 @@ from .candidates.models import (Candidate, Guardian, ImportBatch, ImportRowError
                                 Preference, QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
 from .exchange.models import ExchangeExport  # noqa: F401
+from .filestore import Blob, BlobChunk  # noqa: F401
 from .printing.models import AdmissionTicket, PrintBatch, PrintBatchPart  # noqa: F401
 from .gaokao.models import IntegrityRecord, PhysicalExam  # noqa: F401
 from .jurisdiction import Node  # noqa: F401

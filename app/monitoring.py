@@ -8,9 +8,10 @@
   URL, host or password leaks.
 * ``/metrics`` — Prometheus text format (``prometheus_client``): requests and latency per
   Flask endpoint (never the raw URL, so one series per route, not per candidate id) and
-  status class; job records per status; rq queue length and workers; candidates per review
-  state of the active exams from the trigger-maintained counts of :mod:`app.progress` (the
-  candidate table itself is never read); build information.
+  status class; log-ins, account locks, imports and photos stored (the counters of
+  :mod:`app.event_metrics`); job records per status; rq queue length and workers; candidates
+  per review state of the active exams from the trigger-maintained counts of
+  :mod:`app.progress` (the candidate table itself is never read); build information.
 
 ``/readyz`` and ``/metrics`` answer only to ``METRICS_ALLOWED_NETWORKS`` or to the bearer
 token ``METRICS_TOKEN``: the counts are not public. The three routes are exempt from CSRF,
@@ -19,9 +20,14 @@ HTTPS (load balancers and Prometheus probe the app servers over the internal net
 
 Under gunicorn with several workers each process counts its own requests; with
 ``PROMETHEUS_MULTIPROC_DIR`` set (before the processes start) prometheus_client keeps the
-counters in files there and ``/metrics`` sums every process's (README, Monitoring).
+counters in files there and ``/metrics`` sums every process's (README, Monitoring). The rq
+workers of the same host count in directories of their own (``METRICS_WORKER_DIRS``, a glob),
+which ``/metrics`` sums too: an import or photo import counts where it runs. Both are
+environment variables of the processes, not settings: prometheus_client reads its directory at
+import, before any configuration.
 """
 import functools
+import glob
 import hmac
 import ipaddress
 import logging
@@ -35,8 +41,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram,
                                generate_latest, multiprocess)
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
-from sqlalchemy import String, column, func, literal, select, table, text, union_all
+from sqlalchemy import String, column, event, func, literal, select, table, text, union_all
 
+from . import event_metrics
 from .extensions import csrf, db
 
 log = logging.getLogger(__name__)
@@ -55,12 +62,17 @@ JOB_TABLES = {
     "print_batch": "ks_print_batch",
     "exchange_export": "ks_exchange_export",
     "incident_snapshot": "ks_incident_snapshot",
+    "candidate_export": "ks_candidate_export",
+    "ticket_numbering": "ks_numbering_run",
 }
 #: a status label is cut to this length: the column is free text to this module.
 STATUS_LABEL_MAX = 20
 #: headers a reverse proxy adds; with them and no trusted proxy (PROXY_FIX_HOPS=0) the peer
 #: address is the proxy's, not the client's, so it grants nothing.
 PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+#: the candidates' log-in form (app/selfservice/views.py): a POST it answers with a redirect
+#: has logged in, any other answer (401 wrong or locked, 400, 429) is a failed attempt.
+CANDIDATE_LOGIN = "selfservice.login"
 
 REQUESTS = Counter("kaosheng_http_requests_total", "HTTP requests answered.",
                    ["endpoint", "status"], registry=None)
@@ -78,6 +90,8 @@ def register(app):
     # First of the before-request hooks: the time then covers the others (login lookup…).
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
     app.after_request(_count_request)
+    app.after_request(_count_candidate_login)
+    _count_photos()
     app.session_interface = _ProbeSessionless(app.session_interface)
     talisman = app.extensions.get("talisman")
     if talisman is not None:
@@ -125,6 +139,26 @@ def _count_request(response):
     if started is not None:
         LATENCY.labels(endpoint, status).observe(time.perf_counter() - started)
     return response
+
+
+def _count_candidate_login(response):
+    if request.endpoint == CANDIDATE_LOGIN and request.method == "POST":
+        event_metrics.count_login(event_metrics.CANDIDATE, response.status_code == 302)
+    return response
+
+
+def _photo_stored(_mapper, _connection, photo):
+    event_metrics.count_photo(photo.kind)
+
+
+def _count_photos():
+    """Count each candidate picture as its row is inserted, wherever it comes from (the
+    capture page, self-service, the photo import): ``photos.service.accept_photo`` is the only
+    writer. A mapper event, listened to once per process however many apps are made."""
+    from .photos.models import CandidatePhoto
+
+    if not event.contains(CandidatePhoto, "after_insert", _photo_stored):
+        event.listen(CandidatePhoto, "after_insert", _photo_stored)
 
 
 # --- access --------------------------------------------------------------------------------
@@ -189,12 +223,27 @@ def metrics():
         return _forbidden()
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
+        registry.register(_ProcessFiles(os.environ.get("METRICS_WORKER_DIRS")))
     else:
-        registry.register(REQUESTS)
-        registry.register(LATENCY)
+        for counter in (REQUESTS, LATENCY, *event_metrics.COUNTERS):
+            registry.register(counter)
     registry.register(_StateCollector(current_app.config))
     return _no_store(Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST))
+
+
+class _ProcessFiles:
+    """The counters of every process of this host: the files of this server's processes in
+    ``PROMETHEUS_MULTIPROC_DIR`` and those of the rq workers in the directories matching
+    ``worker_dirs`` (a glob pattern, e.g. ``/run/kaosheng-worker-*/prometheus``), summed."""
+
+    def __init__(self, worker_dirs):
+        self.dirs = [os.environ["PROMETHEUS_MULTIPROC_DIR"]]
+        if worker_dirs:
+            self.dirs += sorted(d for d in glob.glob(worker_dirs) if d not in self.dirs)
+
+    def collect(self):
+        files = [f for d in self.dirs for f in glob.glob(os.path.join(d, "*.db"))]
+        return multiprocess.MultiProcessCollector.merge(files, accumulate=True)
 
 
 # --- readiness checks ----------------------------------------------------------------------

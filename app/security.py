@@ -47,7 +47,7 @@ class RoleDef:
 _READ_CANDIDATES = {"CandidateView": R, "GuardianView": R, "StudyHistoryView": R,
                     "QualityEvaluationView": R}
 _WRITE_CANDIDATES = {"CandidateView": RW, "GuardianView": RW, "StudyHistoryView": RW,
-                     "RegistryImportView": RW}
+                     "RegistryImportView": RW, "CandidateExportView": RW}
 _ADMIN_VIEWS = {
     **_WRITE_CANDIDATES,
     "QualityEvaluationView": RW,
@@ -71,6 +71,7 @@ _ADMIN_VIEWS = {
     # may run which step.
     "PointProposalView": RW,
     "DataSubmissionView": RW,
+    "ReportedRecordView": R,  # the candidate page's tab of the reports that froze it
     # Incidents (突发事件, MISSION §9): opened and handled by administrators.
     "IncidentView": RW,
     # 成人高考 logistics: payment results are imported by counties and cities, exam sites
@@ -136,7 +137,7 @@ ROLES = [
         (PROVINCE, CITY, COUNTY),
         {**_STAFF_VIEWS, "PhysicalExamView": R, "IntegrityRecordView": R,
          "AuditLogView": R, "KsUserView": R, "PointProposalView": R,
-         "DataSubmissionView": R, "IncidentView": R},
+         "DataSubmissionView": R, "ReportedRecordView": R, "IncidentView": R},
     ),
 ]
 ROLES_BY_NAME = {r.name: r for r in ROLES}

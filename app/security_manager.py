@@ -11,7 +11,8 @@ from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from . import staff_sessions
+from . import event_metrics, staff_sessions
+from .event_metrics import STAFF
 from .passwords import count_failure, is_locked
 from .security import COMMON_VIEWS, READ_PERMISSIONS, ROLES, RW, SELF_SERVICE_PERMS, KsUser
 from .security_views import (KsAuthDBView, KsResetMyPasswordView, KsResetPasswordView,
@@ -93,8 +94,8 @@ class KsSecurityManager(SecurityManager):
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
                                 "password")
             g.login_locked_until = user.locked_until
-            return None
-        return super().auth_user_db(username, password)
+            return event_metrics.counted_login(STAFF, None)
+        return event_metrics.counted_login(STAFF, super().auth_user_db(username, password))
 
     def update_user_auth_stat(self, user, success=True):
         if success:
@@ -106,6 +107,7 @@ class KsSecurityManager(SecurityManager):
             int(cfg.get("STAFF_LOCK_MINUTES", 15)))
         if locked_until is not None:
             user.locked_until = g.login_locked_until = locked_until
+            event_metrics.count_lockout(STAFF)
         self.update_user(user)
         self.on_user_login_failed(user)
         return None

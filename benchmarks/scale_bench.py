@@ -75,8 +75,11 @@ def drop_database(admin_url, name):
 def make_app(url):
     from app import create_app
 
+    import tempfile
+
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "scale-bench",
-                       "AUTH_RATE_LIMIT": "100000 per minute", "REDIS_URL": ""})
+                       "AUTH_RATE_LIMIT": "100000 per minute", "REDIS_URL": "",
+                       "UPLOAD_DIR": tempfile.mkdtemp(prefix="kaosheng-scale-")})
 
 
 def school_plan(rows):
@@ -183,6 +186,44 @@ def load(url, rows):
             conn.exec_driver_sql("VACUUM ANALYZE")
         total = db.session.execute(select(func.count(Candidate.id))).scalar()
     return app, total
+
+
+def export_figures(app):
+    """The province's CSV export of every candidate as the background job writes it, against
+    PostgreSQL's own COPY of the same columns (a CSV written by the server): rows/s of each."""
+    from sqlalchemy import select
+
+    from app.candidates.export import FIELDS
+    from app.candidates.export_tasks import run_export
+    from app.candidates.models import CandidateExport
+    from app.extensions import db
+    from app.security import KsUser
+
+    with app.app_context():
+        user = db.session.execute(select(KsUser).where(
+            KsUser.username == ROLES["province"])).scalar_one()
+        export = CandidateExport(fmt="csv", args={}, user_id=user.id, node_path=user.node.path)
+        db.session.add(export)
+        db.session.commit()
+        started = time.perf_counter()
+        run_export(export.id)
+        ours = time.perf_counter() - started
+        rows = db.session.get(CandidateExport, export.id).rows
+        columns = ", ".join(f"n.{src[5:]}" if src.startswith("node.") else f"c.{src}"
+                            for _h, src, _f in FIELDS)
+        raw = db.engine.raw_connection()
+        try:
+            started, size = time.perf_counter(), 0
+            with raw.cursor().copy(f"COPY (SELECT {columns} FROM ks_candidate c JOIN ks_node n "
+                                   "ON n.id = c.node_id ORDER BY c.id) TO STDOUT WITH CSV") as cp:
+                for block in cp:
+                    size += len(block)
+            copy = time.perf_counter() - started
+        finally:
+            raw.close()
+    print(f"\nprovince CSV export of {rows:,} rows as a job: {rows / ours:,.0f} rows/s "
+          f"({ours:.1f} s); COPY of the same columns: {rows / copy:,.0f} rows/s ({copy:.1f} s, "
+          f"{size / 2**20:.0f} MiB); ratio {copy / ours:.2f} (target >= 0.33)", flush=True)
 
 
 def login(port, username, password):
@@ -296,6 +337,8 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--export-only", action="store_true",
+                        help="load, then measure only the province export against COPY")
     args = parser.parse_args()
 
     from app.demo import DEMO_PASSWORD
@@ -306,6 +349,9 @@ def main():
     try:
         app, total = load(url, args.rows)
         print(f"candidates in the database: {total:,}")
+        export_figures(app)
+        if args.export_only:
+            return
         targets = pages(app, deep_page=max(total // 50 // 2, 1))
         port, bare_port = free_port(), free_port()
         servers.append(serve("run:app", url, port))

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 
 from app.adult import logistics
 from app.adult.logistics import AllocationError, Seat, Site, Sitting, allocate
-from app.adult.models import AdultPayment, ExamSite, SeatAssignment, UnpaidCheck
+from app.adult.models import AdultPayment, ExamSite, NumberingRun, SeatAssignment, UnpaidCheck
 from app.audit import AuditLog
 from app.candidates.models import Candidate, Preference
 from app.validators import make_id_number
@@ -446,3 +446,31 @@ def test_numbering_writes_nothing_when_seats_run_out(app, login):
     with app.app_context():
         db.session.get(ExamSite, site_id).rooms = rooms
         db.session.commit()
+
+
+def test_numbering_run_is_a_job_record_with_a_status_route(app, login, monkeypatch):
+    """The numbering keeps its run as a job record: its page polls one status route, and a
+    failure is stored with its message on the run (not lost with the rq job)."""
+    eid = exam_id(app, ADULT)
+    window(app, "ticket_numbering", OPEN)
+    province = login("henan_admin")
+    province.refresh_token(f"/adult/numbering/?exam={eid}")
+    resp = province.post("/adult/numbering/run", {"exam": eid})
+    province.run_jobs()
+    run_id = int(resp.location.rstrip("/").split("/")[-1])
+    status = province.get(f"/adult/numbering/job/{run_id}/status").get_json()
+    assert (status["status"], status["final"], status["percent"]) == ("done", True, 100)
+    with app.app_context():
+        run = db.session.get(NumberingRun, run_id)
+        assert run.user_id and run.result is not None and run.finished_on is not None
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr("app.adult.tasks.run_numbering", broken)
+    resp = province.post("/adult/numbering/run", {"exam": eid})
+    province.run_jobs()
+    run_id = int(resp.location.rstrip("/").split("/")[-1])
+    page = text(province.get(f"/adult/numbering/job/{run_id}"))
+    assert "服务器错误" in page and "磁盘已满" in page
+    assert province.get(f"/adult/numbering/job/{run_id}/status").get_json()["status"] == "failed"

@@ -38,6 +38,11 @@ MODEL_KINDS = {
 #: argument name → object kind, or a fixed value.
 ARG_KINDS = {"candidate_id": "candidate", "node_id": "node", "exam_id": "exam",
              "fmt": "=csv", "locale": "=zh", "seq": "=1"}
+#: {view: (its table, the action of the walk's finished selection)}
+SELECTION_ACTIONS = {"ReviewView": ("ks_candidate", "school_approve"),
+                     "QualificationView": ("ks_qualification", "q_school_approve"),
+                     "PointProposalView": ("ks_point_proposal", "city_approve"),
+                     "DataSubmissionView": ("ks_data_submission", "city_accept")}
 #: (endpoint, argument) → object kind or fixed value, where the name alone is ambiguous.
 ENDPOINT_ARGS = {
     ("PhotoView.capture", "pk"): "candidate",
@@ -56,11 +61,18 @@ ENDPOINT_ARGS = {
     ("RegistryImportView.resume", "batch_id"): "import",
     ("ReviewView.confirm", "name"): "=school_approve",
     ("IncidentView.snapshot_file", "snapshot_id"): "snapshot",
+    ("TicketNumberingView.job", "run_id"): "numbering_run",
+    **{("CandidateExportView." + e, "pk"): "candidate_export"
+       for e in ("progress", "status", "download")},
+    ("TicketNumberingView.job_status", "run_id"): "numbering_run",
     **{("ExchangeView." + e, "pk"): "exchange_export"
        for e in ("export_page", "export_status", "download")},
     **{("ExchangeView." + e, "pk"): "exchange_import"
        for e in ("import_page", "import_status", "import_errors")},
     ("QualificationView.confirm", "name"): "=q_school_approve",
+    # A bulk review's progress and result, by the view whose rows it holds.
+    **{(f"{view}.{e}", "pk"): f"selection_{view}"
+       for view in SELECTION_ACTIONS for e in ("selection", "selection_status")},
     ("PointProposalView.confirm", "name"): "=city_approve",
     ("DataSubmissionView.confirm", "name"): "=city_accept",
     ("selfservice.form_pdf", "kind"): "=registration",
@@ -115,10 +127,19 @@ def app(module_app):
         yield app
 
 
+def _selections(user, county):
+    """A finished bulk review of each list with transitions (its result page)."""
+    from app.review.models import ReviewSelection
+
+    return {f"selection_{view}": ReviewSelection(subject=table, action=action, user_id=user.id,
+                                                 node_path=county.path, status="done")
+            for view, (table, action) in SELECTION_ACTIONS.items()}
+
+
 def _side_objects(side):
     """One object of every kind in the county ``side``, named with the side's marker."""
-    from app.adult.models import ExamSite
-    from app.candidates.models import Candidate, ImportBatch, QualityEvaluation
+    from app.adult.models import ExamSite, NumberingRun
+    from app.candidates.models import Candidate, CandidateExport, ImportBatch, QualityEvaluation
     from app.printing.models import AdmissionTicket, PrintBatch
     from app.gaokao.models import IntegrityRecord, PhysicalExam
     from app.jurisdiction import Node
@@ -180,10 +201,16 @@ def _side_objects(side):
                                   description=mark, decision=mark),
         incident=Incident(anomaly="network", exam=exam, node=county, summary=mark,
                           opened_by_id=user.id, paper_since=dt.datetime(2026, 3, 1)),
+        candidate_export=CandidateExport(fmt="csv", args={}, user_id=user.id,
+                                         node_path=county.path, status="failed", message=mark),
+        numbering_run=NumberingRun(exam_id=exam.id, renumber=False, user_id=user.id,
+                                   node_path=county.path, status="done",
+                                   result={"problems": [mark]}),
     )
     made["snapshot"] = IncidentSnapshot(incident=made["incident"], status="done", rows=1,
                                         result_path=upload)
     made.update(_exchange_objects(side, exam, user, county, upload))
+    made.update(_selections(user, county))
     db.session.add_all([qual, *made.values()])
     db.session.flush()
     audit = AuditLog(at=dt.datetime.now(), username=mark, action="update", table_name="ks_node",
@@ -201,8 +228,11 @@ def _side_objects(side):
         "exam_site": made["exam_site"].id, "physical": made["physical"].id,
         "integrity": made["integrity"].id,
         "incident": made["incident"].id, "snapshot": made["snapshot"].id,
+        "numbering_run": made["numbering_run"].id,
+        "candidate_export": made["candidate_export"].id,
         "exchange_export": made["exchange_export"].id,
         "exchange_import": made["exchange_import"].id,
+        **{key: made[key].id for key in made if key.startswith("selection_")},
         "exam": exam.id, "phase": phase.id, "role": 1,
         "markers": [mark, cand.id_number, *COUNTY_MARKERS[side]],
     }
@@ -281,9 +311,14 @@ def _is_login(location):
 
 # --- checks ---------------------------------------------------------------------------------
 
+#: the candidate form's division picker: the names of the province's cities and counties
+#: (public GB/T 2260 geography: a pupil's 户籍 may lie in any county), not the county's data.
+_DIVISION_PICKER = re.compile(r'data-division-picker="[^"]*"')
+
+
 def _body(resp):
     text_like = resp.mimetype.startswith(("text/", "application/json"))
-    return resp.get_data(as_text=True) if text_like else ""
+    return _DIVISION_PICKER.sub("", resp.get_data(as_text=True)) if text_like else ""
 
 
 def check_foreign(client, url, foreign_kinds, markers):
@@ -373,7 +408,7 @@ def test_own_objects_are_served(app, login):
     objects = app.walk_objects["zy"]
     # Rules that rightly answer 404 for these objects (no picture and no finished file exist).
     expected_404 = {"PhotoView.file", "PrintView.batch_download", "RegistryImportView.errors",
-                    "IncidentView.snapshot_file"}
+                    "IncidentView.snapshot_file", "CandidateExportView.download"}
     problems = []
     for rule in rules(app, "GET"):
         url, kinds = fill(app, rule, objects)

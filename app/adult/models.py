@@ -5,12 +5,14 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
 from ..candidates.models import Candidate
 from ..exams.models import Exam
+from ..job_records import JobRecord
 from ..jurisdiction import Node
 from .logistics import SEATS_PER_ROOM
 
@@ -141,3 +143,19 @@ class SeatAssignment(_CandidatePart, Model):
 
     candidate: Mapped[Candidate] = relationship(Candidate)
     site: Mapped[ExamSite] = relationship(ExamSite)
+
+
+class NumberingRun(JobRecord, Model):
+    """One run of the ticket numbering (编排准考证号) by a province user: the job's record
+    (status, progress, failure) and, when done, its summary (``result``: the counts of
+    :class:`~app.adult.numbering.NumberingResult` and the problems that stopped it)."""
+
+    __tablename__ = "ks_numbering_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id", ondelete="CASCADE"),
+                                         nullable=False)
+    renumber: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    result: Mapped[dict | None] = mapped_column(JSON)
+
+    exam = relationship(Exam)

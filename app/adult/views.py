@@ -4,7 +4,7 @@ Every candidate is loaded through the jurisdiction scope; guards live in payment
 unpaid.py and phases/rules.py."""
 import os
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
@@ -17,12 +17,13 @@ from ..candidates.registry_file import RegistryFileError, read_table
 from ..codes import ADULT
 from ..exams.picker import active_exams, chosen_exam, named_exam
 from ..extensions import db
-from ..jobs import enqueue, job_status
+from ..job_records import DONE
+from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404
 from ..phases.rules import PhaseClosed, check_open, windows
-from .models import UNPAID_REASONS
+from .models import UNPAID_REASONS, NumberingRun
 from .payments import COLUMNS, COLUMN_LABELS, import_payments, payment_counts
-from .tasks import number_tickets
+from .tasks import NUMBERING_TIMEOUT, number_tickets
 from .unpaid import UnpaidCheckRefused, record_reason, unpaid_candidates
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -128,7 +129,8 @@ class TicketNumberingView(BaseView):
     route_base = "/adult/numbering"
     class_permission_name = "TicketNumberingView"
     base_permissions = ["can_list", "can_run"]
-    method_permission_name = {"index": "list", "run": "run", "job": "run"}
+    method_permission_name = {"index": "list", "run": "run", "job": "run",
+                              "job_status": "run"}
     default_view = "index"
 
     @expose("/")
@@ -151,18 +153,27 @@ class TicketNumberingView(BaseView):
             flash(str(exc), "danger")
             return redirect(url_for(".index", exam=exam.id))
         renumber = request.form.get("renumber") == "1"
-        job_id = enqueue(number_tickets, exam.id, g.user.id, renumber,
-                         str(get_locale() or "zh"), job_timeout=3600, owner_id=g.user.id,
-                         description=f"ticket numbering exam #{exam.id}")
-        return redirect(url_for(".job", job=job_id, exam=exam.id))
+        run = NumberingRun(exam_id=exam.id, renumber=renumber, user_id=g.user.id,
+                           node_path=g.user.node.path)
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+        job_id = enqueue(number_tickets, run_id, str(get_locale() or "zh"),
+                         job_timeout=NUMBERING_TIMEOUT, owner_id=g.user.id,
+                         description=f"ticket numbering exam #{exam.id} run {run_id}")
+        run = db.session.get(NumberingRun, run_id)  # an inline job committed and expired it
+        run.job_id = job_id
+        db.session.commit()
+        return redirect(url_for(".job", run_id=run_id))
 
-    @expose("/job")
+    @expose("/job/<int:run_id>")
     @has_access
-    def job(self):
-        status = job_status(request.args.get("job", ""))
-        if status is None or status["owner_id"] != g.user.id:
-            abort(404)
-        exam = chosen_exam(request.args.get("exam"), ADULT)
-        return self.render_template("adult/numbering_job.html", status=status, exam=exam,
-                                    result=status["result"] or {})
+    def job(self, run_id):
+        run = get_scoped_or_404(NumberingRun, run_id)
+        return self.render_template("adult/numbering_job.html", run=run, exam=run.exam,
+                                    result=(run.result or {}) if run.status == DONE else {})
 
+    @expose("/job/<int:run_id>/status")
+    @has_access
+    def job_status(self, run_id):
+        return jsonify(get_scoped_or_404(NumberingRun, run_id).status_json())

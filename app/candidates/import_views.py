@@ -5,13 +5,14 @@ import os
 import uuid
 from collections import Counter
 
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import filestore
 from ..codes import EXAM_KIND_LABELS
 from ..exams.picker import active_exams
 from ..extensions import db
@@ -145,11 +146,7 @@ class RegistryImportView(BaseView):
             flash(_l("The file is larger than %(n)d MB.", n=MAX_UPLOAD // (1024 * 1024)), "danger")
             return None
         table = read_table(data, file.filename)
-        folder = os.path.join(current_app.config["UPLOAD_DIR"], "imports")
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"{uuid.uuid4().hex}.upload")
-        with open(path, "wb") as fh:
-            fh.write(data)
+        path = filestore.put(f"{filestore.IMPORTS}/{uuid.uuid4().hex}.upload", data)
         batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
                             filename=os.path.basename(file.filename or "upload")[:255],
                             stored_path=path, status=NEW,

@@ -272,3 +272,20 @@ class ImportRowError(Model):
     row: Mapped[int] = mapped_column(Integer, nullable=False)
     column: Mapped[str | None] = mapped_column(String(50))
     reason: Mapped[str] = mapped_column(String(500), nullable=False)
+
+
+class CandidateExport(JobRecord, Model):
+    """An export of the candidate list too large to build inside the request: the filters as
+    the user set them on the list (``args``, re-applied by the job inside the user's
+    subtree), the format, and the rows written. The file is kept for
+    ``EXPORT_KEEP_HOURS`` and downloaded only by the unit and the levels above it."""
+
+    __tablename__ = "ks_candidate_export"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fmt: Mapped[str] = mapped_column(String(4), nullable=False)
+    args: Mapped[dict | None] = mapped_column(JSON)
+    rows: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+    def counts(self):
+        return {"rows": self.rows}

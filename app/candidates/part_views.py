@@ -2,8 +2,9 @@
 (学习简历) and the school's comprehensive quality evaluation (综合素质评定).
 
 They change only while their candidate may change (lock, staff-entry window). A row never
-moves to another candidate: the candidate is chosen when the row is added (from the user's
-subtree) and is not on the edit form.
+moves to another candidate: the candidate is chosen when the row is added (searched in the
+user's subtree by the candidate picker, never a dropdown of every candidate) and is not on the
+edit form. Lists are searched by the candidate's name, ID number or 考生号 as typed text.
 """
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ from .guards import check_change_allowed
 from .labels import LABELS
 from .models import (EVALUATION_DIMENSIONS, GRADES, Candidate, Guardian, QualityEvaluation,
                      StudyHistory)
+from .picker import CandidatePickerField, search_by_candidate
 from ..validators import form_validator, validate_mobile, validate_name
 
 
@@ -43,6 +45,10 @@ def candidates_touched(item):
     return touched
 
 
+#: the search form's candidate filter is on ``candidate_id`` (see picker.search_by_candidate).
+PART_LABELS = {**LABELS, "candidate_id": LABELS["candidate"]}
+
+
 class CandidatePartView(ScopedModelView):
     """Rows of a candidate change only while that candidate may change."""
 
@@ -57,29 +63,33 @@ class CandidatePartView(ScopedModelView):
 
 
 class GuardianView(CandidatePartView):
-    datamodel = SQLAInterface(Guardian)
+    datamodel = search_by_candidate(SQLAInterface(Guardian))
     list_title = _l("Guardians")
     show_title, add_title, edit_title = _l("Guardian"), _l("Add guardian"), _l("Edit guardian")
     list_columns = ["name", "relation_label", "phone", "work_unit"]
     edit_columns = ["name", "relation", "phone", "work_unit"]
     add_columns = ["candidate", *edit_columns]
     show_columns = ["candidate", "name", "relation_label", "phone", "work_unit"]
-    label_columns = LABELS
-    add_form_extra_fields = edit_form_extra_fields = {
+    search_columns = ["candidate_id", "name", "relation", "phone", "work_unit"]
+    label_columns = PART_LABELS
+    edit_form_extra_fields = {
         "relation": code_select(_l("Relation"), codes.GUARDIAN_RELATIONS, required=True)}
+    add_form_extra_fields = {**edit_form_extra_fields, "candidate": CandidatePickerField()}
     validators_columns = {"name": [form_validator(validate_name)],
                           "phone": [form_validator(validate_mobile)]}
 
 
 class StudyHistoryView(CandidatePartView):
-    datamodel = SQLAInterface(StudyHistory)
+    datamodel = search_by_candidate(SQLAInterface(StudyHistory))
     list_title = show_title = _l("Study history")
     add_title, edit_title = _l("Add study period"), _l("Edit study period")
     list_columns = ["start", "end", "school", "role"]
     edit_columns = ["start", "end", "school", "role"]
     add_columns = show_columns = ["candidate", *edit_columns]
+    search_columns = ["candidate_id", *edit_columns]
     base_order = ("start", "asc")
-    label_columns = LABELS
+    label_columns = PART_LABELS
+    add_form_extra_fields = {"candidate": CandidatePickerField()}
 
     def guard(self, item, is_add):
         super().guard(item, is_add)
@@ -93,16 +103,18 @@ DIMENSIONS = list(EVALUATION_DIMENSIONS)
 class QualityEvaluationView(CandidatePartView):
     """综合素质评定: the school grades each dimension A–D; one evaluation per candidate."""
 
-    datamodel = SQLAInterface(QualityEvaluation)
+    datamodel = search_by_candidate(SQLAInterface(QualityEvaluation))
     list_title = show_title = _l("Comprehensive quality evaluation")
     add_title, edit_title = _l("Enter quality evaluation"), _l("Edit quality evaluation")
     list_columns = [*DIMENSIONS, "remark"]
     edit_columns = [*DIMENSIONS, "remark"]
     add_columns = show_columns = ["candidate", *edit_columns]
-    label_columns = {**LABELS, **EVALUATION_DIMENSIONS, "remark": _l("Remark")}
-    add_form_extra_fields = edit_form_extra_fields = {
+    search_columns = ["candidate_id", *edit_columns]
+    label_columns = {**PART_LABELS, **EVALUATION_DIMENSIONS, "remark": _l("Remark")}
+    edit_form_extra_fields = {
         key: SelectField(label, choices=[("", "")] + list(GRADES), validators=[DataRequired()])
         for key, label in EVALUATION_DIMENSIONS.items()}
+    add_form_extra_fields = {**edit_form_extra_fields, "candidate": CandidatePickerField()}
 
     def guard(self, item, is_add):
         super().guard(item, is_add)

@@ -2,6 +2,7 @@
 from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import delete
 
+from .. import event_metrics, filestore
 from ..extensions import db
 from ..security import KsUser
 from .importer import ImportConflict, Importer
@@ -44,10 +45,9 @@ def restart(batch):
 
 def read_upload(batch):
     """The stored upload of ``batch`` as a table; RegistryFileError (with a message for the
-    user) when the file is gone (removed from UPLOAD_DIR) or holds no usable table."""
+    user) when the file is gone (removed from the file store) or holds no usable table."""
     try:
-        with open(batch.stored_path, "rb") as fh:
-            data = fh.read()
+        data = filestore.read(batch.stored_path)
     except FileNotFoundError:
         raise RegistryFileError("gone", GONE) from None
     return read_table(data, batch.filename)
@@ -64,6 +64,7 @@ def _run(batch, user):
     Importer(batch, user, header_of, excel_damaged(table, mapping)).run(apply_mapping(table, mapping))
     batch.finish()
     db.session.commit()
+    event_metrics.count_import(batch)
 
 
 def fail(batch_id, message):

@@ -1,61 +1,99 @@
 """Candidate screens (考生信息): list with filters and masked ID numbers, detail with guardians,
 study history and quality evaluation, edit forms running the validators of validators.py.
+The forms follow the record's exam kind (its categories, its fields), offer only active exams,
+and pick 户籍所在地 by name (``divisions.py``).
 
 Packages above this one (review, photos, gaokao) add to these pages without being imported
 here: the composition root (``app/menu.py``) fills :class:`PageParts` and the related views."""
+import json
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Response, abort, flash, g, has_request_context, redirect, request, url_for
+from flask import flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, false, select
-from wtforms import SelectField
-from wtforms.validators import Optional
+from wtforms import SelectChoice, SelectField
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import codes
 from . import policy
-from ..audit import log_event
-from ..base_views import ScopedModelView, is_row_id, scoped_items
+from ..base_views import OfferedSelectField, ScopedModelView, is_row_id, scoped_items
 from ..codes import EXAM_KIND_LABELS
 from ..exams.models import Exam
+from ..exams.picker import active_exams, named_exam
 from ..extensions import db
+from ..refusals import BadInput
 from ..jurisdiction import Node, subtree_ids
 from .states import STATE_LABELS
-from .export import to_csv, to_xlsx
+from .export_views import export_response
+from .divisions import division_field, division_name
 from .guards import check_candidate, check_change_allowed
 from .labels import LABELS
 from .models import Candidate
 from .part_views import GuardianView, QualityEvaluationView, StudyHistoryView, code_select
 from ..validators import (EXAM_FIELDS, form_validator, validate_candidate_number,
-                         validate_division_code, validate_id_number, validate_mobile,
-                         validate_name, validate_past_date, validate_postcode)
+                         validate_id_number, validate_mobile, validate_name, validate_past_date,
+                         validate_postcode)
 
 #: coded columns: the code table each one's label comes from.
 CODED = codes.COLUMN_CODES
 
 
-def _category_choices():
-    # Category codes repeat across exam kinds; one option per code, labelled for every kind.
-    merged = {}
-    for table in codes.CANDIDATE_CATEGORIES.values():
-        for code, name in codes.choices(table, lang=None):
-            merged.setdefault(code, []).append(name)
-    return [("", "")] + [(c, f"{c} " + "／".join(names)) for c, names in sorted(merged.items())]
+def _categories_by_kind():
+    """Categories grouped by exam kind; the value names both (``kind:code``), since codes
+    repeat across kinds (01 is 学籍户籍一致 for 中招, 普通高中应届 for 高考)."""
+    return [SelectChoice(f"{kind}:{code}", name, optgroup=str(EXAM_KIND_LABELS[kind]))
+            for kind, table in codes.CANDIDATE_CATEGORIES.items()
+            for code, name in codes.choices(table, lang=None)]
 
 
-def _category_filter_choices():
-    """Categories grouped by exam kind; the value names both (``kind:code``)."""
-    return {str(EXAM_KIND_LABELS[kind]): [(f"{kind}:{code}", name)
-                                    for code, name in codes.choices(table, lang=None)]
-            for kind, table in codes.CANDIDATE_CATEGORIES.items()}
+def _categories_of(kind):
+    """The categories of exam kind ``kind`` (plain codes: the edit form of such a record)."""
+    return [("", "")] + codes.choices(codes.CANDIDATE_CATEGORIES.get(kind, ()), lang=None)
+
+
+def _exam_kind_of(form):
+    """The exam kind a candidate form is for: the chosen exam's on add, the stored record's on
+    edit (FAB sets ``form._id`` before validating an edit)."""
+    exam = form.exam.data if "exam" in form else None
+    if exam is None and getattr(form, "_id", None) is not None:
+        stored = db.session.get(Candidate, form._id)
+        exam = stored.exam if stored is not None else None
+    return exam.kind if exam is not None else None
+
+
+def _same_kind_as_exam(form, field):
+    kind, _sep, code = (field.data or "").rpartition(":")
+    exam_kind = _exam_kind_of(form)
+    if kind and exam_kind and kind != exam_kind:
+        table = codes.CANDIDATE_CATEGORIES.get(kind, ())
+        raise ValidationError(_l(
+            "%(category)s is a category of %(owner)s candidates; the exam is a %(kind)s exam.",
+            category=codes.label(table, code, lang=None, default=code),
+            owner=EXAM_KIND_LABELS.get(kind, kind), kind=EXAM_KIND_LABELS[exam_kind]))
+
+
+class CategoryField(SelectField):
+    """考生类别 of the record's exam kind. The add form's options are every kind's, grouped
+    (``kind:code``; the page's script offers the chosen exam's group only, and a category of
+    another kind is refused beside the field); the edit form's are the record's kind's codes
+    (:meth:`CandidateView._get_edit_widget`). The record stores the code; a code the exam's
+    kind lacks is refused by ``guards.check_candidate``."""
+
+    def __init__(self, label, **kwargs):
+        kwargs.setdefault("choices", lambda: [SelectChoice("", ""), *_categories_by_kind()])
+        kwargs.setdefault("validators", [Optional(), _same_kind_as_exam])
+        super().__init__(label, validate_choice=False, **kwargs)
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, (self.data or "").rpartition(":")[2])
 
 
 class FilterCategory(BaseFilter):
@@ -215,33 +253,39 @@ class CandidateView(ScopedModelView):
         "gender": SelectField(_l("Gender"),
                               choices=lambda: codes.choices(codes.GENDERS, lang=None)),
         "state": SelectField(_l("Review state"), choices=list(STATE_LABELS.items())),
-        "category": SelectField(_l("Candidate category"), choices=_category_filter_choices),
+        "category": SelectField(_l("Candidate category"), choices=_categories_by_kind),
     }
     order_columns = ["name", "candidate_number", "class_name"]
     base_order = ("id", "asc")
     page_size = 50
+    large_list = True
     list_template = "candidates/list.html"
     list_widget = EditableListWidget
     show_template = "candidates/show.html"
-    label_columns = LABELS
+    add_template, edit_template = "candidates/add.html", "candidates/edit.html"
+    # The screens show 户籍所在地 by name; the import keeps LABELS' "code" wording.
+    label_columns = {**LABELS, "hukou": _l("Hukou location")}
     # Every field of every kind is a show column; each record shows its own kind's part.
     show_fieldsets = _show_fieldsets(None) + [
         (EXAM_KIND_LABELS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
-    formatters_columns = {col: _label_formatter(table) for col, table in CODED.items()}
+    formatters_columns = {**{col: _label_formatter(table) for col, table in CODED.items()},
+                          "hukou": division_name}
     add_fieldsets = _form_fieldsets(EXAM_FIELDS)
     edit_fieldsets = _form_fieldsets(EXAM_FIELDS, edit=True)
-    add_form_extra_fields = edit_form_extra_fields = {
+    edit_form_extra_fields = {
         "gender": code_select(_l("Gender"), codes.GENDERS, required=True),
         **{col: code_select(LABELS[col], table) for col, table in CODED.items()},
-        "category": SelectField(_l("Candidate category"), choices=_category_choices,
-                                validators=[Optional()]),
+        "category": CategoryField(_l("Candidate category")),
+        "hukou": division_field(label_columns["hukou"]),
     }
+    # New records: only active exams are offered (the guard refuses any other).
+    add_form_extra_fields = {**edit_form_extra_fields, "exam": OfferedSelectField(
+        LABELS["exam"], Exam, active_exams, validators=[DataRequired()])}
     validators_columns = {
         "id_number": [form_validator(validate_id_number)],
         "name": [form_validator(validate_name)],
         "phone": [form_validator(validate_mobile)],
         "postcode": [form_validator(validate_postcode)],
-        "hukou": [form_validator(validate_division_code)],
         "candidate_number": [form_validator(validate_candidate_number)],
         "work_start": [form_validator(validate_past_date)],
         "graduation_date": [form_validator(validate_past_date)],
@@ -298,10 +342,19 @@ class CandidateView(ScopedModelView):
             return redirect(url_for(".show", pk=item.id))
         return super().edit(pk)
 
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        # What candidate_form.js needs to follow the chosen exam: its kind, the kinds' fields.
+        form.exam.render_kw = {
+            "data-exam-kinds": json.dumps({str(e.id): e.kind for e in active_exams()}),
+            "data-kind-fields": json.dumps(EXAM_FIELDS)}
+        return super()._get_add_widget(form, exclude_cols, widgets)
+
     def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
-        # The edit form offers the fields of the record's own exam kind only.
+        # The edit form offers the fields and the categories of the record's own exam kind only.
         item = self.datamodel.get(request.view_args.get("pk"), self._base_filters)
         kinds = [item.exam.kind] if item is not None and item.exam.kind in EXAM_FIELDS else []
+        if item is not None:
+            form.category.choices = _categories_of(item.exam.kind)
         widgets = widgets or {}
         widgets["edit"] = self.edit_widget(form=form, include_cols=self.edit_columns,
                                            exclude_cols=exclude_cols or [],
@@ -311,21 +364,9 @@ class CandidateView(ScopedModelView):
     @expose("/export/<fmt>")
     @has_access
     def export(self, fmt):
-        """The list as filtered on screen, inside the user's subtree, as XLSX or CSV; logged."""
-        if fmt not in ("xlsx", "csv"):
-            abort(404)
-        get_filter_args(self._filters)
-        filters = self._filters.get_joined_filters(self._base_filters)
-        query = self.datamodel.apply_all(self.datamodel.session.query(Candidate), filters,
-                                         order_column="id", order_direction="asc")
-        candidates = query.yield_per(2000)
-        data, count = (to_csv if fmt == "csv" else to_xlsx)(candidates)
-        log_event("export", Candidate.__tablename__,
-                  {"format": fmt, "rows": count, "filters": dict(request.args)})
-        mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                    if fmt == "xlsx" else "text/csv; charset=utf-8")
-        return Response(data, mimetype=mimetype, headers={
-            "Content-Disposition": f"attachment; filename=candidates.{fmt}"})
+        """The list as filtered on screen, inside the user's subtree, as XLSX or CSV; logged.
+        Streamed, or above EXPORT_INLINE_MAX rows a background job (export_views.py)."""
+        return export_response(self, fmt)
 
     @action("batch_print", _l("Batch print"), None, "fa-print", multiple=True, single=False)
     def batch_print(self, items):
@@ -343,6 +384,9 @@ class CandidateView(ScopedModelView):
         for key in _OPTIONAL_TEXT:
             if getattr(item, key) == "":
                 setattr(item, key, None)
+        if is_add and named_exam(item.exam.id if item.exam else None) is None:
+            raise BadInput(_l("New candidates are registered for an active exam only; "
+                              "choose one of the exams offered."))
         check_candidate(item, g.user.node)
         # ``locked`` is not on the form, so it still holds the stored value here.
         check_change_allowed(item)

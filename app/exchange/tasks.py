@@ -1,20 +1,21 @@
 """Background jobs of the national exchange: export an exam's accepted records of a subtree
 as one ZIP, import such a ZIP into an exam. Both take ids only (see app/jobs.py)."""
+import contextlib
 import datetime as dt
 import logging
 import os
-import uuid
 
 from flask import current_app
 from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from .. import filestore
 from ..backup import file_sha256
 from ..candidates.importer import ImportConflict, Importer
 from ..candidates.models import Candidate, ImportBatch, ImportRowError
 from ..candidates.privacy import mask_id_number
-from ..candidates.tasks import restart
+from ..candidates.tasks import GONE, restart
 from ..extensions import db
 from ..jobs import report_progress
 from ..jurisdiction import Node, scoped, subtree_range
@@ -31,12 +32,17 @@ log = logging.getLogger(__name__)
 EXPORT_TIMEOUT = IMPORT_TIMEOUT = 4 * 3600
 _PROGRESS_EVERY = 500
 SKIPPED_LISTED = 1000
-#: exchange uploads wait under UPLOAD_DIR/imports with this suffix (registry uploads differ).
+#: exchange uploads wait in the file store's imports/ with this suffix (registry uploads differ).
 UPLOAD_SUFFIX = ".exchange.zip"
 
 
+#: the file-store folder of finished exports
+EXPORTS = "exchange"
+
+
 def exchange_dir():
-    folder = os.path.join(current_app.config["UPLOAD_DIR"], "exchange")
+    """That folder in the filesystem store (whichever store is configured)."""
+    folder = os.path.join(current_app.config["UPLOAD_DIR"], EXPORTS)
     os.makedirs(folder, exist_ok=True)
     return folder
 
@@ -157,33 +163,31 @@ def _write_package(path, export, total):
 
 
 def run_export(export_id, locale="zh"):
-    """Write the export's ZIP under UPLOAD_DIR/exchange. Idempotent: a retry writes it anew."""
+    """Write the export's ZIP to the file store (exchange/). Idempotent: a retry writes it
+    anew. The ZIP is written to a local temp file (zipfile needs to seek in it), then stored
+    a chunk at a time."""
     export = db.session.get(ExchangeExport, export_id)
     export.start()
     db.session.commit()
-    path = os.path.join(exchange_dir(), f"export-{export.id}.zip")
-    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
     try:
         with force_locale(locale):
             total = db.session.scalar(select(db.func.count()).select_from(
                 _accepted_query(export).order_by(None).subquery()))
-            rows, photos, skipped = _write_package(tmp, export, total)
-        os.replace(tmp, path)
+            with filestore.staged(f"{EXPORTS}/export-{export.id}.zip") as stage:
+                rows, photos, skipped = _write_package(stage.path, export, total)
+                export.sha256 = file_sha256(stage.path)
     except Exception as exc:
         log.exception("Exchange export %s failed", export_id)
         db.session.rollback()
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         db.session.get(ExchangeExport, export_id).fail(str(exc) or type(exc).__name__)
         db.session.commit()
         raise
     # The page lists them: bounded, whatever the number (the count stays exact).
     export.rows, export.photos, export.skipped = rows, len(photos), skipped[:SKIPPED_LISTED]
-    export.sha256 = file_sha256(path)
     export.advance(total, total)
     export.finish(str(_l("%(n)d accepted records were left out; the first %(shown)d are "
                          "listed.", n=len(skipped), shown=SKIPPED_LISTED))
-                  if len(skipped) > SKIPPED_LISTED else None, result_path=path)
+                  if len(skipped) > SKIPPED_LISTED else None, result_path=stage.ref)
     db.session.commit()
     return export.status_json()
 
@@ -233,9 +237,22 @@ def _finish(batch_id, message, failed=False):
     return batch.status_json()
 
 
+@contextlib.contextmanager
+def stored_package(reference):
+    """The package kept in the file store as ``reference``, verified and open (read a chunk
+    at a time, never whole); BadPackage when it is gone or not intact."""
+    try:
+        upload = filestore.open_file(reference)
+    except FileNotFoundError:
+        raise BadPackage(GONE) from None
+    with upload:
+        archive, _manifest = open_package(upload)
+        with archive:
+            yield archive
+
+
 def _import(batch, user):
-    archive, _manifest = open_package(batch.stored_path)
-    with archive:
+    with stored_package(batch.stored_path) as archive:
         rows = read_registrations(archive)
         numbered, refused = [], []
         for number, fields in rows:

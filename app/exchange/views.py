@@ -4,13 +4,14 @@ the import and download its row-by-row error report. Every export and download i
 import os
 import uuid
 
-from flask import abort, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import filestore
 from ..audit import log_event
 from ..candidates.export import row_errors_csv
 from ..candidates.models import ImportBatch
@@ -20,12 +21,11 @@ from ..extensions import db
 from ..job_records import DONE
 from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404, scoped
-from ..photos import storage
 from ..photos.views import save_upload
 from . import dbf_format as fmt
 from .models import ExchangeExport
 from .package import BadPackage, open_package
-from .tasks import (EXPORT_TIMEOUT, IMPORT_TIMEOUT, UPLOAD_SUFFIX, exchange_dir,
+from .tasks import (EXPORT_TIMEOUT, EXPORTS, IMPORT_TIMEOUT, UPLOAD_SUFFIX,
                     run_exchange_import, run_export)
 
 MAX_ZIP_BYTES = 1024 * 1024 * 1024
@@ -117,17 +117,15 @@ class ExchangeView(BaseView):
     def download(self, pk):
         """The finished ZIP, inside one's subtree only; every download is logged."""
         export = get_scoped_or_404(ExchangeExport, pk)
-        path = export.result_path or ""
-        folder = os.path.realpath(exchange_dir())
-        if export.status != DONE or not os.path.realpath(path).startswith(folder + os.sep) \
-                or not os.path.exists(path):
+        name = f"exchange-{export.exam.year}-{export.exam.kind}-{export.id}.zip"
+        response = filestore.send(export.result_path, EXPORTS, "application/zip", name) \
+            if export.status == DONE else None
+        if response is None:
             return self._index(_l("This export has no file to download."), 404)
         log_event("download", ExchangeExport.__tablename__,
                   {"export": export.id, "rows": export.rows, "sha256": export.sha256},
                   row_id=export.id)
-        name = f"exchange-{export.exam.year}-{export.exam.kind}-{export.id}.zip"
-        return send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=name)
+        return response
 
     @expose("/import", methods=["POST"])
     @has_access
@@ -135,24 +133,33 @@ class ExchangeView(BaseView):
         exam = db.session.get(Exam, request.form.get("exam", type=int) or 0)
         if exam is None or g.user.node is None:
             return self._index(_l("Choose the exam to import into."), 400)
-        path = os.path.join(storage.import_dir(), uuid.uuid4().hex + UPLOAD_SUFFIX)
-        error = save_upload("file", MAX_ZIP_BYTES, path)
-        if error is not None:
-            return self._index(str(error[0].message), error[1])
-        # A broken or altered package is refused now, with nothing recorded.
-        try:
-            open_package(path)[0].close()
-        except BadPackage as exc:
-            os.unlink(path)
-            return self._index(str(exc), exc.status)
+        with filestore.staged(f"{filestore.IMPORTS}/{uuid.uuid4().hex}{UPLOAD_SUFFIX}") as stage:
+            refused = self._received(stage)
+        if refused is not None:
+            return refused
         batch = ImportBatch(exam_id=exam.id, user_id=g.user.id, node_path=g.user.node.path,
                             filename=os.path.basename(request.files["file"].filename or "")[-255:]
-                            or "package.zip", stored_path=path)
+                            or "package.zip", stored_path=stage.ref)
         db.session.add(batch)
         db.session.commit()
         batch_id = _start(ImportBatch, batch.id, run_exchange_import, IMPORT_TIMEOUT,
                           "exchange import")
         return redirect(url_for(".import_page", pk=batch_id))
+
+    def _received(self, stage):
+        """Copy the upload to ``stage.path``; the refusal page (the stage abandoned) for a
+        missing, oversized, broken or altered package, refused now with nothing recorded.
+        The package reaches the file store only when accepted."""
+        error = save_upload("file", MAX_ZIP_BYTES, stage.path)
+        if error is not None:
+            stage.abandon()
+            return self._index(str(error[0].message), error[1])
+        try:
+            open_package(stage.path)[0].close()
+        except BadPackage as exc:
+            stage.abandon()
+            return self._index(str(exc), exc.status)
+        return None
 
     @staticmethod
     def _batch(pk):

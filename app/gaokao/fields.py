@@ -1,5 +1,6 @@
-"""Form fields of the 高考 archive screens: numbers of the paper form, the candidate typed by
-number, and the checks across fields. A refusal keeps everything typed on the form."""
+"""Form fields of the 高考 archive screens: numbers of the paper form, the candidate named by
+number (the picker of candidates/picker.py offers them as they are typed), and the checks
+across fields. A refusal keeps everything typed on the form."""
 from flask import request
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_babel import lazy_gettext as _l
@@ -91,23 +92,3 @@ def candidate_from_link():
     if candidate is None:
         return ""
     return candidate.candidate_number or candidate.id_number
-
-
-def candidate_field(*checks):
-    """The candidate of a new record, typed by number (no dropdown loads a county's
-    candidates); ``checks(candidate)`` may refuse it with FormError."""
-
-    def resolve(form, field):
-        candidate = gaokao_candidate(field.data)
-        for check in checks:
-            check(candidate)
-
-    return StringField(_l("Candidate"), widget=BS3TextFieldWidget(), default=candidate_from_link,
-                       description=_l("The candidate's ID number, candidate number or "
-                                      "system id."),
-                       validators=[_required, resolve])
-
-
-def _required(form, field):
-    if not (field.data or "").strip():
-        raise StopValidation(_l("Enter the candidate's ID number or candidate number."))

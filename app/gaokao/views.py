@@ -16,10 +16,12 @@ from wtforms.validators import ValidationError as FormError
 
 from ..base_views import ScopedModelView
 from .. import codes as candidate_codes
+from ..candidates.picker import CandidatePickerField
+from ..codes import GAOKAO
 from ..validators import form_validator, validate_past_date
 from ..extensions import db
 from . import codes, rules
-from .fields import MeasureField, candidate_field, consistent, gaokao_candidate
+from .fields import MeasureField, candidate_from_link, consistent, gaokao_candidate
 from .history import record_history
 from .models import IntegrityRecord, PhysicalExam
 from ..refusals import Refused
@@ -96,6 +98,13 @@ def _may_change(candidate):
         raise FormError(str(exc)) from None
 
 
+def candidate_picker(*checks):
+    """The 高考 candidate of a new record, searched in the subtree as it is typed (the tab's
+    add link fills it in); ``checks(candidate)`` may refuse it with FormError."""
+    return CandidatePickerField(resolve=lambda _form, ref: gaokao_candidate(ref), checks=checks,
+                                kind=GAOKAO, default=candidate_from_link)
+
+
 def touch(candidate):
     """The printed 体检表 shows these results and its verification code binds the candidate's
     version: a change moves that version (as versioning.py does for the other printed parts),
@@ -110,10 +119,10 @@ class ArchiveView(ScopedModelView):
 
     def guard(self, item, is_add):
         if is_add:
-            # The form validators checked the candidate; resolved again because FAB hands
-            # over the populated item only. Both values are set now, before the insert is
-            # audited, so the history can find that insert (history.py).
-            item.candidate = gaokao_candidate(item.candidate_ref)
+            # The picker resolved the candidate through the scope and its checks. Both values
+            # are set now, before the insert is audited, so the history can find that insert
+            # (history.py).
+            item.candidate = item.candidate_ref
             item.candidate_id, item.created_on = item.candidate.id, dt.datetime.now()
         super().guard(item, is_add)
 
@@ -162,7 +171,7 @@ class PhysicalExamView(ArchiveView):
             filters=[lambda chosen: [c for c in chosen or () if c]]),
     }
     add_form_extra_fields = {**edit_form_extra_fields,
-                             "candidate_ref": candidate_field(_may_change, _no_record_yet)}
+                             "candidate_ref": candidate_picker(_may_change, _no_record_yet)}
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = super()._get_show_widget(pk, item, widgets, actions, show_fieldsets)
@@ -229,7 +238,7 @@ class IntegrityRecordView(ArchiveView):
     validators_columns = {"occurred_on": [form_validator(validate_past_date)]}
     edit_form_extra_fields = {"kind": _code_select(_l("Kind of violation"),
                                                    codes.VIOLATION_KINDS)}
-    add_form_extra_fields = {**edit_form_extra_fields, "candidate_ref": candidate_field()}
+    add_form_extra_fields = {**edit_form_extra_fields, "candidate_ref": candidate_picker()}
 
     def guard(self, item, is_add):
         super().guard(item, is_add)

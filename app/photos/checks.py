@@ -14,7 +14,9 @@ A candidate photo's scene is measured with a real face detector (``face`` and
 ``measure``) and judged by the rules in ``rules.RULES``: every failure names the measured
 value, the required range and a fix, and all of them are reported at once. ``check_photo``
 returns a ``PhotoReport``: the list of failures (empty = compliant), with the measurements
-and the warnings (a suspected rescan) alongside. ID documents get the file checks only.
+and the warnings (a suspected rescan) alongside. An ID document gets the file checks and the
+card rules (``rules.CARD_RULES``, measured by ``card.measure_card``): exactly one document,
+whole, level, big enough, centred and sharp.
 """
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageChops
 
 from ..refusals import BadInput
+from .card import measure_card
 from .measure import Measurements, measure_portrait
-from .rules import RULES, Failure, judge
+from .rules import CARD_RULES, RULES, Failure, judge
 
 # 8000x6000 (48 MP phone sensors) still fits; a header claiming more is treated
 # as a decompression bomb.  PNG sources are decoded at full size, so this also
@@ -46,10 +49,13 @@ class PhotoSpec:
     min_dpi: int
     check_background: bool
     check_face: bool
+    check_card: bool = False
 
 
 CANDIDATE_PHOTO = PhotoSpec(450, 600, 30 * 1024, 300, True, True)
-ID_DOCUMENT = PhotoSpec(800, 600, 50 * 1024, 300, False, False)
+ID_DOCUMENT = PhotoSpec(800, 600, 50 * 1024, 300, False, False, True)
+#: The card is searched in a decode of about this long side (DCT-scaled: 1/2 of 800×600).
+CARD_DECODE_SIDE = 400
 
 
 class PhotoReport(list):
@@ -148,9 +154,8 @@ def check_photo(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> PhotoReport:
 
     failures, files = _header_failures(data, im, spec), file_measurements(data, im, spec)
     # Portraits are measured at the spec size (a bigger upload is DCT-scaled down on
-    # decoding); documents only need colour, for which 1/8 of it is plenty.
-    size = (spec.width, spec.height) if spec.check_face else (
-        max(1, spec.width // 8), max(1, spec.height // 8))
+    # decoding); the card finder works at CARD_DECODE_SIDE.
+    size = _card_size(spec) if spec.check_card else (spec.width, spec.height)
     im.draft("RGB" if im.mode == "RGB" else None, size)
     try:
         load_untrusted(im)
@@ -160,9 +165,7 @@ def check_photo(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> PhotoReport:
     if is_greyscale(_small(rgb, spec)):
         failures.append(Failure("greyscale",
                                 _l("The image must be in colour, not black and white")))
-    if not spec.check_face:
-        return PhotoReport(failures, files)
-    report = scene_report(rgb, failures)
+    report = card_report(rgb, failures) if spec.check_card else scene_report(rgb, failures)
     report.measurements = {**files, **report.measurements}
     return report
 
@@ -174,10 +177,27 @@ def scene_report(rgb: Image.Image, failures=()) -> PhotoReport:
     return PhotoReport([*failures, *refusals], measurements_shown(m), warnings)
 
 
+def card_report(rgb: Image.Image, failures=()) -> PhotoReport:
+    """Find and judge the document in ``rgb``; ``failures`` (file rules) come first."""
+    values, _cards = measure_card(np.asarray(rgb))
+    refusals, warnings = judge(values, CARD_RULES)
+    return PhotoReport([*failures, *refusals], shown_values(values, CARD_RULES), warnings)
+
+
+def _card_size(spec: PhotoSpec) -> tuple[int, int]:
+    factor = max(spec.width, spec.height) / CARD_DECODE_SIDE
+    return round(spec.width / factor), round(spec.height / factor)
+
+
 def measurements_shown(m: Measurements) -> dict[str, tuple[str, str, bool]]:
     """rule code -> (value, required range, ok) as text, for pages and the JSON answer."""
-    return {code: (rule.shown(m.values[code]), rule.required(), bool(rule.ok(m.values[code])))
-            for code, rule in RULES.items() if code in m.values}
+    return shown_values(m.values, RULES)
+
+
+def shown_values(values: dict[str, float], table) -> dict[str, tuple[str, str, bool]]:
+    """The measured ``values`` of the rules in ``table`` as (value, required range, ok)."""
+    return {code: (rule.shown(values[code]), rule.required(), bool(rule.ok(values[code])))
+            for code, rule in table.items() if code in values}
 
 
 def _small(rgb: Image.Image, spec: PhotoSpec) -> Image.Image:

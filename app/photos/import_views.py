@@ -1,5 +1,4 @@
 """Bulk import of pictures from a ZIP (照片批量导入): upload, background job, progress, report."""
-import os
 import uuid
 
 from flask import g, jsonify, redirect, request, url_for
@@ -8,12 +7,11 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import jobs
+from .. import filestore, jobs
 from ..exams.models import Exam
 from ..exams.picker import active_exams
 from ..extensions import db
 from ..jurisdiction import get_scoped_or_404, scoped
-from . import storage
 from .models import KINDS, PhotoImport
 from .tasks import run_photo_import
 from .views import KIND_LABELS, save_upload
@@ -53,18 +51,12 @@ class PhotoImportView(BaseView):
         kind = request.form.get("kind")
         if exam is None or kind not in KINDS or g.user.node is None:
             return self._form(_("Choose the exam and the kind of picture"), 400)
-        path = os.path.join(storage.import_dir(), f"{uuid.uuid4().hex}.zip")
-        error = save_upload("file", MAX_ZIP_BYTES, path)
-        if error is not None:
-            return self._form(str(error[0].message), error[1])
-        # Refuse a broken archive now, with nothing recorded, rather than in a failed job.
-        try:
-            open_archive(path).close()
-        except BadArchive as exc:
-            os.unlink(path)
-            return self._form(str(exc), exc.status)
+        with filestore.staged(f"{filestore.IMPORTS}/{uuid.uuid4().hex}.zip") as stage:
+            refused = self._received(stage)
+        if refused is not None:
+            return refused
         imp = PhotoImport(exam_id=exam.id, kind=kind, user_id=g.user.id,
-                          node_path=g.user.node.path, stored_path=path,
+                          node_path=g.user.node.path, stored_path=stage.ref,
                           filename=(request.files["file"].filename or "")[-255:])
         db.session.add(imp)
         db.session.commit()
@@ -74,6 +66,21 @@ class PhotoImportView(BaseView):
         imp.job_id = job_id
         db.session.commit()
         return redirect(url_for(".report", pk=imp.id))
+
+    def _received(self, stage):
+        """Copy the upload to ``stage.path``; the refusal page (the stage abandoned) for a
+        missing, oversized or broken archive, refused now with nothing recorded rather than
+        in a failed job. The archive reaches the file store only when accepted."""
+        error = save_upload("file", MAX_ZIP_BYTES, stage.path)
+        if error is not None:
+            stage.abandon()
+            return self._form(str(error[0].message), error[1])
+        try:
+            open_archive(stage.path).close()
+        except BadArchive as exc:
+            stage.abandon()
+            return self._form(str(exc), exc.status)
+        return None
 
     @expose("/<int:pk>")
     @has_access

@@ -2,12 +2,13 @@
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..candidates.models import Candidate
 from ..exams.models import Exam
 from ..job_records import JobRecord
+from .results import shown
 
 PHOTO, ID_DOCUMENT = "photo", "id_document"
 KINDS = (PHOTO, ID_DOCUMENT)
@@ -48,13 +49,38 @@ class CandidatePhoto(Model):
     uploaded_by: Mapped[int | None] = mapped_column(Integer)
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     current: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    #: What the checks measured on the stored file (``results.stored``): {"ok", "rows"}; NULL
+    #: for a picture stored before the results were kept (``flask kaosheng photo-recheck``).
+    checks: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     candidate: Mapped[Candidate] = relationship(Candidate)
 
     __audited__ = True
+    # Derived from the file, which the audit already names; not the candidate's data.
+    __audit_exclude__ = ("checks",)
+
+    @property
+    def check_rows(self):
+        """The stored results as rows for a page (label, value, range, ok, hint)."""
+        return shown(self.checks["rows"]) if self.checks else []
 
     def audit_node_path(self):
         return self.candidate.node.path if self.candidate and self.candidate.node else None
+
+
+class PhotoProblem(Model):
+    """One rule a stored picture fails or warns on (e.g. a suspected rescan), so the review list
+    finds candidates by photo problem through the (code, photo) index."""
+
+    __tablename__ = "ks_photo_problem"
+    __table_args__ = (UniqueConstraint("photo_id", "code", name="uq_ks_photo_problem_photo_code"),
+                      Index("ix_ks_photo_problem_code_photo", "code", "photo_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate_photo.id", ondelete="CASCADE"), nullable=False)
+    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    warn: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 
 class PhotoImport(JobRecord, Model):

@@ -7,6 +7,13 @@ is centred, and scales to 450×600. What a crop cannot fix it refuses, naming ev
 with its measured value: no face, several faces, a background that is not plain blue, a
 tilted or turned head, closed eyes, bad light or blur. It never paints a background.
 
+For an ID document it finds the one document (``card``), turns the picture so the document is
+level, and crops it centred with a margin of ``CARD_MARGIN`` to 800×600. Where that 4:3 frame
+reaches beyond the picture's edge, the margin there is filled with the colour of the surface
+the document lies on (the median of the picture's border): the document itself is never
+painted over. It refuses no document, several, a document cut by the edge, a blurred one,
+and one with too few pixels for 800×600.
+
 Accepted sources: JPEG (incl. MPO), PNG and WebP; transparency is flattened onto white (and
 then refused as not blue for a candidate photo). HEIC needs a Pillow plugin and is refused as
 unsupported. The output carries no EXIF (orientation, GPS, camera data) and no ICC profile.
@@ -20,6 +27,7 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
+from .card import measure_card, surface_colour
 from .checks import (
     CANDIDATE_PHOTO,
     ImageRejected,
@@ -27,12 +35,22 @@ from .checks import (
     exif_orientation,
     is_greyscale,
     load_untrusted,
+    card_report,
     open_untrusted,
     scene_report,
 )
 from ..refusals import BadInput
 from .measure import locate_head
-from .rules import FIXED_BY_CROPPING, HEAD_SHARE_TARGET, RULES, Failure, failure
+from .rules import (
+    CARD_RULES,
+    FIXED_BY_CROPPING,
+    FIXED_BY_LEVELLING,
+    HEAD_SHARE_TARGET,
+    RULES,
+    Failure,
+    failure,
+    judge,
+)
 
 Image.init()
 # WebP only when this Pillow build can decode it; an unknown name would raise KeyError.
@@ -45,6 +63,7 @@ FACE_BOX_PER_HEAD = 0.65  # ... but no smaller than a third of what a spec-size 
                           # (face box ≈ 0.65 of crown-to-chin): smaller ones could never fit
 COMFORTABLE_HEAD = 0.6   # the smallest head share the normaliser settles for to avoid upscaling
 ABOVE_CROWN = 0.3         # share of the space left beside the head that goes above the crown
+CARD_MARGIN = 0.04        # margin kept around a document, share of its longer side
 
 
 class _Joined:
@@ -93,26 +112,88 @@ def normalise(data: bytes, spec: PhotoSpec = CANDIDATE_PHOTO) -> NormalisedPhoto
         orientation = exif_orientation(im)
         upright = im.size[::-1] if orientation in (5, 6, 7, 8) else im.size
         _refuse_too_small(upright, _aspect_box(*upright, spec), spec)
-        if spec.check_face:
-            src, box = _face_crop(data, im, upright, spec)
+        if orientation != 1:
+            steps.append(_l("Turned upright (EXIF orientation %(o)d)", o=orientation))
+        if spec.check_card:
+            out = _card_crop(data, im, upright, spec, steps)
         else:
-            src = _decode(im, _scale_for(_aspect_box(*upright, spec), spec))
-            box = _centre_box(src.size, spec)
+            out = _framed(*_face_crop(data, im, upright, spec), upright, spec, steps)
     except ImageRejected as e:
         raise NormaliseError(e.failure.code, e.failure.message) from None
-    if orientation != 1:
-        steps.append(_l("Turned upright (EXIF orientation %(o)d)", o=orientation))
-    out = src.resize((spec.width, spec.height), Image.Resampling.LANCZOS, box=box)
-    x0, y0, x1, y1 = (round(v * upright[0] / src.width) for v in box)  # in the source's pixels
-    steps.append(_l("Cropped %(w)d×%(h)d pixels at (%(x)d, %(y)d) and scaled to %(tw)d×%(th)d",
-                    w=x1 - x0, h=y1 - y0, x=x0, y=y0, tw=spec.width, th=spec.height))
-    report = _refuse_unfixable(out) if spec.check_face else None
+    report = card_report(out) if spec.check_card else _refuse_unfixable(out)
     encoded, quality = encode_to_fit(out, spec.max_bytes)
     steps.append(_l("Saved as JPEG at %(dpi)d dpi, quality %(q)d: %(kb)d KB",
                     dpi=OUTPUT_DPI, q=quality, kb=-(-len(encoded) // 1024)))
     result = NormalisedPhoto(encoded)
     result.steps, result.report = steps, report
     return result
+
+
+def _framed(src, box, upright, spec, steps):
+    """``box`` of ``src`` scaled to the spec; the step names it in the source's pixels."""
+    out = src.resize((spec.width, spec.height), Image.Resampling.LANCZOS, box=box)
+    x0, y0, x1, y1 = (round(v * upright[0] / src.width) for v in box)
+    steps.append(_l("Cropped %(w)d×%(h)d pixels at (%(x)d, %(y)d) and scaled to %(tw)d×%(th)d",
+                    w=x1 - x0, h=y1 - y0, x=x0, y=y0, tw=spec.width, th=spec.height))
+    return out
+
+
+def _card_crop(data, im, upright, spec, steps):
+    """The one document levelled, centred and cropped with its margin to the spec, or
+    NormaliseError naming what levelling and cropping cannot fix."""
+    detect_scale = next(s for s in (8, 4, 2, 1) if min(upright) // s >= DETECT_MIN_SIDE or s == 1)
+    decoded = _decode(im, detect_scale)
+    values, cards = measure_card(np.asarray(decoded))
+    refusals, _warnings = judge(values, CARD_RULES)
+    unfixable = [f for f in refusals if f.code not in FIXED_BY_LEVELLING]
+    if unfixable:
+        raise NormaliseError.of(unfixable)
+    card = cards[0].scaled(upright[0] / decoded.width)  # in the upright picture's pixels
+    margin = CARD_MARGIN * max(card.size)
+    bw, bh = card.size[0] + 2 * margin, card.size[1] + 2 * margin
+    bw, bh = max(bw, bh * spec.width / spec.height), max(bh, bw * spec.height / spec.width)
+    if bw < spec.width or bh < spec.height:  # never upscale
+        raise NormaliseError.of([*refusals, Failure("too_small", _l(
+            "The document is too small in this picture for a %(w)d×%(h)d image: with its "
+            "margin it is only %(cw)d×%(ch)d pixels. Photograph it closer or with more pixels.",
+            w=spec.width, h=spec.height, cw=bw, ch=bh))])
+    steps.append(_l("Found the document: tilted %(tilt)s, %(share)s of the picture",
+                    tilt=CARD_RULES["card_tilted"].shown(card.tilt),
+                    share=CARD_RULES["card_small"].shown(values["card_small"])))
+    scale = _scale_for((bw, bh), spec)
+    src = decoded if upright[0] / decoded.width <= scale else \
+        _decode(open_untrusted(data, SOURCE_FORMATS), scale)
+    back = src.width / upright[0]
+    levelled, padded = _level_crop(np.asarray(src), card.scaled(back), bw * back, bh * back)
+    if abs(card.tilt) >= 0.1:
+        steps.append(_l("Turned the picture by %(angle)s to level the document",
+                        angle=CARD_RULES["card_tilted"].shown(card.tilt)))
+    steps.append(_l("Cropped %(w)d×%(h)d pixels around the document (margin %(m)d pixels) "
+                    "and scaled to %(tw)d×%(th)d", w=bw, h=bh, m=margin,
+                    tw=spec.width, th=spec.height))
+    if padded:
+        steps.append(_l("The margin reached beyond the picture's edge: filled it with the "
+                        "colour of the surface around the document (the document itself is "
+                        "untouched)"))
+    return Image.fromarray(levelled).resize((spec.width, spec.height), Image.Resampling.LANCZOS)
+
+
+def _level_crop(rgb, card, bw, bh):
+    """``(pixels, padded)``: the bw×bh box centred on ``card``, turned level; ``padded`` when
+    part of the box lies beyond the picture (filled with the surface's colour)."""
+    size = (max(1, round(bw)), max(1, round(bh)))
+    surface = tuple(float(v) for v in surface_colour(rgb))
+    matrix = cv2.getRotationMatrix2D(card.centre, -card.tilt, 1.0)
+    matrix[:, 2] += (size[0] / 2 - card.centre[0], size[1] / 2 - card.centre[1])
+    out = cv2.warpAffine(rgb, matrix, size, flags=cv2.INTER_CUBIC,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=surface)
+    back = cv2.invertAffineTransform(matrix)
+    corners = np.array([[0, 0, 1], [size[0], 0, 1], [0, size[1], 1], [size[0], size[1], 1]],
+                       np.float64) @ back.T
+    h, w = rgb.shape[:2]
+    padded = bool((corners < -0.5).any() or (corners[:, 0] > w + 0.5).any()
+                  or (corners[:, 1] > h + 0.5).any())
+    return out, padded
 
 
 def _refuse_too_small(upright, crop, spec):
@@ -225,14 +306,6 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         # 16-bit greyscale PNG: scale to 8 bits first, Pillow would clip it.
         im = im.point(lambda v: v / 256).convert("L")
     return im.convert("RGB") if im.mode != "RGB" else im
-
-
-def _centre_box(size, spec: PhotoSpec) -> tuple[int, int, int, int]:
-    """The largest centred crop with the spec's aspect (ID documents)."""
-    w, h = size
-    cw, ch = _aspect_box(w, h, spec)
-    x0, y0 = (w - cw) // 2, (h - ch) // 2
-    return x0, y0, x0 + cw, y0 + ch
 
 
 def _encode(im: Image.Image, quality: int) -> bytes:

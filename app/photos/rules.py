@@ -34,6 +34,10 @@ def _pct(v):
     return f"{v * 100:.0f}%"
 
 
+def _pct1(v):
+    return f"{v * 100:.1f}%"
+
+
 def _deg(v):
     return f"{v:.1f}°"
 
@@ -116,10 +120,40 @@ RULES = {r.code: r for r in (
          "GA 461: even light; ICAO 9303: no over- or under-exposure"),
     Rule("blurred", _l("Sharpness of the face (Laplacian variance)"), 40.0, None, _num,
          _l("Hold the camera still and focus on the face."), "ICAO 9303: in focus, no blur"),
-    Rule("rescan_suspected", _l("Print screen pattern (moiré) strength"), None, 2.0, _dec,
+    Rule("rescan_suspected", _l("Print screen pattern (moiré) strength"), None, 0.9, _dec,
          _l("Take a new photo of the candidate; do not scan or photograph a printed photo."),
          "notice: no rescans", warn=True),
 )}
+
+#: What an ID document image (证件扫描件, 800×600) must show, measured by ``card.measure_card``.
+#: Sources: the notice (a clear colour scan of the whole document); ISO/IEC 7810 (ID-1 card,
+#: 85.6 × 54 mm: the 2nd-generation 居民身份证). The bounds on tilt, fill and centring are
+#: ours: what a reader needs to read the card at 800×600 (the normaliser levels, centres and
+#: crops to them).
+CARD_RULES = {r.code: r for r in (
+    Rule("no_card", _l("Documents found in the picture"), 1, None, _num,
+         _l("Lay the whole document on a plain, darker or lighter surface and photograph it "
+            "from above."), "notice: a scan of the whole document"),
+    Rule("several_cards", _l("Documents in the picture"), None, 1, _num,
+         _l("Put only the one document in the picture."), "notice: one document"),
+    Rule("card_cut", _l("Space between the document and the picture's edge (share of the width)"),
+         0.005, None, _pct1, _l("Keep the whole document inside the picture, corners included."),
+         "notice: the whole document; ISO/IEC 7810 (ID-1 outline)"),
+    Rule("card_tilted", _l("Tilt of the document"), None, 3.0, _deg,
+         _l("Lay the document straight, its edges parallel to the picture's."),
+         "ours: a scan is level (the normaliser levels it)", absolute=True),
+    Rule("card_small", _l("Size of the document (share of the picture's width or height)"),
+         0.5, None, _pct, _l("Photograph the document closer so it fills most of the picture."),
+         "ours: legible at 800×600 (ID-1 text ≥ 1.5 mm)"),
+    Rule("card_off_centre", _l("Offset of the document from the middle (share of the picture)"),
+         None, 0.10, _pct, _l("Centre the document in the picture."),
+         "ours: centred (the normaliser centres it)", absolute=True),
+    Rule("card_blurred", _l("Sharpness of the document's print (Laplacian variance)"), 100.0, None,
+         _num, _l("Hold the camera still and focus on the document."),
+         "notice: a clear scan"),
+)}
+#: Card rules a level crop fixes; the others make the normaliser refuse.
+FIXED_BY_LEVELLING = frozenset({"card_tilted", "card_small", "card_off_centre"})
 
 # Rules a crop around the face can fix; the others make the normaliser refuse.
 FIXED_BY_CROPPING = frozenset({"head_height", "head_cut", "off_centre"})
@@ -133,11 +167,12 @@ def failure(rule: Rule, value: float) -> Failure:
                    value=shown, required=rule.required(), hint=rule.hint)
 
 
-def judge(values: dict[str, float]) -> tuple[list[Failure], list[Failure]]:
-    """(refusals, warnings) for the measured ``values``; a rule not measured is not judged
-    (no face: the face rules; a head filling the picture: the background)."""
+def judge(values: dict[str, float], table=None) -> tuple[list[Failure], list[Failure]]:
+    """(refusals, warnings) for the measured ``values`` by the rules of ``table`` (RULES, or
+    CARD_RULES for an ID document); a rule not measured is not judged (no face: the face
+    rules; a head filling the picture: the background)."""
     refusals, warnings = [], []
-    for code, rule in RULES.items():
+    for code, rule in (RULES if table is None else table).items():
         if code in values and not rule.ok(values[code]):
             (warnings if rule.warn else refusals).append(failure(rule, values[code]))
     return refusals, warnings

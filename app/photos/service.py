@@ -1,14 +1,19 @@
 """Accepting a picture for a candidate: check, normalise when the file (not the scene) is the
-problem, store, and make it the current photo or ID document. No request needed."""
-from sqlalchemy import select
+problem, store, and make it the current photo or ID document, keeping what the checks measured
+(``CandidatePhoto.checks`` and one ``PhotoProblem`` row per failed or warned rule). The same
+verdict answers a check-only request (a camera snapshot before it is saved). No request
+needed."""
+from sqlalchemy import delete, exists, select, update
 
 from ..candidates import policy
+from ..candidates.models import Candidate
 from ..extensions import db
 from . import storage
 from .checks import CANDIDATE_PHOTO, ID_DOCUMENT, Failure, check_photo
 from .models import ID_DOCUMENT as ID_KIND
-from .models import KINDS, PHOTO, CandidatePhoto, StoredFile
+from .models import KINDS, PHOTO, CandidatePhoto, PhotoProblem, StoredFile
 from .normalise import NormaliseError, normalise
+from .results import NO_PHOTO, UNCHECKED, problems, rows, stored
 
 SPECS = {PHOTO: CANDIDATE_PHOTO, ID_KIND: ID_DOCUMENT}
 #: The phase activity of every picture taken or uploaded (``policy.refusal(candidate, actor,
@@ -30,17 +35,56 @@ def _keep(data):
     return sha
 
 
+#: File rules that saving fixes (the normaliser crops, scales and re-encodes): a refused
+#: picture's table does not list them as passed or failed, only the reasons it was refused.
+_FIXED_BY_SAVING = frozenset({"wrong_size", "dpi_low", "dpi_missing", "file_too_large",
+                              "exif_rotated"})
+
+
+class Outcome(list):
+    """The failures (a list, so callers test and iterate it as before) with the result
+    ``rows`` (results.rows) and what the normaliser did (``steps``)."""
+
+    def __init__(self, failures=(), result_rows=(), steps=()):
+        super().__init__(failures)
+        self.rows, self.steps = list(result_rows), list(steps)
+
+
 def compliant_bytes(data, kind):
-    """``(bytes, [])`` for a file meeting the spec of ``kind``, else ``(None, failures)``."""
+    """``(bytes, Outcome([]))`` for a file meeting the spec of ``kind`` as it is or once
+    normalised, else ``(None, Outcome(failures))``. The rows are the stored file's
+    measurements, or for a refusal every reason with the measurements that passed."""
     spec = SPECS[kind]
-    if not check_photo(data, spec):
-        return data, []
+    report = check_photo(data, spec)
+    if not report:
+        return data, Outcome((), rows(report.measurements, (), report.warnings))
     try:
         fixed = normalise(data, spec)
     except NormaliseError as exc:
-        return None, exc.failures  # every reason, each with its value and range
-    failures = check_photo(fixed, spec)
-    return (None, failures) if failures else (fixed, [])
+        passed = {code: m for code, m in report.measurements.items()
+                  if m[2] and code not in _FIXED_BY_SAVING}
+        return None, Outcome(exc.failures, rows(passed, exc.failures, report.warnings))
+    final = check_photo(fixed, spec)
+    return (None if final else fixed), Outcome(
+        final, rows(final.measurements, final, final.warnings), fixed.steps)
+
+
+def _refused(candidate, actor):
+    """The policy's refusal as an Outcome (a ``locked`` failure), or None."""
+    refusal = policy.refusal(candidate, actor, PHOTO_CAPTURE, policy.PHOTO)
+    if refusal is None:
+        return None
+    locked = Failure("locked", refusal.message)
+    return Outcome([locked], rows({}, [locked]))
+
+
+def check_upload(candidate, data, kind, actor=policy.STAFF):
+    """The Outcome an upload would get, with nothing stored: a check-only request (a camera
+    snapshot) is refused for the same reasons as the upload itself."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    refused = _refused(candidate, actor)
+    return refused if refused is not None else compliant_bytes(data, kind)[1]
 
 
 def current_photo(candidate_id, kind):
@@ -52,7 +96,8 @@ def current_photo(candidate_id, kind):
 
 
 def accept_photo(candidate, data, kind, user, actor=policy.STAFF):
-    """Return ``(CandidatePhoto, [])`` once stored (not committed), or ``(None, failures)``.
+    """Return ``(CandidatePhoto, [])`` once stored (not committed), or ``(None, failures)``;
+    the list is an Outcome (its ``rows``: what the checks measured).
 
     ``actor``: who is writing, for the policy (the candidate's own upload on the self-service
     page has stricter rules; ``user`` is then None). A refusal is a ``locked`` failure beside
@@ -61,12 +106,12 @@ def accept_photo(candidate, data, kind, user, actor=policy.STAFF):
     """
     if kind not in KINDS:
         raise ValueError(kind)
-    refusal = policy.refusal(candidate, actor, PHOTO_CAPTURE, policy.PHOTO)
-    if refusal is not None:
-        return None, [Failure("locked", refusal.message)]
-    final, failures = compliant_bytes(data, kind)
-    if failures:
-        return None, failures
+    refused = _refused(candidate, actor)
+    if refused is not None:
+        return None, refused
+    final, outcome = compliant_bytes(data, kind)
+    if outcome:
+        return None, outcome
     original_sha, file_sha = _keep(data), _keep(final)
     # Through the ORM, not a bulk UPDATE: the audit listener records each retired picture.
     previous = db.session.execute(
@@ -77,7 +122,59 @@ def accept_photo(candidate, data, kind, user, actor=policy.STAFF):
         old.current = False
     photo = CandidatePhoto(candidate=candidate, kind=kind, file_sha256=file_sha,
                            original_sha256=original_sha,
-                           uploaded_by=getattr(user, "id", None), current=True)
+                           uploaded_by=getattr(user, "id", None), current=True,
+                           checks=stored(outcome.rows))
     db.session.add(photo)
     db.session.flush()
-    return photo, []
+    _keep_problems(photo.id, photo.checks)
+    return photo, outcome
+
+
+def _keep_problems(photo_id, checks):
+    db.session.execute(delete(PhotoProblem).where(PhotoProblem.photo_id == photo_id))
+    for code, warn in problems(checks).items():
+        db.session.add(PhotoProblem(photo_id=photo_id, code=code, warn=warn))
+
+
+def recheck(photo):
+    """Check a stored picture again and keep the results (a picture stored before they were
+    kept). A bulk UPDATE, not an ORM change: the results are no change to the candidate's
+    record, so neither its version nor the audit trail moves. Returns the checks."""
+    try:
+        data = storage.open_bytes(photo.file_sha256)
+    except FileNotFoundError:
+        return None
+    report = check_photo(data, SPECS[photo.kind])
+    checks = stored(rows(report.measurements, report, report.warnings))
+    db.session.execute(update(CandidatePhoto).where(CandidatePhoto.id == photo.id)
+                       .values(checks=checks).execution_options(synchronize_session="fetch"))
+    _keep_problems(photo.id, checks)
+    return checks
+
+
+def unchecked_photos(limit=None, after=0):
+    """Current pictures without kept results, by id from ``after`` on."""
+    stmt = (select(CandidatePhoto).where(CandidatePhoto.current.is_(True),
+                                         CandidatePhoto.checks.is_(None),
+                                         CandidatePhoto.id > after)
+            .order_by(CandidatePhoto.id))
+    return db.session.execute(stmt.limit(limit) if limit else stmt).scalars().all()
+
+
+def photo_problem_condition(code):
+    """A condition on ``Candidate`` for a list filter: the candidate has no current photo
+    (``results.NO_PHOTO``), or its current photo's results are not kept yet
+    (``results.UNCHECKED``), or they fail or warn on the rule ``code``. Read from the kept
+    results through their indexes, never by checking pictures."""
+    current = (CandidatePhoto.candidate_id == Candidate.id, CandidatePhoto.kind == PHOTO,
+               CandidatePhoto.current.is_(True))
+    if code == NO_PHOTO:
+        return ~exists().where(*current)
+    if code == UNCHECKED:
+        return exists().where(*current, CandidatePhoto.checks.is_(None))
+    codes = ("dpi_low", "dpi_missing") if code == "dpi_low" else (code,)
+    return Candidate.id.in_(
+        select(CandidatePhoto.candidate_id)
+        .join(PhotoProblem, PhotoProblem.photo_id == CandidatePhoto.id)
+        .where(PhotoProblem.code.in_(codes), CandidatePhoto.kind == PHOTO,
+               CandidatePhoto.current.is_(True)))

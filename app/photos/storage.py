@@ -1,30 +1,34 @@
-"""Content-addressed file store under ``UPLOAD_DIR``: ``<dir>/<sha[:2]>/<sha[2:4]>/<sha>.<ext>``,
-``.jpg`` for JPEG bytes and ``.bin`` for anything else (a PNG or WebP original).
+"""Content-addressed pictures in the file store (``app.filestore``): key
+``<sha[:2]>/<sha[2:4]>/<sha>.<ext>``, ``.jpg`` for JPEG bytes and ``.bin`` for anything else (a
+PNG or WebP original). With the filesystem store that is the path under ``UPLOAD_DIR``.
 
 A name is the SHA-256 of the bytes, so a file never changes once written: a second store of
 the same bytes keeps the existing file, and a crash mid-write leaves only a temp file behind
-(written next to the target, then ``os.replace``d, which is atomic on one filesystem).
+(on disk: written next to the target, then ``os.replace``d, which is atomic on one
+filesystem; in the database: one transaction with the record that uses it).
 """
 import hashlib
 import os
 import re
-import tempfile
 
 from flask import current_app
+
+from .. import filestore
 
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 JPEG, BINARY = "jpg", "bin"
 JPEG_MAGIC = b"\xff\xd8\xff"
 
 
-def _root():
-    return current_app.config["UPLOAD_DIR"]
+def key_for(sha, ext=JPEG):
+    if not _SHA_RE.fullmatch(sha or "") or ext not in (JPEG, BINARY):
+        raise ValueError("not a stored-file name")
+    return f"{sha[:2]}/{sha[2:4]}/{sha}.{ext}"
 
 
 def path_for(sha, ext=JPEG):
-    if not _SHA_RE.fullmatch(sha or "") or ext not in (JPEG, BINARY):
-        raise ValueError("not a stored-file name")
-    return os.path.join(_root(), sha[:2], sha[2:4], f"{sha}.{ext}")
+    """Where the filesystem store keeps ``sha`` (whichever store is configured)."""
+    return filestore.FileSystemStore(current_app.config["UPLOAD_DIR"]).ref(key_for(sha, ext))
 
 
 def extension(data):
@@ -32,24 +36,10 @@ def extension(data):
 
 
 def store(data):
-    """Write ``data`` once under its hash; return the hex SHA-256."""
+    """Write ``data`` once under its hash; return the hex SHA-256 (on the database store,
+    the caller's commit keeps it)."""
     sha = hashlib.sha256(data).hexdigest()
-    target = path_for(sha, extension(data))
-    if os.path.exists(target):
-        return sha
-    folder = os.path.dirname(target)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    filestore.put(key_for(sha, extension(data)), data, replace=False)
     return sha
 
 
@@ -57,15 +47,14 @@ def open_bytes(sha):
     """The stored bytes; FileNotFoundError when nothing is stored under ``sha``."""
     for ext in (JPEG, BINARY):
         try:
-            with open(path_for(sha, ext), "rb") as fh:
-                return fh.read()
+            return filestore.read(filestore.ref(key_for(sha, ext)))
         except FileNotFoundError:
             continue
     raise FileNotFoundError(sha)
 
 
 def import_dir():
-    """Where uploaded ZIPs wait for their background job."""
-    folder = os.path.join(_root(), "imports")
+    """The folder of the filesystem store where uploaded ZIPs wait for their job."""
+    folder = os.path.join(current_app.config["UPLOAD_DIR"], filestore.IMPORTS)
     os.makedirs(folder, exist_ok=True)
     return folder

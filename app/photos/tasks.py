@@ -1,17 +1,17 @@
 """Background job of the ZIP photo import (照片批量导入)."""
 import logging
-import os
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import filestore
 from ..candidates.models import Candidate
 from ..extensions import db
 from ..jurisdiction import Node, scoped
 from ..security import KsUser
 from .models import PhotoImport
 from .service import accept_photo
-from .zipimport import MAX_MEMBERS, BadArchive, files_in, open_archive, read_member
+from .zipimport import MAX_MEMBERS, BadArchive, files_in, read_member, stored_archive
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def run_photo_import(import_id):
     try:
         node = db.session.execute(select(Node).where(Node.path == imp.node_path)).scalar_one()
         user = db.session.get(KsUser, imp.user_id)
-        with open_archive(imp.stored_path) as archive:
+        with stored_archive(imp.stored_path) as archive:
             _import_members(imp, archive, node, user, report)
     except BadArchive as exc:
         error = str(exc)
@@ -51,9 +51,10 @@ def run_photo_import(import_id):
         imp.finish()
     db.session.commit()
     # The report is in the database and accepted pictures are stored: the ZIP has served.
-    # After a crash it stays under UPLOAD_DIR/imports for the administrator to look into.
-    if not crashed and os.path.exists(imp.stored_path):
-        os.unlink(imp.stored_path)
+    # After a crash it stays in the file store's imports/ for the administrator to look into.
+    if not crashed:
+        filestore.delete(imp.stored_path)
+        db.session.commit()
     return imp.status_json()
 
 

@@ -15,11 +15,37 @@ from ..jurisdiction import get_scoped_or_404
 from . import storage
 from .checks import Failure
 from .models import ID_DOCUMENT, KINDS, PHOTO, StoredFile
-from .service import PHOTO_CAPTURE, accept_photo, current_photo
+from .normalise import ABOVE_CROWN
+from .results import rows, shown
+from .rules import HEAD_SHARE_TARGET, RULES
+from .service import PHOTO_CAPTURE, accept_photo, check_upload, current_photo
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 KIND_LABELS = {PHOTO: _l("Candidate photo"), ID_DOCUMENT: _l("ID document")}
 PERMISSIONS = ["can_capture", "can_view"]
+#: Head width over crown-to-chin height, for the guide's ovals (a typical adult head).
+HEAD_ASPECT = 0.7
+
+
+def _oval(share, centre_y, aspect=600 / 450):
+    """An oval ``share`` of the frame high, centred at ``centre_y``, as CSS percentages."""
+    width = share * HEAD_ASPECT * aspect
+    return {"top": f"{100 * (centre_y - share / 2):.1f}%", "height": f"{100 * share:.1f}%",
+            "left": f"{100 * (1 - width) / 2:.1f}%", "width": f"{100 * width:.1f}%"}
+
+
+def _guide():
+    """The camera guide's head ovals (shares of the photo frame), from the rules: the head
+    at the normaliser's target share, its crown where the normaliser puts it, and the
+    smallest and largest head the head-height rule allows, all centred."""
+    rule = RULES["head_height"]
+    centre_y = ABOVE_CROWN * (1 - HEAD_SHARE_TARGET) + HEAD_SHARE_TARGET / 2
+    return {"target": _oval(HEAD_SHARE_TARGET, centre_y), "min": _oval(rule.low, centre_y),
+            "max": _oval(rule.high, centre_y),
+            "shares": {"target": HEAD_SHARE_TARGET, "min": rule.low, "max": rule.high}}
+
+
+GUIDE = _guide()
 
 
 def _too_big(limit):
@@ -105,11 +131,28 @@ def wants_json():
 
 
 def upload_answer(kind, failures, url, status):
-    """The JSON verdict on an upload that capture.js shows next to the picture."""
+    """The JSON verdict on an upload (or a check-only request) that capture.js shows: the
+    failures, and every measured check with its value, required range, pass/fail and fix
+    hint (``failures`` an Outcome from the service; a plain list for an upload refused before
+    it was read)."""
+    result_rows = getattr(failures, "rows", None)
+    messages = {f.code: str(f.message) for f in failures}
     return jsonify(ok=not failures, kind=kind, url=url, failures=[
         {"code": f.code, "message": str(f.message), "value": getattr(f, "value", None),
          "required": getattr(f, "required", None),
-         "hint": str(f.hint) if getattr(f, "hint", None) else None} for f in failures]), status
+         "hint": str(f.hint) if getattr(f, "hint", None) else None} for f in failures],
+        checks=shown(rows({}, failures) if result_rows is None else result_rows, messages),
+        steps=[str(step) for step in getattr(failures, "steps", ())]), status
+
+
+def check_answer(candidate, kind, actor=policy.STAFF):
+    """JSON verdict on the uploaded ``file`` as the upload would get it, storing nothing:
+    capture.js posts each camera snapshot here before offering to save it (the upload checks
+    again). 200 with ``ok`` false for a picture that would be refused."""
+    data, error = read_upload("file", MAX_UPLOAD_BYTES)
+    if error is not None:
+        return upload_answer(kind, [error[0]], None, error[1])
+    return upload_answer(kind, check_upload(candidate, data, kind, actor), None, 200)
 
 
 class PhotoView(BaseView):
@@ -117,7 +160,8 @@ class PhotoView(BaseView):
     class_permission_name = "PhotoView"
     base_permissions = PERMISSIONS
     # Readers (reviewers, auditors) see the page with the pictures but no controls.
-    method_permission_name = {"capture": "view", "upload": "capture", "file": "view"}
+    method_permission_name = {"capture": "view", "upload": "capture", "check": "capture",
+                              "file": "view"}
     default_view = "capture"
 
     def _page(self, candidate, failures=None, status=200):
@@ -149,6 +193,24 @@ class PhotoView(BaseView):
             flash(_("%(kind)s saved", kind=KIND_LABELS[kind]), "success")
             return redirect(url_for(".capture", pk=pk))
         return self._page(candidate, {kind: failures}, status)
+
+    @expose("/candidate/<int:candidate_id>/check", methods=["POST"])
+    @has_access
+    def check(self, candidate_id):
+        """Check-only: the measured checks of a camera snapshot before it is saved."""
+        candidate = get_scoped_or_404(Candidate, candidate_id)
+        kind = request.args.get("kind", PHOTO)
+        if kind not in KINDS:
+            abort(404)
+        return check_answer(candidate, kind)
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # The camera markup (templates/photos/_camera.html, imported by the staff page and
+        # the candidate's own page) reads the head ovals from the rules: a global, since an
+        # imported macro sees no page context.
+        blueprint.add_app_template_global(lambda: GUIDE, "photo_guide")
+        return blueprint
 
     @expose("/file/<int:candidate_id>/<kind>")
     @has_access

@@ -5,6 +5,7 @@ absolute path is refused outright rather than "cleaned", since it signals a craf
 Sizes are checked on the central directory before reading and again while reading (the
 directory can lie), and a compression ratio no photograph reaches marks a zip bomb.
 """
+import contextlib
 import posixpath
 import re
 import zipfile
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from .. import filestore
 from ..refusals import BadInput
 from .checks import JPEG_MAGIC
 
@@ -51,11 +53,23 @@ def _unsafe(name):
 
 
 def open_archive(path):
-    """Open the ZIP at ``path``; BadArchive when it is not one."""
+    """Open the ZIP at ``path`` (or in a seekable binary file); BadArchive when it is not one."""
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
         raise BadArchive() from None
+
+
+@contextlib.contextmanager
+def stored_archive(reference):
+    """The ZIP kept in the file store as ``reference``, open (read a chunk at a time, never
+    whole); BadArchive when it is gone or not a ZIP."""
+    try:
+        upload = filestore.open_file(reference)
+    except FileNotFoundError:
+        raise BadArchive() from None
+    with upload, open_archive(upload) as archive:
+        yield archive
 
 
 def files_in(archive):

@@ -39,11 +39,12 @@ def add_note(incident, user, note):
 
 
 def change_status(incident, user, action, note):
-    """A status change of the table of rules.py, logged with its note."""
+    """A status change of the table of rules.py (or the escalation, whose detail names the
+    unit it was reported to), logged with its note."""
     note = check_note(note)
     move = rules.change_status(incident, user, action)
     return _record(incident, user, "status", note=note,
-                   detail={"from": move.before, "to": incident.status})
+                   detail={"from": move.before, "to": incident.status, **move.context})
 
 
 # --- automated steps ---------------------------------------------------------------------

@@ -41,13 +41,19 @@ class Incident(Model):
     closed_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
     paper_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
     paper_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Reported to the level above (市（州）要及时报告省): the unit it went to last, when, by whom.
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("ks_node.id"))
+    escalated_on: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    escalated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     # Two staff changing the status or the paper mode at once: the second is told, not lost.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
     exam: Mapped[Exam] = relationship(Exam)
-    node: Mapped[Node] = relationship(Node)
-    opened_by: Mapped[KsUser | None] = relationship(KsUser)
+    node: Mapped[Node] = relationship(Node, foreign_keys=[node_id])
+    opened_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[opened_by_id])
+    escalated_to: Mapped[Node | None] = relationship(Node, foreign_keys=[escalated_to_id])
+    escalated_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[escalated_by_id])
     entries: Mapped[list["IncidentEntry"]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentEntry.id")
     snapshots: Mapped[list["IncidentSnapshot"]] = relationship(

@@ -8,7 +8,7 @@ from .. import transitions
 from ..jurisdiction import CITY, COUNTY, PROVINCE, in_scope
 from ..refusals import Refused
 from ..transitions import Transition
-from .models import CLOSED, OPEN, RESOLVED, STATUS_LABELS
+from .models import CLOSED, OPEN, RESOLVED, STATUS_LABELS, Incident
 
 #: the levels whose administrators open incidents (the notice: 县（市区）招办, 市（州）, 省).
 OPENING_KINDS = (PROVINCE, CITY, COUNTY)
@@ -36,9 +36,55 @@ def _closed_on(move):
     move.subject.closed_on = move.now
 
 
+def handling_unit(incident):
+    """The unit an incident is with: the one it was last reported to, else the nearest level
+    that opens incidents at or above its region (a school's incident is with its county)."""
+    if incident.escalated_to is not None:
+        return incident.escalated_to
+    unit = incident.node
+    while unit is not None and unit.kind not in OPENING_KINDS:
+        unit = unit.parent
+    return unit
+
+
+def level_above(incident):
+    """The unit an escalation reports the incident to (None: it is with the province)."""
+    unit = handling_unit(incident)
+    return unit.parent if unit is not None else None
+
+
+def _level_above_exists(move):
+    if level_above(move.subject) is None:
+        raise IncidentRefused(_l("The incident is already with the province: there is no "
+                                 "level above to report it to."))
+
+
+def _by_the_handling_unit(move):
+    """市（州）要及时报告省: the unit the incident is with reports it, not a colleague elsewhere."""
+    unit = handling_unit(move.subject)
+    node = getattr(move.user, "node", None)
+    if node is None or unit is None or node.id != unit.id:
+        raise IncidentRefused(_l("The incident is with %(unit)s: only its administrators report "
+                                 "it to the level above.", unit=unit.name if unit else "—"))
+
+
+def _escalated(move):
+    incident = move.subject
+    above = level_above(incident)
+    # The id too: the audit trail reads the columns before the flush would set it.
+    incident.escalated_to, incident.escalated_to_id = above, above.id
+    incident.escalated_on = move.now
+    incident.escalated_by_id = move.user.id
+    move.context["escalated_to"] = above.name
+
+
 #: The incident's status changes, one table: open → resolved → closed, reopen while resolved.
+#: Escalation keeps the status and reports the incident one level up (county → city →
+#: province); the home page notices of the levels above show it (app/dashboard.py).
 #: Who may change it is the incident screen's ``act`` permission (roles=None).
 TRANSITIONS = {t.action: t for t in (
+    Transition("escalate", _l("Report to the level above"), (OPEN,), None, None,
+               guards=(_level_above_exists, _by_the_handling_unit), effects=(_escalated,)),
     Transition("resolve", _l("Mark resolved"), (OPEN,), RESOLVED, None,
                guards=(_back_online,), effects=(_resolved_on,)),
     Transition("reopen", _l("Reopen"), (RESOLVED,), OPEN, None),
@@ -59,9 +105,20 @@ def takes_notes(incident):
     return incident.status != CLOSED
 
 
-def status_changes(incident):
-    """The status changes that apply to ``incident`` now (the incident page's buttons)."""
-    return [t for t in TRANSITIONS.values() if incident.status in t.from_states]
+def status_changes(incident, user):
+    """[(transition, refusal)] of the status changes that start from ``incident``'s status
+    (the incident page's buttons): refusal is None when ``user`` may run it now, else why not
+    (the button is shown disabled with it)."""
+    changes = transitions.possible(
+        TRANSITIONS, user, lambda t: transitions.check(incident, t, user, STATUS_LABELS,
+                                                       state="status", name=INCIDENT))
+    return [(t, refusal) for t, refusal in changes if incident.status in t.from_states]
+
+
+def on_notice():
+    """The SQL condition of the incidents the home page announces to the levels above:
+    those still open (a closed or resolved one is off the notice)."""
+    return Incident.status == OPEN
 
 
 def check_opening(user, incident):

@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from .. import filestore
 from ..backup import BACKUP_SUFFIX, write_backup
 from ..candidates.export import to_xlsx
 from ..candidates.models import Candidate
@@ -15,15 +16,21 @@ from .models import IncidentSnapshot
 SNAPSHOT_TIMEOUT = 3600
 
 
+#: the file-store folder of the XLSX snapshots
+SNAPSHOTS = "snapshots"
+
+
 def snapshots_dir():
-    folder = os.path.join(current_app.config["UPLOAD_DIR"], "snapshots")
+    """The local folder of the province's full backups (UPLOAD_DIR/snapshots on the server
+    that ran the job: a backup is never kept inside the database it backs up)."""
+    folder = os.path.join(current_app.config["UPLOAD_DIR"], SNAPSHOTS)
     os.makedirs(folder, exist_ok=True)
     return folder
 
 
 def take_snapshot(snapshot_id):
-    """Export the candidates of the incident's exam in its region to XLSX under
-    UPLOAD_DIR/snapshots. Idempotent: a retry writes the same file again."""
+    """Export the candidates of the incident's exam in its region to XLSX in the file
+    store's snapshots/. Idempotent: a retry writes the same file again."""
     snapshot = db.session.get(IncidentSnapshot, snapshot_id)
     if snapshot is None:
         return {"status": "gone"}
@@ -38,11 +45,7 @@ def take_snapshot(snapshot_id):
                 .order_by(Node.path, Candidate.id)
                 .execution_options(yield_per=2000))
         data, count = to_xlsx(db.session.execute(stmt).scalars())
-        path = os.path.join(snapshots_dir(), f"incident-{incident.id}-{snapshot.id}.xlsx")
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        path = filestore.put(f"{SNAPSHOTS}/incident-{incident.id}-{snapshot.id}.xlsx", data)
         message = _province_backup(incident, snapshot)
     except Exception as exc:
         db.session.rollback()

@@ -2,9 +2,8 @@
 with its playbook's steps in order (who did each and when), the automated steps, notes and
 status, the reconciliation of paper drafts and the snapshot downloads."""
 import datetime as dt
-import os
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -15,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
+from .. import filestore
 from ..audit import log_event
 from ..base_views import CodedInterface, HardenedViewMixin, ScopedModelView
 from ..candidates.privacy import display_id_number
@@ -28,7 +28,7 @@ from .reconcile import checked_ids, imported_records, save_checks
 from ..refusals import Refused
 from .rules import (IncidentRefused, check_not_closed, check_opening, is_active, status_changes,
                     takes_notes)
-from .tasks import SNAPSHOT_TIMEOUT, snapshots_dir, take_snapshot
+from .tasks import SNAPSHOT_TIMEOUT, SNAPSHOTS, take_snapshot
 
 RECONCILE_PAGE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,7 +61,7 @@ class IncidentView(ScopedModelView):
     exclude_route_methods = HardenedViewMixin.exclude_route_methods | {"edit", "delete"}
     list_title, show_title, add_title = _l("Incidents"), _l("Incident"), _l("Open an incident")
     list_columns = ["id", "anomaly_label", "node", "exam", "status_label", "paper_label",
-                    "opened_on", "opened_by"]
+                    "opened_on", "opened_by", "escalated_to"]
     add_columns = ["anomaly", "exam", "node", "summary"]
     search_columns = ["anomaly", "status", "node", "exam", "opened_on"]
     base_order = ("id", "desc")
@@ -71,6 +71,9 @@ class IncidentView(ScopedModelView):
         "status_label": _l("Status"), "paper_label": _l("Paper draft forms"),
         "opened_on": _l("Opened at"), "opened_by": _l("Opened by"),
         "summary": _l("What happened"),
+        "escalated_to": _l("Reported to"), "escalated_to_id": _l("Reported to"),
+        "escalated_on": _l("Reported at"), "escalated_by": _l("Reported by"),
+        "escalated_by_id": _l("Reported by"),
     }
     add_form_extra_fields = {
         "anomaly": SelectField(_l("Anomaly"), choices=lambda: playbooks.choices(),
@@ -127,7 +130,7 @@ class IncidentView(ScopedModelView):
             "playbooks/show.html", incident=incident, steps=steps, error=error,
             posted=request.form if error else {},
             log=[e for e in incident.entries if e.step is None],
-            transitions=status_changes(incident), active=can_act and is_active(incident),
+            transitions=status_changes(incident, g.user), active=can_act and is_active(incident),
             takes_notes=can_act and takes_notes(incident), can_act=can_act,
             can_snapshot=sm.has_access("can_snapshot", self.class_permission_name),
             status_labels=STATUS_LABELS,
@@ -225,17 +228,15 @@ class IncidentView(ScopedModelView):
     def snapshot_file(self, snapshot_id):
         """A finished snapshot, inside one's subtree only; every download is logged."""
         snap = get_scoped_or_404(IncidentSnapshot, snapshot_id)
-        folder = os.path.realpath(snapshots_dir())
-        path = os.path.realpath(snap.result_path or "")
+        name = f"snapshot-{snap.incident.node.code}-{snap.incident_id}-{snap.id}.xlsx"
         # A finished job with a file is a done one (a failed job never has one).
-        if not (snap.final and snap.result_path) or os.path.dirname(path) != folder or (
-                not os.path.isfile(path)):
+        response = filestore.send(snap.result_path, SNAPSHOTS, XLSX, name) if snap.final else None
+        if response is None:
             abort(404)
         log_event("download", Incident.__tablename__, {
             "snapshot": snap.id, "region": snap.incident.node.code, "rows": snap.rows},
             row_id=snap.incident_id)
-        name = f"snapshot-{snap.incident.node.code}-{snap.incident_id}-{snap.id}.xlsx"
-        return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
+        return response
 
     @expose("/<int:pk>/note", methods=["POST"])
     @has_access
@@ -254,10 +255,13 @@ class IncidentView(ScopedModelView):
     def status(self, pk):
         incident = get_scoped_or_404(Incident, pk)
         try:
-            actions.change_status(incident, g.user, request.form.get("transition"),
-                                  request.form.get("note"))
+            entry = actions.change_status(incident, g.user, request.form.get("transition"),
+                                          request.form.get("note"))
         except Refused as exc:
             return self._refused(incident, exc)
+        reported_to = entry.detail.get("escalated_to")
+        if reported_to:
+            return self._done(incident, _l("Reported to %(unit)s.", unit=reported_to))
         return self._done(incident, _l("Status changed to %(status)s.",
                                        status=incident.status_label))
 

@@ -2,10 +2,11 @@
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, false,
-                        text)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
+                        Table, Text, false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..candidates.models import Candidate
 from ..exams.models import Exam
 from ..jurisdiction import POINT, Node
 from ..security import KsUser
@@ -105,6 +106,13 @@ class DataSubmission(Model):
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When the receiving level accepted it; kept when an accepted report is returned later,
+    # so the unit's next report is compared with what was once accepted.
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The unit's previous accepted report of the exam when this one was sent: what the
+    # receiver's diff compares with (None: the first, every record is new). No foreign key:
+    # SQLite would rebuild the table to add one; reports are never deleted.
+    base_id: Mapped[int | None] = mapped_column(Integer)
     return_reason: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
 
@@ -112,6 +120,8 @@ class DataSubmission(Model):
     exam: Mapped[Exam] = relationship(Exam)
     submitted_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[submitted_by_id])
     decided_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[decided_by_id])
+    base: Mapped["DataSubmission | None"] = relationship(
+        primaryjoin="foreign(DataSubmission.base_id) == remote(DataSubmission.id)")
 
     __mapper_args__ = {"version_id_col": version}
     __audited__ = True
@@ -130,4 +140,55 @@ class DataSubmission(Model):
         return self.snapshot.get("totals", {}).get("total", 0)
 
     def __repr__(self):
-        return self.name
+        # Named with its time: a unit's reports of one exam differ by it.
+        at = self.submitted_at.strftime("%Y-%m-%d %H:%M") if self.submitted_at else ""
+        return f"{self.name}（{at}）" if at else self.name
+
+
+#: The candidate columns a report freezes and compares, in the order pages show them; the
+#: review state and version are frozen too but are the review's, not data (never "changed").
+RECORD_FIELDS = (
+    "node_id", "name", "gender", "id_number", "birth_date", "ethnicity", "political_status",
+    "phone", "address", "postcode", "hukou", "student_number", "candidate_number",
+    "class_name", "category", "subject_track", "foreign_language", "graduation_school",
+    "education_level", "occupation", "work_start", "candidate_feature", "enrolment_type",
+    "study_form", "graduation_date", "diploma_number", "medical_license", "remark")
+#: The candidate's own rows, each frozen as one text (points/freeze.py builds them in SQL):
+#: guardians, preferences (志愿), the 优惠 applied for (qualifications not rejected), and
+#: the SHA-256 of the current photo.
+PART_FIELDS = ("guardians", "preferences", "bonus", "photo_sha")
+#: Everything a diff compares.
+COMPARED = RECORD_FIELDS + PART_FIELDS
+
+
+class ReportRecord(Model):
+    """One candidate record as a data report froze it (数据上报的内容): written for all of a
+    unit's records at once by one INSERT … SELECT, never changed afterwards. Keyed by (report,
+    candidate); the candidate id is no foreign key, so a record deleted later still shows
+    what was reported. Scoped by the report (the receiving level sees its reports'
+    contents, a unit its own)."""
+
+    __table__ = Table(
+        "ks_report_record", Model.metadata,
+        Column("report_id", ForeignKey("ks_data_submission.id", ondelete="CASCADE"),
+               primary_key=True),
+        Column("candidate_id", Integer, primary_key=True, autoincrement=False),
+        Column("version", Integer, nullable=False),
+        Column("state", String(20), nullable=False),
+        # The reported fields with the candidate's own column types.
+        *(Column(name, Candidate.__table__.c[name].type) for name in RECORD_FIELDS),
+        Column("guardians", Text), Column("preferences", Text), Column("bonus", Text),
+        Column("photo_sha", String(64)),
+        # "changed since reported": the latest report covering one candidate.
+        Index("ix_ks_report_record_candidate", "candidate_id", "report_id"),
+    )
+    __scope_parent__ = ("report_id", "DataSubmission")
+
+    report = relationship(DataSubmission)
+    candidate = relationship(Candidate, viewonly=True,
+                             primaryjoin="foreign(ReportRecord.candidate_id) == Candidate.id")
+    node = relationship(Node, viewonly=True,
+                        primaryjoin="foreign(ReportRecord.node_id) == Node.id")
+
+    def __repr__(self):
+        return f"{self.name} · {self.report}"

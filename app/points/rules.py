@@ -124,3 +124,30 @@ def missing_counties_refusal(unit_name, missing):
         return None
     return _l("%(unit)s cannot report yet: the reports of %(counties)s have not been accepted.",
               unit=unit_name, counties="、".join(missing))
+
+
+def stale_counties_refusal(unit_name, stale):
+    """A city forwards what it accepted: the refusal naming each county whose records no
+    longer match its accepted report (``stale``: [(county name, {added, removed, changed})]),
+    or None."""
+    if not stale:
+        return None
+    detail = "；".join(
+        str(_l("%(county)s: %(changed)d changed, %(added)d added, %(removed)d removed",
+               county=name, **counts)) for name, counts in stale)
+    return _l("%(unit)s cannot report yet: records changed after the counties' reports were "
+              "accepted (%(detail)s). Return those reports so the counties report again.",
+              unit=unit_name, detail=detail)
+
+
+# --- frozen parts of a record ----------------------------------------------------------------
+
+#: How a report freezes a candidate's part rows as one text: fields of a row joined by
+#: FIELD_SEP, rows by ROW_SEP (points/freeze.py builds it in SQL, report pages split it): the
+#: ASCII unit and record separators, which no entered text contains.
+FIELD_SEP, ROW_SEP = "\x1f", "\x1e"
+
+
+def split_part(value):
+    """The rows of a frozen part text, each a list of its fields."""
+    return [row.split(FIELD_SEP) for row in (value or "").split(ROW_SEP) if row]

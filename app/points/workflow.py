@@ -16,10 +16,12 @@ from ..progress import PROGRESS_STATES, progress
 from ..refusals import Refused
 from ..security import CITY_ADMIN, COUNTY_ADMIN, PROVINCE_ADMIN
 from ..transitions import Transition, TransitionRefused
+from . import freeze
 from .models import DataSubmission, PointProposal
 from .rules import (ACCEPTED, APPROVED, CITY_APPROVED, LIVE, PENDING, PROPOSAL_STATES, PROPOSE,
                     PROPOSED, REJECTED, RETURNED, SUBMISSION_STATES, SUBMIT, SUBMITTED, WITHDRAW,
-                    SentBy, adult_fields_refusal, missing_counties_refusal, unreviewed_refusal)
+                    SentBy, adult_fields_refusal, missing_counties_refusal, stale_counties_refusal,
+                    unreviewed_refusal)
 
 
 def _refuse(message):
@@ -228,6 +230,30 @@ def _counties_accepted(move):
         c.name for c in counties if getattr(latest.get(c.id), "state", None) != ACCEPTED]))
 
 
+def _counties_current(move):
+    """A city forwards what it accepted: its report is refused while a county's records
+    differ from that county's accepted report (changed, added or removed since), so the
+    county reports them again first."""
+    unit = move.subject.node
+    if unit.kind != CITY:
+        return
+    counties = reporting_units(unit)
+    latest = latest_submissions(move.subject.exam.id, [c.id for c in counties])
+    stale = []
+    for county in counties:
+        counts = report_against_live(latest[county.id])
+        if any(counts.values()):
+            stale.append((county.name, counts))
+    _refuse(stale_counties_refusal(unit.name, stale))
+
+
+def report_against_live(report):
+    """{added, removed, changed: n} of the report's unit's live records against what the
+    report froze."""
+    return freeze.diff_counts(freeze.frozen_records(report.id),
+                              freeze.live_records(report.node, report.exam_id))
+
+
 def _counted(move):
     """progress(unit, exam) once per move: the guard and the stored snapshot share it."""
     if "counted" not in move.context:
@@ -253,11 +279,24 @@ def _not_counted_above(move):
             state=above.state_label, unit=unit.name))
 
 
+def previous_accepted(node_id, exam_id):
+    """The unit's latest report of the exam that its receiver accepted (and may have
+    returned since), or None."""
+    return db.session.execute(select(DataSubmission).where(
+        DataSubmission.node_id == node_id, DataSubmission.exam_id == exam_id,
+        DataSubmission.accepted_at.is_not(None)).order_by(DataSubmission.id.desc())
+    ).scalars().first()
+
+
 def _store_report(move):
+    """The counts, the diff base and the frozen records (one INSERT … SELECT)."""
     submission = move.subject
     submission.snapshot = snapshot(_counted(move))
     submission.submitted_by_id, submission.submitted_at = move.user.id, move.now
+    submission.base = previous_accepted(submission.node.id, submission.exam.id)
     db.session.add(submission)
+    db.session.flush()
+    freeze.freeze(submission)
 
 
 def _return_reason(move):
@@ -268,20 +307,25 @@ def _decided(move):
     move.subject.decided_by_id, move.subject.decided_at = move.user.id, move.now
 
 
+def _accepted(move):
+    move.subject.accepted_at = move.now
+
+
 _DECIDED = (_return_reason, _decided)
 
 SUBMISSION_TRANSITIONS = {t.action: t for t in (
     Transition(SUBMIT, _l("Submit data"), (None,), SUBMITTED, (COUNTY_ADMIN, CITY_ADMIN),
                "bonus_entry", guards=(_reporting_level, _none_standing, _window_open,
-                                      _counties_accepted, _all_reviewed),
+                                      _counties_accepted, _counties_current,
+                                      _all_reviewed),
                effects=(_store_report,)),
     Transition("city_accept", _l("Accept (city)"), (SUBMITTED,), ACCEPTED, (CITY_ADMIN,),
-               guards=(_FROM_COUNTY,), effects=_DECIDED),
+               guards=(_FROM_COUNTY,), effects=(*_DECIDED, _accepted)),
     Transition("city_return", _l("Return (city)"), (SUBMITTED, ACCEPTED), RETURNED,
                (CITY_ADMIN,), needs_reason=True, guards=(_FROM_COUNTY, _not_counted_above),
                effects=_DECIDED),
     Transition("province_accept", _l("Accept (province)"), (SUBMITTED,), ACCEPTED,
-               (PROVINCE_ADMIN,), guards=(SentBy(CITY),), effects=_DECIDED),
+               (PROVINCE_ADMIN,), guards=(SentBy(CITY),), effects=(*_DECIDED, _accepted)),
     Transition("province_return", _l("Return (province)"), (SUBMITTED, ACCEPTED), RETURNED,
                (PROVINCE_ADMIN,), needs_reason=True, guards=(SentBy(CITY), _not_counted_above),
                effects=_DECIDED),
@@ -324,3 +368,24 @@ def decide_submission(submission, action, user, reason=None, expected_version=No
     transitions.apply(transitions.check(
         submission, transitions.find(SUBMISSION_ACTIONS, action), user, SUBMISSION_STATES,
         reason, expected_version=expected_version, now=now))
+
+
+def covers(report):
+    """Whether ``report`` stands for its records: it stands or was accepted (a report returned
+    before acceptance covers nothing). A record changed since the latest report covering it
+    is "changed since reported" until a newer report covers it."""
+    return report.state in LIVE or report.accepted_at is not None
+
+
+def reported_status(records):
+    """[(record, changed)] for a candidate's frozen ``records`` (latest report first):
+    ``changed`` is True or False for the latest covering report, None for the others."""
+    result, seen = [], False
+    for record in records:
+        if covers(record.report) and not seen:
+            seen = True
+            result.append((record, record.candidate_id in freeze.changed_since(
+                record.report, [record.candidate_id])))
+        else:
+            result.append((record, None))
+    return result

@@ -392,16 +392,17 @@ def render_pdf(
     return out.getvalue()
 
 
-def merge_pdfs(parts: list[bytes]) -> bytes:
-    """Concatenate PDFs, e.g. one form per candidate for batch printing."""
+def merge_pdfs(parts, out=None):
+    """Concatenate PDFs (bytes, or seekable binary files read as needed), e.g. one form per
+    candidate for batch printing: returned as bytes, or written to the binary file ``out``."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     for part in parts:
-        writer.append(io.BytesIO(part))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        writer.append(part if hasattr(part, "read") else io.BytesIO(part))
+    target = io.BytesIO() if out is None else out
+    writer.write(target)
+    return target.getvalue() if out is None else None
 
 
 def page_count(pdf: bytes) -> int:

@@ -2,19 +2,20 @@
 
 ``run_batch(batch_id)`` resolves the selection *inside the requesting user's subtree* (again,
 whatever the request said), then splits it into parts of ``PART_SIZE`` forms, each its own
-job (``run_batch_part``), so several rq workers render one batch together. Each part writes
-its PDF under ``UPLOAD_DIR/prints/`` and records itself in ``ks_print_batch_part`` (unique
+job (``run_batch_part``), so several rq workers render one batch together. Each part stores
+its PDF in the file store's ``prints/`` (app/filestore.py) and records itself in ``ks_print_batch_part`` (unique
 per batch and part: a retried part counts once); the part that completes the set claims the
 merge with a conditional UPDATE, so exactly one job merges. Without Redis the parts run
 in-process one after the other.
 """
+import contextlib
 import datetime as dt
 import os
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import filestore
 from ..audit import log_event
 from ..candidates.models import Candidate
 from ..extensions import db
@@ -32,17 +33,8 @@ PART_TIMEOUT = 1800
 PROGRESS_EVERY = 5
 
 
-def prints_dir():
-    folder = os.path.join(current_app.config["UPLOAD_DIR"], "prints")
-    os.makedirs(folder, exist_ok=True)
-    return folder
-
-
-def _write(path, data):
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+#: the file-store folder of the batch PDFs
+PRINTS = "prints"
 
 
 def _node_of(batch):
@@ -158,10 +150,10 @@ def _render_part(batch, index):
         if pending >= PROGRESS_EVERY:
             _advance(batch_id, pending, total)
             pending = 0
-    path = os.path.join(prints_dir(), f"batch-{batch_id}-part-{index:04d}.pdf")
     merged = merge_pdfs(pdfs) if pdfs else b""
     pages = page_count(merged) if pdfs else 0
-    _write(path, merged)
+    # Stored with the part's row below (one commit on the database store).
+    path = filestore.put(f"{PRINTS}/batch-{batch_id}-part-{index:04d}.pdf", merged)
     if codes:
         # The code printed on each form, so the verification screen can find a paper copy.
         _log(batch, {"kind": kind, "batch_id": batch_id, "part": index, "codes": codes})
@@ -180,9 +172,9 @@ def _render_part(batch, index):
     finished = db.session.execute(select(func.count()).select_from(PrintBatchPart).where(
         PrintBatchPart.batch_id == batch_id)).scalar()
     parts = db.session.execute(select(PrintBatch.parts).where(PrintBatch.id == batch_id)).scalar()
-    merged_path = os.path.join(prints_dir(), f"batch-{batch_id}.pdf")
-    if finished >= parts and _claim_merge(batch_id, merged_path):
-        return _merge(batch_id, merged_path)
+    merged_key = f"{PRINTS}/batch-{batch_id}.pdf"
+    if finished >= parts and _claim_merge(batch_id, filestore.ref(merged_key)):
+        return _merge(batch_id, merged_key)
     return {"batch_id": batch_id, "part": index, "forms": len(pdfs), "pages": pages}
 
 
@@ -203,25 +195,27 @@ def _claim_merge(batch_id, path):
     return result.rowcount == 1
 
 
-def _merge(batch_id, path):
+def _merge(batch_id, key):
+    """Merge the parts into the batch's PDF: parts read from the store and the result
+    written to a local temp file then stored, a chunk at a time (pypdf still holds the
+    merged document's objects while writing)."""
     batch = db.session.get(PrintBatch, batch_id)
     db.session.refresh(batch)
     parts = db.session.execute(select(PrintBatchPart).where(PrintBatchPart.batch_id == batch_id)
                                .order_by(PrintBatchPart.part)).scalars().all()
-    chunks = []
-    for part in parts:
-        if part.forms:
-            with open(part.path, "rb") as fh:
-                chunks.append(fh.read())
-    _write(path, merge_pdfs(chunks) if chunks else b"")
+    with contextlib.ExitStack() as files, filestore.staged(key) as stage:
+        sources = [files.enter_context(filestore.open_file(p.path)) for p in parts if p.forms]
+        with open(stage.path, "wb") as out:
+            if sources:
+                merge_pdfs(sources, out)
     batch.pages = sum(p.pages for p in parts)
     batch.skipped = batch.total - sum(p.forms for p in parts)
     batch.advance(batch.total - batch.skipped, batch.total)
     batch.finish()
     db.session.commit()
     for part in parts:
-        if os.path.exists(part.path):
-            os.unlink(part.path)
+        filestore.delete(part.path)
+    db.session.commit()
     _log_done(batch)
     return batch.status_json()
 
@@ -243,16 +237,19 @@ def purge_prints(days, now=None):
     download. Returns ``(files deleted, bytes freed)``."""
     now = now or dt.datetime.now()
     cutoff = now - dt.timedelta(days=days)
-    folder = os.path.realpath(prints_dir())
+    store = filestore.backend()
     files = freed = 0
 
-    def remove(path):
+    def remove(reference):
         nonlocal files, freed
-        path = os.path.realpath(path)
-        if os.path.dirname(path) == folder and os.path.isfile(path):
-            freed += os.path.getsize(path)
-            os.unlink(path)
-            files += 1
+        if not store.within(reference, PRINTS):
+            return
+        try:
+            size = store.size(reference)
+        except FileNotFoundError:
+            return
+        store.delete(reference)
+        files, freed = files + 1, freed + size
 
     old = db.session.execute(select(PrintBatch).where(
         PrintBatch.result_path.is_not(None),
@@ -261,9 +258,9 @@ def purge_prints(days, now=None):
         remove(batch.result_path)
         batch.result_path = None
     db.session.commit()
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        if "-part-" in name or name.endswith(".tmp"):
-            if dt.datetime.fromtimestamp(os.path.getmtime(path)) < cutoff:
-                remove(path)
+    for reference, _size, modified in store.entries(PRINTS):
+        name = reference.replace(os.sep, "/").rpartition("/")[2]
+        if ("-part-" in name or name.endswith(".tmp")) and modified < cutoff:
+            remove(reference)
+    db.session.commit()
     return files, freed

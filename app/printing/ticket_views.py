@@ -6,11 +6,12 @@ from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Optional, StopValidation
 from wtforms.validators import ValidationError as FormError
 
 from ..base_views import ScopedModelView
 from ..candidates.lookup import find_candidates
+from ..candidates.picker import CandidatePickerField
 from ..validators import form_validator
 from ..exams.picker import active_exams
 from ..extensions import db
@@ -33,10 +34,14 @@ def ticket_candidate(exam, ref):
     return found[0]
 
 
-def _check_candidate(form, field):
-    if form.exam.data is None or not field.data:
-        return
-    candidate = ticket_candidate(form.exam.data, field.data)
+def _ticket_candidate_of_form(form, ref):
+    """The picker's candidate, in the exam chosen on the same form."""
+    if form.exam.data is None:
+        raise StopValidation()  # the exam field says what is missing
+    return ticket_candidate(form.exam.data, ref)
+
+
+def _no_ticket_yet(candidate):
     existing = ticket_for(candidate)
     if existing is not None:
         raise FormError(_l("%(name)s already has an admission ticket (%(number)s).",
@@ -89,14 +94,11 @@ class AdmissionTicketView(ScopedModelView):
         "room": _l("Exam room"), "seat": _l("Seat"), "timetable_text": _l("Subjects and times"),
         "candidate_ref": _l("Candidate"),
     }
-    description_columns = {
-        "candidate_ref": _l("The candidate's ID number, candidate number or system id."),
-    }
     add_form_extra_fields = {
         "exam": QuerySelectField(_l("Exam"), query_func=active_exams, get_pk_func=lambda e: e.id,
                                  widget=Select2Widget(), validators=[DataRequired()]),
-        "candidate_ref": StringField(_l("Candidate"), widget=BS3TextFieldWidget(),
-                                     validators=[DataRequired(), _check_candidate]),
+        "candidate_ref": CandidatePickerField(resolve=_ticket_candidate_of_form,
+                                              checks=[_no_ticket_yet], exam_field="exam"),
         "ticket_number": _number_field(),
         "timetable_text": _timetable_field(),
     }
@@ -107,7 +109,6 @@ class AdmissionTicketView(ScopedModelView):
 
     def guard(self, item, is_add):
         if is_add:
-            # The form validators checked it; resolved again here because FAB hands over the
-            # populated item only.
-            item.candidate = ticket_candidate(item.exam, item.candidate_ref)
+            # The picker resolved it in the form's exam, through the scope.
+            item.candidate = item.candidate_ref
         super().guard(item, is_add)

@@ -4,16 +4,16 @@ Every candidate is loaded through the jurisdiction scope (another county: 404), 
 is written to the audit log, and batches are scoped by the requesting user's unit.
 """
 import functools
-import os
 import re
 
-from flask import Response, abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import filestore
 from ..audit import log_event
 from ..candidates.models import Candidate
 from ..exams.models import Exam
@@ -28,7 +28,7 @@ from .models import PrintBatch
 from .pdf import UnprintableText
 from .render import (BATCH_KINDS, CANDIDATE_KINDS, FORMS, NoTicket, NotForExam, form_refusal,
                      forms_for, publicity_candidates, render_form_with_code)
-from .tasks import prints_dir, run_batch, unit_classes
+from .tasks import PRINTS, run_batch, unit_classes
 
 BATCH_TIMEOUT = 600
 MAX_BATCH_IDS = 20000
@@ -240,13 +240,11 @@ class PrintView(BaseView):
     @has_access
     def batch_download(self, batch_id):
         batch = get_scoped_or_404(PrintBatch, batch_id)
-        if batch.status != DONE or not batch.result_path:
-            abort(404)
-        folder = os.path.realpath(prints_dir())
-        path = os.path.realpath(batch.result_path)
-        if os.path.dirname(path) != folder or not os.path.isfile(path):
+        response = filestore.send(batch.result_path, PRINTS, "application/pdf",
+                                  f"print-{batch.kind}-{batch.id}.pdf") \
+            if batch.status == DONE else None
+        if response is None:
             abort(404)
         log_event("print", "ks_candidate", {"kind": batch.kind, "batch_id": batch.id,
                                             "download": True, "pages": batch.pages})
-        return send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"print-{batch.kind}-{batch.id}.pdf")
+        return response

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..jurisdiction import Node
 from ..candidates.states import APPROVED
 from ..photos.models import ID_DOCUMENT, PHOTO, CandidatePhoto
+from ..photos.service import recheck
 from ..security import KsUser
 from .models import ReviewEvent
 from .workflow import TRANSITIONS, tone
@@ -40,6 +41,22 @@ def current_pictures(candidate_ids):
                     CandidatePhoto.kind.in_((PHOTO, ID_DOCUMENT)))):
             found.setdefault(cid, set()).add(kind)
     return found
+
+
+def picture_checks(candidate_id):
+    """{kind: result rows} of the current photo and ID document scan: what the checks
+    measured on the stored file, shown beside it. A picture stored before the results were
+    kept is checked now and its results kept (once; ``flask kaosheng photo-recheck`` does
+    them all)."""
+    photos = db.session.execute(select(CandidatePhoto).where(
+        CandidatePhoto.candidate_id == candidate_id, CandidatePhoto.current.is_(True),
+        CandidatePhoto.kind.in_((PHOTO, ID_DOCUMENT)))).scalars().all()
+    if any(p.checks is None for p in photos):
+        for photo in photos:
+            if photo.checks is None:
+                recheck(photo)
+        db.session.commit()
+    return {p.kind: p.check_rows for p in photos}
 
 
 def _people(user_ids):
@@ -166,11 +183,13 @@ def frozen_notice(candidate):
 
 def dossier_of(candidate, with_changes=False):
     """Everything the review and candidate detail pages show besides the fields: timeline,
-    lock and print status, the notice when the data is frozen, which pictures exist, and
+    lock and print status, the notice when the data is frozen, which pictures exist and what
+    their checks measured, and
     (``with_changes``) the changes since the last approval."""
     data = {"candidate": candidate, "timeline": timeline(candidate.id),
             "status": lock_status(candidate), "frozen": frozen_notice(candidate),
-            "pictures": current_pictures([candidate.id]).get(candidate.id, set())}
+            "pictures": current_pictures([candidate.id]).get(candidate.id, set()),
+            "checks": picture_checks(candidate.id)}
     if with_changes:
         kind = candidate.exam.kind if candidate.exam else None
         data["approval"], data["changes"] = changes_since_approval(candidate, kind)

@@ -24,19 +24,24 @@ import datetime as dt
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import transitions
+from ..candidates.models import Candidate
 from ..candidates.policy import check_unlocked
 from ..candidates.states import (APPROVED, CITY_OK, CONFIRMED, COUNTY_OK, OPEN_TO_CANDIDATE,
                                  PROVINCE_OK, REJECTED, SCHOOL_OK, STATE_LABELS)
 from ..codes import ADULT, GAOKAO, ZHONGZHAO
 from ..extensions import db
-from ..jurisdiction import CITY, COUNTY, PROVINCE
-from ..phases.rules import check_open_for
+from ..jurisdiction import CITY, COUNTY, PROVINCE, scoped
+from ..phases.rules import PhaseClosed, check_open_for
+from ..refusals import Refused
 from ..security import (CITY_ADMIN, CITY_REVIEWER, COUNTY_ADMIN, COUNTY_REVIEWER, POINT_STAFF,
                         PROVINCE_ADMIN, SCHOOL_REVIEWER, SCHOOL_STAFF)
-from ..transitions import CANDIDATE, Transition, TransitionRefused
-from .models import ReviewEvent
+from ..transitions import CANDIDATE, Conflict, Transition, TransitionRefused
+from .models import (APPLIED, SKIPPED, Qualification, ReviewEvent, ReviewSelection,
+                     ReviewSelectionRow)
 from .states import PENDING, QUALIFICATION_STATES
 
 STAFF = (SCHOOL_STAFF, POINT_STAFF)
@@ -134,14 +139,34 @@ def _signed_and_unlocked(move):
                                    name=move.subject.name))
 
 
+def _window_open(move, candidate):
+    """The phase window of the step for ``candidate``. A bulk review shares a memo of the
+    answers in ``move.context["windows"]`` (one per exam, activity, category and unit), so
+    10,000 rows of a school ask the database once, not 10,000 times."""
+    activity = move.transition.activity
+    if not activity:
+        return
+    memo = move.context.get("windows")
+    if memo is None:
+        check_open_for(activity, candidate, move.now)
+        return
+    key = (activity, candidate.exam_id, candidate.category, candidate.node_id)
+    if key not in memo:
+        try:
+            check_open_for(activity, candidate, move.now)
+            memo[key] = None
+        except PhaseClosed as exc:
+            memo[key] = exc.message
+    if memo[key] is not None:
+        raise PhaseClosed(memo[key])
+
+
 def _record_window(move):
-    if move.transition.activity:
-        check_open_for(move.transition.activity, move.subject, move.now)
+    _window_open(move, move.subject)
 
 
 def _qualification_window(move):
-    if move.transition.activity:
-        check_open_for(move.transition.activity, move.subject.candidate, move.now)
+    _window_open(move, move.subject.candidate)
 
 
 def _print_follows(move):
@@ -301,17 +326,18 @@ def applicable_transitions(candidate, user, now=None):
 
 
 def check_apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
-                expected_version=None, now=None):
+                expected_version=None, now=None, context=None):
     """Every check of :func:`apply`, changing nothing: the :class:`~app.transitions.Move`, or
-    raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message."""
+    raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message.
+    ``context``: what the guards of a bulk review share (see :func:`_window_open`)."""
     return transitions.check(
         candidate, transitions.find(TRANSITIONS, action), user, STATE_LABELS, reason,
         principal_name, signed_on, expected_version, now,
-        starts_from=_chain_start(RECORD, candidate, CONFIRMED))
+        starts_from=_chain_start(RECORD, candidate, CONFIRMED), context=context)
 
 
 def apply(candidate, action, user, reason=None, principal_name=None, signed_on=None,
-          expected_version=None, now=None):
+          expected_version=None, now=None, context=None):
     """Perform ``action`` on one candidate loaded through the caller's scope.
 
     Raises TransitionRefused / Conflict / PhaseClosed / Locked with a translated message;
@@ -319,7 +345,7 @@ def apply(candidate, action, user, reason=None, principal_name=None, signed_on=N
     StaleDataError thanks to the version column).
     """
     transitions.apply(check_apply(candidate, action, user, reason, principal_name, signed_on,
-                                  expected_version, now))
+                                  expected_version, now, context))
 
 
 # --- the printed paper (报名登记表) and the record version it shows ------------------------
@@ -383,10 +409,150 @@ QUALIFICATION_TRANSITIONS = {t.action: t for t in (
 
 
 def apply_qualification(qualification, action, user, reason=None, principal_name=None,
-                        signed_on=None, expected_version=None, now=None):
+                        signed_on=None, expected_version=None, now=None, context=None):
     """Same contract as :func:`apply`, for one qualification application."""
     transitions.apply(transitions.check(
         qualification, transitions.find(QUALIFICATION_TRANSITIONS, action), user,
         QUALIFICATION_STATES, reason, principal_name, signed_on, expected_version, now,
-        starts_from=_chain_start(QUALIFICATION, qualification.candidate, PENDING)))
+        starts_from=_chain_start(QUALIFICATION, qualification.candidate, PENDING),
+        context=context))
 
+
+
+# --- bulk review: a stored selection applied a chunk at a time ---------------------------------
+#
+# “The N selected” and “all M matching this filter” are stored (ReviewSelection), never carried
+# in a URL: their rows and the version of each as the reviewer's selection saw it. Applying
+# runs, per chunk of rows and in one transaction, the very checks and effects of one row
+# (``apply`` / ``apply_qualification``: the transition table, its guards, the history row),
+# with the phase windows asked once per unit and category; the chunk's UPDATEs carry the
+# version the row was selected at (the version column), the audit listener writes its rows
+# in one INSERT, and each row's outcome (done, or skipped and why) is stored on the selection.
+
+#: Rows per transaction of a bulk review.
+BULK_CHUNK = 500
+#: {subject (the table's name): (model, the one-row apply)} of the selections a job may
+#: apply (the others are applied in the request by their screen, which names both).
+BULK_SUBJECTS = {Candidate.__tablename__: (Candidate, apply),
+                 Qualification.__tablename__: (Qualification, apply_qualification)}
+
+
+def store_selection(selection, rows):
+    """Store ``selection`` and its rows: a SELECT of (row id, version) — one INSERT … SELECT,
+    e.g. of the filtered list — or a list of (row id, version or None) pairs."""
+    db.session.add(selection)
+    db.session.flush()
+    table = ReviewSelectionRow.__table__
+    if isinstance(rows, Select):
+        rows = rows.with_only_columns(literal(selection.id), *rows.selected_columns)
+        db.session.execute(insert(table).from_select(["selection_id", "row_id", "version"],
+                                                     rows.order_by(None)))
+    elif rows:
+        db.session.execute(insert(table), [dict(selection_id=selection.id, row_id=row_id,
+                                                version=version) for row_id, version in rows])
+    selection.selected = db.session.execute(
+        select(func.count()).where(table.c.selection_id == selection.id)).scalar_one()
+    return selection
+
+
+def apply_selection(selection_id, user, model=None, apply_one=None, progress=None):
+    """Apply the selection's step to every row not done yet, a chunk per transaction, as
+    ``user`` within ``user``'s subtree: ``apply_one`` (the one-row apply of the ``model``'s
+    table, by default its BULK_SUBJECTS entry) on each; ``progress(done, total)`` after each
+    chunk. Resumable: a row's outcome is committed with its change."""
+    selection = db.session.get(ReviewSelection, selection_id)
+    if model is None:
+        model, apply_one = BULK_SUBJECTS[selection.subject]
+    total = selection.selected
+    context = {"windows": {}}
+    while True:
+        rows = db.session.execute(
+            select(ReviewSelectionRow.row_id, ReviewSelectionRow.version)
+            .where(ReviewSelectionRow.selection_id == selection_id,
+                   ReviewSelectionRow.outcome.is_(None))
+            .order_by(ReviewSelectionRow.row_id).limit(BULK_CHUNK)).all()
+        if not rows:
+            return selection
+        outcomes = _apply_chunk(selection, user, rows, (model, apply_one), context)
+        _store_outcomes(selection, outcomes)
+        db.session.commit()
+        if progress is not None:
+            progress(selection.applied + selection.skipped, total)
+
+
+def _apply_chunk(selection, user, rows, subject, context, attempts=2):
+    """{row id: None (done) or the reason it was skipped} for one chunk, its changes flushed.
+    A concurrent commit between reading and writing a row (StaleDataError) rolls the chunk
+    back and reads it again: the changed row is then skipped as changed by someone else."""
+    model, apply_one = subject
+    for _attempt in range(attempts):
+        found = {obj.id: obj for obj in db.session.execute(
+            scoped(select(model).where(model.id.in_([r for r, _v in rows])), model,
+                   user.node)).scalars()}
+        outcomes = {}
+        with db.session.no_autoflush:
+            for row_id, version in rows:
+                outcomes[row_id] = _apply_row(found.get(row_id), row_id, version, selection,
+                                              user, apply_one, context)
+        try:
+            db.session.flush()
+            return outcomes
+        except StaleDataError:
+            db.session.rollback()
+            selection = db.session.get(ReviewSelection, selection.id)
+    reason = str(Conflict(_l("Changed by someone else at the same moment; reload and check "
+                             "again.")))
+    return dict.fromkeys((r for r, _v in rows), reason)
+
+
+def _apply_row(obj, row_id, version, selection, user, apply_one, context):
+    """None when the step was applied to ``obj``, else the translated reason it was not."""
+    if obj is None:
+        return str(_l("Record %(id)s no longer exists or is outside your jurisdiction.",
+                      id=row_id))
+    if version is None:
+        # A selection posted without the versions seen cannot tell whether the reviewer saw
+        # the record as it is now.
+        return str(_l("%(name)s: the version you saw is missing; reload the list and try "
+                      "again.", name=obj.name))
+    try:
+        apply_one(obj, selection.action, user, reason=selection.reason,
+                  principal_name=selection.principal_name, signed_on=selection.signed_on,
+                  expected_version=version, context=context)
+    except Refused as exc:
+        return str(exc)
+    return None
+
+
+def _store_outcomes(selection, outcomes):
+    """Each row's outcome on the selection: the done ones in one UPDATE, the skipped ones
+    with their reasons in one executemany."""
+    table = ReviewSelectionRow.__table__
+    done = [row_id for row_id, reason in outcomes.items() if reason is None]
+    skipped = [{"rid": row_id, "why": reason[:500]} for row_id, reason in outcomes.items()
+               if reason is not None]
+    for ids in (done[i:i + BULK_CHUNK] for i in range(0, len(done), BULK_CHUNK)):
+        db.session.execute(update(table).where(table.c.selection_id == selection.id,
+                                               table.c.row_id.in_(ids)).values(outcome=APPLIED))
+    if skipped:
+        db.session.execute(update(table).where(table.c.selection_id == selection.id,
+                                               table.c.row_id == bindparam("rid"))
+                           .values(outcome=SKIPPED, reason=bindparam("why")), skipped)
+    selection.applied += len(done)
+    selection.skipped += len(skipped)
+
+
+def skipped_rows(selection, limit=200):
+    """[(row id, reason)] of the first ``limit`` rows the selection skipped."""
+    return db.session.execute(
+        select(ReviewSelectionRow.row_id, ReviewSelectionRow.reason)
+        .where(ReviewSelectionRow.selection_id == selection.id,
+               ReviewSelectionRow.outcome == SKIPPED)
+        .order_by(ReviewSelectionRow.row_id).limit(limit)).all()
+
+
+def selection_ids(selection, limit):
+    """The first ``limit`` row ids of the selection (what its confirmation page shows)."""
+    return db.session.execute(
+        select(ReviewSelectionRow.row_id).where(ReviewSelectionRow.selection_id == selection.id)
+        .order_by(ReviewSelectionRow.row_id).limit(limit)).scalars().all()

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import event_metrics
 from ..candidates.models import Candidate, Guardian, Preference
 from ..candidates.states import STATE_LABELS
 from ..exams.models import Exam
@@ -160,6 +161,7 @@ def record_failure(account):
         int(cfg.get("SELF_SERVICE_LOCK_MINUTES", 15)))
     if locked_until is not None:
         account.locked_until = locked_until
+        event_metrics.count_lockout(event_metrics.CANDIDATE)
 
 
 def lock_message(account):

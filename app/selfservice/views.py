@@ -588,6 +588,15 @@ def photo_upload():
     return redirect(url_for(".photo"))
 
 
+@bp.route("/photo/check", methods=["POST"])
+def photo_check():
+    """Check-only (a camera snapshot before it is saved): the same verdict, nothing stored."""
+    from ..photos.models import PHOTO
+    from ..photos.views import check_answer
+
+    return check_answer(g.candidate, PHOTO, policy.CANDIDATE)
+
+
 @bp.route("/photo/file")
 def photo_file():
     from ..photos import storage

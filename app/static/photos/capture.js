@@ -1,8 +1,12 @@
 /* Camera capture for the staff capture page and the candidate's own photo page: live preview
-   with a guide frame, take / retake, and upload of the cropped frame as a JPEG. Plain JS on
-   purpose: offices run old browsers and no CDN.
-   The page sets on #ks-capture: data-upload-url, data-msg-* texts, data-autostart="yes" to
-   open the camera on load, and data-kind when it has no #ks-kind chooser (one kind only). */
+   with a guide frame and head oval, take / retake; each snapshot is sent to the check-only
+   URL first and its measured checks (value, required range, pass/fail, fix hint) are listed
+   under the preview; "use this picture" is enabled only when it passes, and then uploads the
+   cropped frame as a JPEG (the server checks it again). Plain JS on purpose: offices run old
+   browsers and no CDN.
+   The page sets on #ks-capture: data-upload-url, data-check-url, data-msg-* texts,
+   data-autostart="yes" to open the camera on load, and data-kind when it has no #ks-kind
+   chooser (one kind only). */
 (function () {
   "use strict";
   var root = document.getElementById("ks-capture");
@@ -12,6 +16,7 @@
   var guide = document.getElementById("ks-guide");
   var kindSelect = document.getElementById("ks-kind");
   var status = document.getElementById("ks-status");
+  var snapshotChecks = document.getElementById("ks-snapshot-checks");
   var buttons = {
     start: document.getElementById("ks-start"), take: document.getElementById("ks-take"),
     retake: document.getElementById("ks-retake"), send: document.getElementById("ks-send")
@@ -73,12 +78,73 @@
     canvas.width = size[0]; canvas.height = size[1];
     canvas.getContext("2d").drawImage(video, b.x, b.y, b.w, b.h, 0, 0, size[0], size[1]);
     canvas.hidden = false; video.hidden = true; guide.hidden = true;
-    enable(false, false, true, true);
+    check();
   }
 
   function retake() {
     canvas.hidden = true; video.hidden = false; guide.hidden = false;
+    fillChecks(snapshotChecks, []);
+    root.removeAttribute("data-check");
     say(""); enable(false, true, false, false);
+  }
+
+  // POST the snapshot to ``url``; resolves with the JSON answer.
+  function post(url, chosen) {
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.92); })
+      .then(function (blob) {
+        var form = new FormData();
+        form.append("csrf_token", document.getElementById("ks-csrf").value);
+        form.append("file", blob, "camera.jpg");
+        return fetch(url + "?kind=" + encodeURIComponent(chosen), {
+          method: "POST", body: form, credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        });
+      }).then(function (resp) {
+        return resp.json().catch(function () { return { ok: false, failures: [], checks: [] }; });
+      });
+  }
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text === null || text === undefined ? "" : text;
+    row.appendChild(td);
+    return td;
+  }
+
+  // Fill a check table (markup of templates/photos/_checks.html) with the answer's checks.
+  function fillChecks(table, checks) {
+    if (!table) { return; }
+    var body = table.querySelector("tbody");
+    body.innerHTML = "";
+    (checks || []).forEach(function (c) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-code", c.code);
+      tr.className = c.ok ? "ks-check-ok" : (c.warn ? "ks-check-warn" : "ks-check-fail");
+      cell(tr, c.label); cell(tr, c.value); cell(tr, c.required);
+      var result = cell(tr, c.ok ? root.dataset.msgPass : (c.warn ? root.dataset.msgWarn : root.dataset.msgFail));
+      if (c.hint) {
+        var tip = document.createElement("div");
+        tip.className = "ks-check-hint"; tip.textContent = c.hint;
+        result.appendChild(tip);
+      }
+      body.appendChild(tr);
+    });
+    table.hidden = !(checks && checks.length);
+  }
+
+  function check() {
+    var chosen = kind();
+    if (!root.dataset.checkUrl) { enable(false, false, true, true); return; }
+    enable(false, false, false, false);
+    say(root.dataset.msgChecking);
+    post(root.dataset.checkUrl, chosen).then(function (body) {
+      fillChecks(snapshotChecks, body.checks);
+      root.setAttribute("data-check", body.ok ? "pass" : "fail");
+      say(body.ok ? root.dataset.msgPassed : root.dataset.msgRefused);
+      enable(false, false, true, !!body.ok);
+    }).catch(function () {
+      say(root.dataset.msgFailed); enable(false, false, true, false);
+    });
   }
 
   function showResult(kind, body) {
@@ -94,6 +160,7 @@
       var img = panel.querySelector("img.ks-current"), none = panel.querySelector(".ks-none");
       img.src = body.url + "?t=" + Date.now(); img.hidden = false;
       if (none) { none.remove(); }
+      fillChecks(document.getElementById("ks-checks-" + kind), body.checks);
     }
     say(body.ok ? root.dataset.msgSaved : root.dataset.msgFailed);
     root.setAttribute("data-last-result", body.ok ? "ok" : "failed");
@@ -102,21 +169,12 @@
   function send() {
     var chosen = kind();
     enable(false, false, false, false);
-    canvas.toBlob(function (blob) {
-      var form = new FormData();
-      form.append("csrf_token", document.getElementById("ks-csrf").value);
-      form.append("file", blob, "camera.jpg");
-      fetch(root.dataset.uploadUrl + "?kind=" + encodeURIComponent(chosen), {
-        method: "POST", body: form, credentials: "same-origin",
-        headers: { "Accept": "application/json" }
-      }).then(function (resp) {
-        return resp.json().catch(function () { return { ok: false, failures: [] }; });
-      }).then(function (body) {
-        showResult(chosen, body); enable(false, false, true, false);
-      }).catch(function () {
-        say(root.dataset.msgFailed); enable(false, false, true, true);
-      });
-    }, "image/jpeg", 0.92);
+    post(root.dataset.uploadUrl, chosen).then(function (body) {
+      if (!body.ok) { fillChecks(snapshotChecks, body.checks); }
+      showResult(chosen, body); enable(false, false, true, false);
+    }).catch(function () {
+      say(root.dataset.msgFailed); enable(false, false, true, true);
+    });
   }
 
   if (kindSelect) { kindSelect.addEventListener("change", placeGuide); }
