@@ -133,6 +133,12 @@ def _references_to_users(app):
         return counts
 
 
+def _kept(after, before):
+    """``after``'s counts of the references that existed in ``before`` (later migrations may
+    add columns referencing users, such as ks_incident.escalated_by_id in 0019)."""
+    return {key: after.get(key) for key in before}
+
+
 def _email_nullable(app):
     with app.app_context():
         return next(c for c in inspect(db.engine).get_columns("ab_user")
@@ -154,14 +160,14 @@ def test_migration_keeps_users_roles_and_references(module_app):
         assert not _email_nullable(app)
         with app.app_context():
             upgrade()
-        assert _references_to_users(app) == before and _email_nullable(app)
+        assert _kept(_references_to_users(app), before) == before and _email_nullable(app)
         assert _user(app, "zy_clerk").email is None
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 assert db.session.execute(sql("PRAGMA foreign_keys")).scalar() == 1
             downgrade(revision="0017")
-        assert _references_to_users(app) == before and not _email_nullable(app)
+        assert _kept(_references_to_users(app), before) == before and not _email_nullable(app)
         assert _user(app, "zy_clerk").email == "zy_clerk@invalid"
         with app.app_context():
             upgrade()
-        assert _references_to_users(app) == before and _email_nullable(app)
+        assert _kept(_references_to_users(app), before) == before and _email_nullable(app)
