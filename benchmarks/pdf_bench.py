@@ -20,6 +20,12 @@ in-process, then with 1 and 2 ``python -m app.worker --burst`` processes on the 
 ``REDIS_URL`` (default redis://127.0.0.1:6379/14 when that answers; the queue is the run's own
 and is removed afterwards). The parts are queued before the workers start; their wall time
 includes each worker's start-up (app creation and font registration, ~2 s).
+
+``--memory 400,1600``: peak memory of merging a batch. One part of PART_SIZE real 报名登记表
+(with photos) is rendered, then for each size a fresh process merges that part file over and
+over (size / PART_SIZE parts, each opened from disk) into a file, once with the project's
+``merge_pdfs`` and once with pypdf's ``PdfWriter.append`` (the merge before issue 14), and
+prints its peak RSS (``ru_maxrss``) and the RSS once the imports are done.
 """
 import argparse
 import base64
@@ -133,7 +139,7 @@ def seed_batch_db(app, n):
     from app.extensions import db
     from app.jurisdiction import Node
     from app.photos.service import accept_photo
-    from tests.test_photo_checks import encode, portrait
+    from tests.photo_faces import encode, portrait
 
     with app.app_context():
         upgrade()
@@ -183,14 +189,19 @@ def new_batch(app, ids, exam_id):
 
 
 def batch_result(app, batch_id):
+    from pypdf import PdfReader
+
+    from app import filestore
     from app.extensions import db
     from app.printing.models import PrintBatch
 
     with app.app_context():
         batch = db.session.get(PrintBatch, batch_id)
-        size = os.path.getsize(batch.path) if batch.path else 0
-        with open(batch.path, "rb") as fh:
-            pages = page_count(fh.read())
+        if not batch.result_path:
+            return batch.status, batch.done, batch.pages, 0, 0
+        with filestore.open_file(batch.result_path) as fh:
+            pages = len(PdfReader(fh).pages)
+            size = fh.seek(0, os.SEEK_END)
         return batch.status, batch.done, batch.pages, pages, size
 
 
@@ -268,12 +279,83 @@ def _batch_runs(app, config, db_url, uploads, ids, exam_id):
             connection.delete(key)
 
 
+def merge_memory(sizes):
+    """Peak RSS of the merge for each batch size in ``sizes`` (forms), ours against PdfWriter."""
+    from app import create_app
+    from app.candidates.models import Candidate
+    from app.extensions import db
+    from app.printing.pdf import PdfConcatenation
+    from app.printing.render import render_form
+    from app.printing.tasks import PART_SIZE
+
+    folder = tempfile.mkdtemp(prefix="kaosheng-pdf-bench-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(folder, "bench.db"),
+                      "UPLOAD_DIR": os.path.join(folder, "files"), "SECRET_KEY": "bench",
+                      "REDIS_URL": "", "JOBS_LOCAL": "inline"})
+    try:
+        ids, _exam = seed_batch_db(app, PART_SIZE)
+        part = os.path.join(folder, "part.pdf")
+        with app.app_context(), open(part, "wb") as out:
+            merged = PdfConcatenation(out)
+            for cid in ids:
+                merged.append(render_form("registration", db.session.get(Candidate, cid)))
+            merged.close()
+        print(f"\nmerge memory: one part of {PART_SIZE} 报名登记表 with photos, "
+              f"{os.path.getsize(part) / 2**20:.2f} MiB, merged size/{PART_SIZE} times")
+        for size in sizes:
+            for merger in ("merge_pdfs", "PdfWriter"):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--merge-child", part, str(-(-size // PART_SIZE)),
+                     merger], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+                print(f"{size:>6} forms, {merger:<10}: {out.strip()}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def merge_child(part, copies, merger):
+    """In a fresh process: merge ``copies`` of the part file, print RSS and time."""
+    from pypdf import PdfWriter
+
+    def rss_mib():
+        # VmHWM (Linux): this process's peak RSS. ru_maxrss would carry the parent's over exec.
+        with open("/proc/self/status") as fh:
+            line = next(x for x in fh if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+    def opened():
+        for _ in range(copies):
+            with open(part, "rb") as fh:
+                yield fh
+
+    base = rss_mib()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        if merger == "merge_pdfs":
+            merge_pdfs(opened(), out)
+        else:
+            writer = PdfWriter()
+            for fh in opened():
+                writer.append(fh)
+            writer.write(out)
+        size = out.tell()
+    print(f"peak RSS {rss_mib():6.0f} MiB (after imports {base:.0f} MiB), "
+          f"{size / 2**20:.0f} MiB PDF in {time.perf_counter() - t0:.1f} s")
+
+
 def main():
+    if sys.argv[1:2] == ["--merge-child"]:
+        merge_child(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50, help="forms per path (default 50)")
     parser.add_argument("--batch", type=int, default=1000,
                         help="forms in the batch-printing run (default 1000; 0 skips it)")
+    parser.add_argument("--memory", metavar="SIZES",
+                        help="only the merge's peak memory for these batch sizes, e.g. 400,1600")
     args = parser.parse_args()
+    if args.memory:
+        merge_memory([int(s) for s in args.memory.split(",")])
+        return
     bench(args.n, args.batch)
 
 

@@ -4,6 +4,7 @@ for a test come from factories.py.
 
 pytest puts ``tests/`` on sys.path (there is no tests/__init__.py), so modules import these
 as ``from helpers import ...``."""
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -12,7 +13,7 @@ import re
 
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.adult import rules
 from app.candidates.models import Candidate, ImportBatch
@@ -255,3 +256,21 @@ def upload_photo(client, candidate_id, data, kind="photo", as_json=False, name="
     return client.post(f"/photos/candidate/{candidate_id}/upload?kind={kind}",
                        {"file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data", headers=headers)
+
+
+@contextlib.contextmanager
+def sql_statements(app):
+    """``with sql_statements(app) as seen:`` — the SQL statements the block runs, in order
+    (for tests of how many statements a page or a job costs)."""
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -5,14 +5,14 @@ import re
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.candidates.models import Candidate
 from app.candidates.states import DRAFT
 from app.extensions import db
 from app.jurisdiction import Node, subtree_ids
 from factories import make_candidate
-from helpers import exam_id, text
+from helpers import exam_id, sql_statements, text
 
 NAME = "计数测试"
 LISTED = "/candidateview/list/?_flt_0_name=" + quote(NAME)
@@ -54,18 +54,8 @@ def in_county(app, code="410102", **where):
 
 def run_recorded(app, client, path):
     """The response to ``path`` and the SQL statements it ran."""
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as seen:
         resp = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return resp, seen
 
 

@@ -5,7 +5,7 @@ import uuid
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.candidates.models import Candidate
 from app.validators import make_id_number
@@ -14,6 +14,7 @@ from app.exams.models import Exam
 from app.extensions import db
 from app.jurisdiction import Node
 from app.photos.models import PHOTO, CandidatePhoto, StoredFile
+from helpers import sql_statements
 
 
 @pytest.fixture
@@ -41,20 +42,10 @@ def fifty_in_a_school(app):
 
 
 def statements(app, client, path):
-    with app.app_context():
-        engine = db.engine
-    count = [0]
-
-    def counter(*_args, **_kw):
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with sql_statements(app) as seen:
         resp = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
     assert resp.status_code == 200
-    return count[0], resp.get_data(as_text=True)
+    return len(seen), resp.get_data(as_text=True)
 
 
 def test_candidate_list_costs_the_same_for_5_and_50_rows(login, app, fifty_in_a_school):
@@ -73,18 +64,8 @@ def test_menu_permissions_are_read_once_per_page(login, app):
     from one read of the user's permissions, not one query each (43 on this page before)."""
     c = login("henan_admin")
     c.get("/candidateview/list/")
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as seen:
         assert c.get("/candidateview/list/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     permission_reads = [s for s in seen if "ab_permission_view_role" in s]
     assert len(permission_reads) == 1
     assert len(seen) < 25

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from flask_appbuilder import ModelView
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from app.candidates.models import Candidate, QualityEvaluation
 from app.codes import ZHONGZHAO
@@ -27,6 +27,7 @@ from app.printing.models import AdmissionTicket
 from app.review.models import Qualification
 from app.security import KsUser
 from app.validators import make_id_number
+from helpers import sql_statements
 
 SMALL = 200
 GROWTH = int(os.environ.get("KAOSHENG_GROWTH_ROWS", "20000"))
@@ -144,19 +145,9 @@ def measure(app, client, url):
 
 
 def _measure(app, client, url):
-    with app.app_context():
-        engine = db.engine
-    count = [0]
-
-    def counter(*_args, **_kw):
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with sql_statements(app) as seen:
         resp = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return resp.status_code, len(resp.data), count[0]
+    return resp.status_code, len(resp.data), len(seen)
 
 
 def walk(app, clients):

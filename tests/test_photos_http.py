@@ -578,7 +578,9 @@ def test_one_failing_member_never_stops_the_others(app, staff, run_jobs, monkeyp
 def test_crashed_job_is_failed_with_a_message_and_keeps_what_was_stored(
         app, staff, run_jobs, monkeypatch):
     from app import job_records
+    from app.photos import tasks
 
+    monkeypatch.setattr(tasks, "CHUNK", 1)  # one member per transaction, as progress reports
     mine = without_photos(app, 3)
     calls = []
 

@@ -2,27 +2,17 @@
 Chinese name, digits) is compared with LIKE, which a b-tree prefix index answers, and the
 PostgreSQL indexes of migration 0025 are usable for it; Latin text keeps ILIKE."""
 import pytest
-from sqlalchemy import event, text as sql
+from sqlalchemy import text as sql
 
 from app.extensions import db
 from factories import make_candidate
-from helpers import text
+from helpers import sql_statements, text
 
 
 def _statements(app, client, path):
     """(the page's text, the SQL statements it ran)."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as seen:
         page = text(client.get(path))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return page, seen
 
 

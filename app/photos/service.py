@@ -28,11 +28,62 @@ def content_type(data):
                 "application/octet-stream")
 
 
-def _keep(data):
+def _keep(data, batch=None):
+    """Store ``data`` under its hash and make sure it has its ``StoredFile`` row (in a
+    batch: once, for all its pictures, by :meth:`PhotoBatch.write`)."""
     sha = storage.store(data)
-    if db.session.get(StoredFile, sha) is None:
+    if batch is not None:
+        batch.files.setdefault(sha, StoredFile(sha256=sha, size=len(data),
+                                               content_type=content_type(data)))
+    elif db.session.get(StoredFile, sha) is None:
         db.session.add(StoredFile(sha256=sha, size=len(data), content_type=content_type(data)))
     return sha
+
+
+class PhotoBatch:
+    """Pictures accepted for many candidates at once (a chunk of the ZIP import): what
+    :func:`accept_photo` reads per picture is read once for the chunk, and the writes go out
+    in :meth:`write`, so the statements do not grow with the pictures. The rules are
+    accept_photo's own: the policy's refusal per candidate (its phase window asked once per
+    exam, category and unit), retired pictures changed through the ORM, and one audit row
+    per picture (the audit listener writes a flush's rows in one INSERT)."""
+
+    def __init__(self, candidates, kind):
+        self.files, self.photos, self._windows = {}, [], {}
+        self._current = {}
+        ids = [c.id for c in candidates]
+        if ids:
+            for photo in db.session.execute(select(CandidatePhoto).where(
+                    CandidatePhoto.candidate_id.in_(ids), CandidatePhoto.kind == kind,
+                    CandidatePhoto.current.is_(True))).scalars():
+                self._current.setdefault(photo.candidate_id, []).append(photo)
+
+    def refusal(self, candidate, actor):
+        """``policy.refusal`` for the picture: the record's own state first, then the window
+        (the same for every candidate of one exam, category and unit)."""
+        found = policy.refusal(candidate, actor, None, policy.PHOTO)
+        if found is not None:
+            return found
+        key = (candidate.exam_id, candidate.category, candidate.node_id, actor)
+        if key not in self._windows:
+            self._windows[key] = policy.refusal(candidate, actor, PHOTO_CAPTURE, policy.PHOTO)
+        return self._windows[key]
+
+    def current(self, candidate_id):
+        """The candidate's current pictures of the kind, now retired from the batch's view."""
+        return self._current.pop(candidate_id, [])
+
+    def write(self):
+        """The stored-file rows not yet in the database, the pictures with their audit rows,
+        then the pictures' problems: a few statements, whatever the number of pictures."""
+        if self.files:
+            known = set(db.session.execute(select(StoredFile.sha256).where(
+                StoredFile.sha256.in_(list(self.files)))).scalars())
+            db.session.add_all(f for sha, f in self.files.items() if sha not in known)
+        db.session.flush()
+        for photo in self.photos:
+            _add_problems(photo.id, photo.checks)
+        db.session.flush()
 
 
 #: File rules that saving fixes (the normaliser crops, scales and re-encodes): a refused
@@ -69,9 +120,10 @@ def compliant_bytes(data, kind):
         final, rows(final.measurements, final, final.warnings), fixed.steps)
 
 
-def _refused(candidate, actor):
+def _refused(candidate, actor, batch=None):
     """The policy's refusal as an Outcome (a ``locked`` failure), or None."""
-    refusal = policy.refusal(candidate, actor, PHOTO_CAPTURE, policy.PHOTO)
+    refusal = (policy.refusal(candidate, actor, PHOTO_CAPTURE, policy.PHOTO) if batch is None
+               else batch.refusal(candidate, actor))
     if refusal is None:
         return None
     locked = Failure("locked", refusal.message)
@@ -95,26 +147,27 @@ def current_photo(candidate_id, kind):
         .order_by(CandidatePhoto.id.desc())).scalars().first()
 
 
-def accept_photo(candidate, data, kind, user, actor=policy.STAFF):
+def accept_photo(candidate, data, kind, user, actor=policy.STAFF, batch=None):
     """Return ``(CandidatePhoto, [])`` once stored (not committed), or ``(None, failures)``;
     the list is an Outcome (its ``rows``: what the checks measured).
 
     ``actor``: who is writing, for the policy (the candidate's own upload on the self-service
     page has stricter rules; ``user`` is then None). A refusal is a ``locked`` failure beside
     the others, so imports report it per file. Only accepted uploads are written to disk: a
-    rejected file is no part of the record.
+    rejected file is no part of the record. ``batch`` (a :class:`PhotoBatch` of this
+    ``kind``): the reads come from it and nothing is flushed until ``batch.write()``.
     """
     if kind not in KINDS:
         raise ValueError(kind)
-    refused = _refused(candidate, actor)
+    refused = _refused(candidate, actor, batch)
     if refused is not None:
         return None, refused
     final, outcome = compliant_bytes(data, kind)
     if outcome:
         return None, outcome
-    original_sha, file_sha = _keep(data), _keep(final)
+    original_sha, file_sha = _keep(data, batch), _keep(final, batch)
     # Through the ORM, not a bulk UPDATE: the audit listener records each retired picture.
-    previous = db.session.execute(
+    previous = batch.current(candidate.id) if batch is not None else db.session.execute(
         select(CandidatePhoto).where(CandidatePhoto.candidate_id == candidate.id,
                                      CandidatePhoto.kind == kind,
                                      CandidatePhoto.current.is_(True))).scalars()
@@ -125,13 +178,20 @@ def accept_photo(candidate, data, kind, user, actor=policy.STAFF):
                            uploaded_by=getattr(user, "id", None), current=True,
                            checks=stored(outcome.rows))
     db.session.add(photo)
+    if batch is not None:
+        batch.photos.append(photo)
+        return photo, outcome
     db.session.flush()
-    _keep_problems(photo.id, photo.checks)
+    _add_problems(photo.id, photo.checks)
     return photo, outcome
 
 
 def _keep_problems(photo_id, checks):
     db.session.execute(delete(PhotoProblem).where(PhotoProblem.photo_id == photo_id))
+    _add_problems(photo_id, checks)
+
+
+def _add_problems(photo_id, checks):
     for code, warn in problems(checks).items():
         db.session.add(PhotoProblem(photo_id=photo_id, code=code, warn=warn))
 

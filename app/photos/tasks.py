@@ -3,6 +3,7 @@ import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import filestore
 from ..candidates.models import Candidate
@@ -10,17 +11,19 @@ from ..extensions import db
 from ..jurisdiction import Node, scoped
 from ..security import KsUser
 from .models import PhotoImport
-from .service import accept_photo
-from .zipimport import MAX_MEMBERS, BadArchive, files_in, read_member, stored_archive
+from .service import PhotoBatch, accept_photo
+from .zipimport import MAX_MEMBERS, BadArchive, files_in, named_id, read_member, stored_archive
 
 log = logging.getLogger(__name__)
+#: Members per transaction: a chunk costs a bounded number of statements, whatever its size.
+CHUNK = 50
 
 
 def run_photo_import(import_id):
     """Match every member of the import's ZIP to a candidate of the importer's subtree.
 
-    Each member is committed on its own, so whatever stops the job leaves every picture
-    stored before it in place, and the report lists exactly those.
+    Members are committed a chunk (``CHUNK``) at a time, so whatever stops the job leaves
+    every picture of the chunks before it in place, and the report lists exactly those.
     """
     imp = db.session.get(PhotoImport, import_id)
     imp.start()
@@ -61,39 +64,78 @@ def run_photo_import(import_id):
 def _import_members(imp, archive, node, user, report):
     members = files_in(archive)
     total, seen = len(members), {}
-    for done, info in enumerate(members, 1):
-        if done > MAX_MEMBERS:
-            report["rejected"].append([info.filename, "too_many", str(_l(
-                "More than %(max)d files in one archive", max=MAX_MEMBERS))])
-        else:
-            try:
-                outcome, entry = _import_member(imp, archive, info, seen, node, user)
-                db.session.commit()
-            except Exception:
-                # One bad member never stops the others: only its own changes are undone.
-                log.exception("Photo import %s: member %r failed", imp.id, info.filename)
-                db.session.rollback()
-                outcome, entry = "rejected", [info.filename, "error", str(_l(
-                    "This file could not be processed because of an internal error"))]
-            # Reported once committed: "matched" always means stored.
-            report[outcome].append(entry)
-        imp.advance(done, total, info.filename)
+    for start in range(0, total, CHUNK):
+        chunk = members[start:start + CHUNK]
+        for entry in _import_chunk(imp, archive, chunk, start, seen, node, user):
+            report[entry[0]].append(entry[1])  # reported once committed: "matched" is stored
+        imp.advance(start + len(chunk), total, chunk[-1].filename)
         db.session.commit()
 
 
-def _import_member(imp, archive, info, seen, node, user):
+def _import_chunk(imp, archive, chunk, start, seen, node, user):
+    """Import ``chunk`` (members from index ``start``) in one transaction: its candidates
+    read in one query, its writes in one flush (service.PhotoBatch). If any member raises,
+    the chunk is undone and imported again a member at a time, each committed on its own, so
+    only the failing member is lost. ``[(report list, entry)]`` in member order."""
+    before = dict(seen)
+    try:
+        with db.session.no_autoflush:
+            found = _candidates(imp, chunk, node)
+            batch = PhotoBatch(found.values(), imp.kind)
+            outcomes = [_import_member(imp, archive, info, index, seen, user,
+                                       found.get, batch)
+                        for index, info in enumerate(chunk, start)]
+            batch.write()
+        db.session.commit()
+        return outcomes
+    except Exception:
+        log.exception("Photo import %s: a member of a chunk failed; one by one", imp.id)
+        db.session.rollback()
+    seen.clear()
+    seen.update(before)
+    return [_import_alone(imp, archive, info, index, seen, node, user)
+            for index, info in enumerate(chunk, start)]
+
+
+def _candidates(imp, chunk, node):
+    """{ID number: candidate} of the chunk's names, within the importer's subtree only
+    (another county's candidate reads as "no such candidate"), in one query."""
+    numbers = {n for n in (named_id(i.filename) for i in chunk) if n}
+    if not numbers:
+        return {}
+    rows = db.session.execute(scoped(
+        select(Candidate).options(joinedload(Candidate.node))
+        .where(Candidate.exam_id == imp.exam_id, Candidate.id_number.in_(numbers)),
+        Candidate, node)).scalars()
+    return {c.id_number: c for c in rows}
+
+
+def _import_alone(imp, archive, info, index, seen, node, user):
+    """One member in its own transaction; an unexpected error undoes it and is reported."""
+    try:
+        outcome = _import_member(imp, archive, info, index, seen, user,
+                                 lambda number: _candidates(imp, [info], node).get(number))
+        db.session.commit()
+        return outcome
+    except Exception:
+        log.exception("Photo import %s: member %r failed", imp.id, info.filename)
+        db.session.rollback()
+        return "rejected", [info.filename, "error", str(_l(
+            "This file could not be processed because of an internal error"))]
+
+
+def _import_member(imp, archive, info, index, seen, user, candidate_of, batch=None):
     """``(report list, entry)`` for one member; an accepted picture is added, not committed."""
+    if index >= MAX_MEMBERS:
+        return "rejected", [info.filename, "too_many", str(_l(
+            "More than %(max)d files in one archive", max=MAX_MEMBERS))]
     member = read_member(archive, info, seen)
     if member.data is None:
         return "rejected", [member.name, member.code, str(member.reason)]
-    # Only the importer's subtree: another county's candidate reads as "no such candidate".
-    candidate = db.session.execute(scoped(
-        select(Candidate).where(Candidate.exam_id == imp.exam_id,
-                                Candidate.id_number == member.id_number),
-        Candidate, node)).scalar_one_or_none()
+    candidate = candidate_of(member.id_number)
     if candidate is None:
         return "unmatched", member.name
-    photo, failures = accept_photo(candidate, member.data, imp.kind, user)
+    photo, failures = accept_photo(candidate, member.data, imp.kind, user, batch=batch)
     if photo is None:
         return "rejected", [member.name, ",".join(f.code for f in failures),
                             "；".join(str(f.message) for f in failures)]

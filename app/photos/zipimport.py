@@ -77,17 +77,25 @@ def files_in(archive):
     return [i for i in archive.infolist() if not i.is_dir()]
 
 
+def named_id(name):
+    """The ID number a member's name gives (upper case), or None when the name is not
+    ``<ID number>.jpg``. Nested folders are fine: only the file name says whose picture it is."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    stem, dot, ext = base.rpartition(".")
+    id_number = stem.upper()
+    if not dot or "." + ext.lower() not in _EXTENSIONS or not _ID_RE.fullmatch(id_number):
+        return None
+    return id_number
+
+
 def read_member(archive, info, seen):
     """Judge one member. ``seen`` maps each ID number met so far to its member's name: one
     picture per candidate, whatever the folder, letter case or ``.jpg``/``.jpeg`` spelling."""
     name = info.filename
     if _unsafe(name):
         return _rejected(name, "unsafe_path", _l("Unsafe path in the archive (.. or absolute)"))
-    # Nested folders are fine: only the file name says whose picture it is.
-    base = posixpath.basename(name.replace("\\", "/"))
-    stem, dot, ext = base.rpartition(".")
-    id_number = stem.upper()
-    if not dot or "." + ext.lower() not in _EXTENSIONS or not _ID_RE.fullmatch(id_number):
+    id_number = named_id(name)
+    if id_number is None:
         return _rejected(name, "bad_name",
                          _l("The file name must be the ID number followed by .jpg"))
     if id_number in seen:

@@ -18,6 +18,7 @@ everything else (http, https, file paths elsewhere) is refused without I/O.
 """
 from __future__ import annotations
 
+import array
 import base64
 import hashlib
 import hmac
@@ -31,6 +32,8 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup, escape
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
@@ -392,22 +395,124 @@ def render_pdf(
     return out.getvalue()
 
 
-def merge_pdfs(parts, out=None):
-    """Concatenate PDFs (bytes, or seekable binary files read as needed), e.g. one form per
-    candidate for batch printing: returned as bytes, or written to the binary file ``out``."""
-    from pypdf import PdfWriter
+class PdfConcatenation:
+    """One PDF written into the binary file ``out`` a source at a time (:meth:`append`).
 
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(part if hasattr(part, "read") else io.BytesIO(part))
+    pypdf's ``PdfWriter`` keeps every page object of every source until it writes, so a
+    batch of 2,000 forms held ~1 GB. Here each source is read, its pages' objects are
+    written out under new numbers, and the source is dropped: what stays is one offset per
+    object written and one number per page, whatever the batch size. Object 1 is the page
+    tree (written by :meth:`close`, the sources' page trees map to it), object 2 the
+    catalogue; a classic xref table closes the file.
+    """
+
+    _PAGES, _CATALOG = 1, 2
+
+    def __init__(self, out):
+        self.out = out
+        # Of objects 1, 2, … (the first two written by close()); machine integers, 8 bytes each.
+        self.offsets = array.array("q", (0, 0))
+        self.kids = array.array("q")
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    @property
+    def pages(self):
+        return len(self.kids)
+
+    def append(self, source):
+        """Write the pages of ``source`` (bytes or a seekable binary file, read now)."""
+        reader = PdfReader(source if hasattr(source, "read") else io.BytesIO(source))
+        numbers, pending = {}, []
+
+        def number(reference):
+            key = (reference.idnum, reference.generation)
+            if key not in numbers:
+                target = reference.get_object()
+                if isinstance(target, dict) and target.get("/Type") == "/Pages":
+                    numbers[key] = self._PAGES  # a page's /Parent: the merged page tree
+                else:
+                    self.offsets.append(0)
+                    numbers[key] = len(self.offsets)
+                    pending.append((numbers[key], target))
+            return numbers[key]
+
+        # reader.pages copies inherited attributes (resources, media box) into each page.
+        self.kids.extend(number(page.indirect_reference) for page in reader.pages)
+        while pending:
+            self._object(*pending.pop(), number)
+        # The reader's objects point back at it: close() drops its caches, and its validated
+        # catalogue goes too, so the parsed part is freed now, by reference counting, instead
+        # of piling up until the next full garbage collection.
+        reader.close()
+        reader._validated_root = None
+
+    def _object(self, num, value, number):
+        self.offsets[num - 1] = self.out.tell()
+        self.out.write(b"%d 0 obj\n" % num)
+        self._value(value, number)
+        self.out.write(b"\nendobj\n")
+
+    def _value(self, value, number):
+        """Serialise ``value`` with its references renumbered (``number``)."""
+        write = self.out.write
+        if isinstance(value, IndirectObject):
+            write(b"%d 0 R" % number(value))
+        elif isinstance(value, DictionaryObject):
+            stream = isinstance(value, StreamObject)
+            write(b"<<")
+            for key, item in value.items():
+                if stream and key == "/Length":
+                    continue
+                key.write_to_stream(self.out)
+                write(b" ")
+                self._value(item, number)
+                write(b"\n")
+            if not stream:
+                write(b">>")
+            else:
+                raw = value._data  # the stream as stored (still encoded)
+                write(b"/Length %d>>\nstream\n" % len(raw) + raw + b"\nendstream")
+        elif isinstance(value, ArrayObject):
+            write(b"[")
+            for item in value:
+                write(b" ")
+                self._value(item, number)
+            write(b" ]")
+        else:
+            value.write_to_stream(self.out)
+
+    def close(self):
+        """Write the page tree, the catalogue, the xref table and the trailer."""
+        kids = b" ".join(b"%d 0 R" % k for k in self.kids)
+        self._raw(self._PAGES, b"<</Type /Pages /Kids [%s] /Count %d>>" % (kids, len(self.kids)))
+        self._raw(self._CATALOG, b"<</Type /Catalog /Pages %d 0 R>>" % self._PAGES)
+        xref = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
+        for start in range(0, len(self.offsets), 512):  # in slices: no table-sized string
+            self.out.write(b"".join(b"%010d 00000 n \n" % o
+                                    for o in self.offsets[start:start + 512]))
+        self.out.write(b"trailer\n<</Size %d /Root %d 0 R>>\nstartxref\n%d\n%%%%EOF\n"
+                       % (len(self.offsets) + 1, self._CATALOG, xref))
+
+    def _raw(self, num, body):
+        self.offsets[num - 1] = self.out.tell()
+        self.out.write(b"%d 0 obj\n%s\nendobj\n" % (num, body))
+
+
+def merge_pdfs(parts, out=None):
+    """Concatenate PDFs (bytes, or seekable binary files), e.g. one form per candidate for
+    batch printing: returned as bytes, or written to the binary file ``out`` and the page
+    count returned. ``parts`` is consumed one at a time (a generator may open each file
+    only while it is read): memory does not grow with their number."""
     target = io.BytesIO() if out is None else out
-    writer.write(target)
-    return target.getvalue() if out is None else None
+    merged = PdfConcatenation(target)
+    for part in parts:
+        merged.append(part)
+    merged.close()
+    return target.getvalue() if out is None else merged.pages
 
 
 def page_count(pdf: bytes) -> int:
-    from pypdf import PdfReader
-
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 

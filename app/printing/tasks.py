@@ -8,7 +8,6 @@ per batch and part: a retried part counts once); the part that completes the set
 merge with a conditional UPDATE, so exactly one job merges. Without Redis the parts run
 in-process one after the other.
 """
-import contextlib
 import datetime as dt
 import os
 
@@ -25,7 +24,7 @@ from ..jurisdiction import Node, scoped
 from ..security import KsUser
 from . import hooks
 from .models import PrintBatch, PrintBatchPart
-from .pdf import UnprintableText, merge_pdfs, page_count
+from .pdf import PdfConcatenation, UnprintableText, merge_pdfs
 from .render import NotForExam, NoTicket, render_form_with_code
 
 PART_SIZE = 25
@@ -130,36 +129,39 @@ def _render_part(batch, index):
                                      Candidate, node)).scalars().all()
     by_id = {c.id: c for c in rows}
     kind, batch_id, total = batch.kind, batch.id, batch.total
-    pdfs, skipped, pending, codes = [], 0, 0, {}
-    for cid in ids:
-        candidate = by_id.get(cid)
-        if candidate is None:
-            skipped += 1
-            continue
-        if kind == "registration":
-            # Before rendering, so the printed code matches the version after the hook.
-            hooks.registration_printed(candidate)
-            db.session.flush()
-        try:
-            pdf, codes[str(cid)] = render_form_with_code(kind, candidate)
-        except (NoTicket, NotForExam, UnprintableText):  # never a form with a name mangled
-            skipped += 1
-            continue
-        pdfs.append(pdf)
-        pending += 1
-        if pending >= PROGRESS_EVERY:
-            _advance(batch_id, pending, total)
-            pending = 0
-    merged = merge_pdfs(pdfs) if pdfs else b""
-    pages = page_count(merged) if pdfs else 0
+    skipped, pending, codes = 0, 0, {}
+    # Each form goes to the part's file as soon as it is rendered: one form in memory.
+    with filestore.staged(f"{PRINTS}/batch-{batch_id}-part-{index:04d}.pdf") as stage:
+        with open(stage.path, "wb") as out:
+            merged = PdfConcatenation(out)
+            for cid in ids:
+                candidate = by_id.get(cid)
+                if candidate is None:
+                    skipped += 1
+                    continue
+                if kind == "registration":
+                    # Before rendering, so the printed code matches the version after the hook.
+                    hooks.registration_printed(candidate)
+                    db.session.flush()
+                try:
+                    pdf, codes[str(cid)] = render_form_with_code(kind, candidate)
+                except (NoTicket, NotForExam, UnprintableText):  # never a form with a name mangled
+                    skipped += 1
+                    continue
+                merged.append(pdf)
+                pending += 1
+                if pending >= PROGRESS_EVERY:
+                    _advance(batch_id, pending, total)
+                    pending = 0
+            merged.close()
     # Stored with the part's row below (one commit on the database store).
-    path = filestore.put(f"{PRINTS}/batch-{batch_id}-part-{index:04d}.pdf", merged)
+    path, forms, pages = stage.ref, len(codes), merged.pages
     if codes:
         # The code printed on each form, so the verification screen can find a paper copy.
         _log(batch, {"kind": kind, "batch_id": batch_id, "part": index, "codes": codes})
     try:
         db.session.add(PrintBatchPart(batch_id=batch_id, part=index, path=path,
-                                      forms=len(pdfs), pages=pages))
+                                      forms=forms, pages=pages))
         db.session.commit()
         counted = True
     except IntegrityError:  # a retried part: already counted
@@ -175,7 +177,7 @@ def _render_part(batch, index):
     merged_key = f"{PRINTS}/batch-{batch_id}.pdf"
     if finished >= parts and _claim_merge(batch_id, filestore.ref(merged_key)):
         return _merge(batch_id, merged_key)
-    return {"batch_id": batch_id, "part": index, "forms": len(pdfs), "pages": pages}
+    return {"batch_id": batch_id, "part": index, "forms": forms, "pages": pages}
 
 
 def _advance(batch_id, n, total):
@@ -196,18 +198,15 @@ def _claim_merge(batch_id, path):
 
 
 def _merge(batch_id, key):
-    """Merge the parts into the batch's PDF: parts read from the store and the result
-    written to a local temp file then stored, a chunk at a time (pypdf still holds the
-    merged document's objects while writing)."""
+    """Merge the parts into the batch's PDF, written to a staged file then stored. One part
+    is open and parsed at a time and written out before the next (pdf.PdfConcatenation), so
+    the worker's memory does not grow with the batch."""
     batch = db.session.get(PrintBatch, batch_id)
     db.session.refresh(batch)
     parts = db.session.execute(select(PrintBatchPart).where(PrintBatchPart.batch_id == batch_id)
                                .order_by(PrintBatchPart.part)).scalars().all()
-    with contextlib.ExitStack() as files, filestore.staged(key) as stage:
-        sources = [files.enter_context(filestore.open_file(p.path)) for p in parts if p.forms]
-        with open(stage.path, "wb") as out:
-            if sources:
-                merge_pdfs(sources, out)
+    with filestore.staged(key) as stage, open(stage.path, "wb") as out:
+        merge_pdfs(_opened(p.path for p in parts if p.forms), out)
     batch.pages = sum(p.pages for p in parts)
     batch.skipped = batch.total - sum(p.forms for p in parts)
     batch.advance(batch.total - batch.skipped, batch.total)
@@ -218,6 +217,13 @@ def _merge(batch_id, key):
     db.session.commit()
     _log_done(batch)
     return batch.status_json()
+
+
+def _opened(references):
+    """Each stored file open in turn, closed before the next is opened."""
+    for reference in references:
+        with filestore.open_file(reference) as fh:
+            yield fh
 
 
 def _log_done(batch):
