@@ -10,10 +10,17 @@ concurrent reviewer holding the old version is told the record changed.
 
 Core statements bypass the session and so this listener: the registry import's Core writes
 move the version themselves (one checked UPDATE per candidate they change, guardians included).
+
+A writer of many candidates' parts at once (the photo ZIP import) wraps its flushes in
+:func:`versions_in_bulk`: the listener then only collects the candidates, and one set-based
+``UPDATE … SET version = version + 1`` moves them all when the block ends (SQLAlchemy would
+issue one version-checked UPDATE per candidate). A reviewer holding an old version is still
+refused, since the version moved in the database.
 """
 import datetime as dt
+from contextlib import contextmanager
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, update
 
 from .models import Candidate
 
@@ -64,16 +71,51 @@ def _touched(session):
     return touched
 
 
+#: ``session.info`` key of the candidate ids collected inside :func:`versions_in_bulk`.
+BULK_KEY = "ks_bulk_versions"
+
+
 def bump_versions(session, flush_context, instances):
     with session.no_autoflush:
         touched = _touched(session)
     now = dt.datetime.now()
+    bulk = session.info.get(BULK_KEY)
     for candidate in {id(c): c for c in touched}.values():
         state = inspect(candidate)
         if state.pending or state.deleted or candidate in session.deleted:
             continue  # a new record starts at version 1; a deleted one has none
+        if bulk is not None and not session.is_modified(candidate, include_collections=False):
+            bulk.add(candidate.id)
+            continue
         # Any UPDATE of the row increments the version_id_col.
         candidate.changed_on = now
+
+
+@contextmanager
+def versions_in_bulk(session):
+    """Inside the block, collect the candidates whose printed parts change; at its end (after
+    a flush) move their versions with one UPDATE and expire the loaded copies' version, so a
+    later ORM write of one of them checks the new value. An exception skips the UPDATE (the
+    caller rolls back)."""
+    if BULK_KEY in session.info:
+        yield  # nested: the outer block moves them
+        return
+    collected = session.info[BULK_KEY] = set()
+    try:
+        yield
+        session.flush()
+        if collected:
+            ids = sorted(collected)
+            table = Candidate.__table__
+            session.execute(update(table).where(table.c.id.in_(ids)).values(
+                version=table.c.version + 1, changed_on=dt.datetime.now()))
+            for candidate_id in ids:
+                loaded = session.identity_map.get(
+                    session.identity_key(Candidate, candidate_id))
+                if loaded is not None:
+                    session.expire(loaded, ["version", "changed_on"])
+    finally:
+        session.info.pop(BULK_KEY, None)
 
 
 def install(session):

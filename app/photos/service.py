@@ -5,7 +5,7 @@ verdict answers a check-only request (a camera snapshot before it is saved). No 
 needed."""
 from sqlalchemy import delete, exists, select, update
 
-from ..candidates import policy
+from ..candidates import policy, versioning
 from ..candidates.models import Candidate
 from ..extensions import db
 from . import storage
@@ -80,10 +80,10 @@ class PhotoBatch:
             known = set(db.session.execute(select(StoredFile.sha256).where(
                 StoredFile.sha256.in_(list(self.files)))).scalars())
             db.session.add_all(f for sha, f in self.files.items() if sha not in known)
-        db.session.flush()
-        for photo in self.photos:
-            _add_problems(photo.id, photo.checks)
-        db.session.flush()
+        with versioning.versions_in_bulk(db.session):
+            db.session.flush()
+            for photo in self.photos:
+                _add_problems(photo.id, photo.checks)
 
 
 #: File rules that saving fixes (the normaliser crops, scales and re-encodes): a refused
