@@ -14,8 +14,11 @@ The module builds its own database (the objects it adds must not disturb other m
 counts).
 """
 import datetime as dt
+import importlib.util
 import os
 import re
+import types
+from pathlib import Path
 
 import pytest
 from flask import current_app
@@ -106,6 +109,30 @@ PUBLIC = {"AuthDBView.login", "LocaleView.index", "UtilView.back", "static", "ap
           "monitoring.healthz", "monitoring.readyz", "monitoring.metrics"}
 #: rules answering a logged-in staff user with a redirect by design (the candidates' pages).
 SELF_SERVICE = "selfservice."
+
+
+def _load_parts():
+    """The walk's tables contributed by feature packages: every ``tests/walk_parts/*.py``
+    may define MODEL_KINDS, ARG_KINDS, ENDPOINT_ARGS, QUERIES (dicts), PUBLIC (a set) and
+    ``objects(ctx)`` returning ``{kind: unsaved object}`` for one side (``ctx`` holds side,
+    county, school, user, cand, exam, phase, mark, upload); each object's id joins the side's
+    objects under its kind and ``ctx.mark`` joins the markers when the object shows it."""
+    parts = []
+    for path in sorted((Path(__file__).parent / "walk_parts").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"walk_parts_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        parts.append(module)
+    return parts
+
+
+WALK_PARTS = _load_parts()
+for _part in WALK_PARTS:
+    MODEL_KINDS.update(getattr(_part, "MODEL_KINDS", {}))
+    ARG_KINDS.update(getattr(_part, "ARG_KINDS", {}))
+    ENDPOINT_ARGS.update(getattr(_part, "ENDPOINT_ARGS", {}))
+    QUERIES.update(getattr(_part, "QUERIES", {}))
+    PUBLIC |= set(getattr(_part, "PUBLIC", ()))
 
 USERS = {"zy": ("zy_admin", "zy_school", "zy_reviewer"), "eq": ("eq_admin", "eq_school")}
 OTHER = {"zy": "eq", "eq": "zy"}
@@ -211,6 +238,13 @@ def _side_objects(side):
                                         result_path=upload)
     made.update(_exchange_objects(side, exam, user, county, upload))
     made.update(_selections(user, county))
+    ctx = types.SimpleNamespace(side=side, county=county, school=school, user=user, cand=cand,
+                                exam=exam, phase=phase, mark=mark, upload=upload)
+    parts = {}
+    for part in WALK_PARTS:
+        if hasattr(part, "objects"):
+            parts.update(part.objects(ctx))
+    made.update(parts)
     db.session.add_all([qual, *made.values()])
     db.session.flush()
     audit = AuditLog(at=dt.datetime.now(), username=mark, action="update", table_name="ks_node",
@@ -233,6 +267,7 @@ def _side_objects(side):
         "exchange_export": made["exchange_export"].id,
         "exchange_import": made["exchange_import"].id,
         **{key: made[key].id for key in made if key.startswith("selection_")},
+        **{key: obj.id for key, obj in parts.items()},
         "exam": exam.id, "phase": phase.id, "role": 1,
         "markers": [mark, cand.id_number, *COUNTY_MARKERS[side]],
     }
