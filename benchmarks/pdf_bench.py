@@ -26,6 +26,11 @@ includes each worker's start-up (app creation and font registration, ~2 s).
 over (size / PART_SIZE parts, each opened from disk) into a file, once with the project's
 ``merge_pdfs`` and once with pypdf's ``PdfWriter.append`` (the merge before issue 14), and
 prints its peak RSS (``ru_maxrss``) and the RSS once the imports are done.
+
+``--job-memory 2000``: peak memory of a whole batch job. That many 报名登记表 (with photos) are
+seeded, then a fresh process runs ``run_batch`` for all of them in-process (every part rendered
+and the merge, the worst case: an rq worker runs one part or the merge per job) and prints its
+peak RSS (VmHWM) against the 300 MB bound of issue 14, with the pages and the time.
 """
 import argparse
 import base64
@@ -342,9 +347,55 @@ def merge_child(part, copies, merger):
           f"{size / 2**20:.0f} MiB PDF in {time.perf_counter() - t0:.1f} s")
 
 
+def job_memory(n):
+    """Seed ``n`` forms, then run their whole batch job in a fresh process (job_child)."""
+    from app import create_app
+
+    folder = tempfile.mkdtemp(prefix="kaosheng-pdf-bench-")
+    db_url = "sqlite:///" + os.path.join(folder, "bench.db")
+    uploads = os.path.join(folder, "files")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_DIR": uploads,
+                      "SECRET_KEY": "bench", "REDIS_URL": "", "JOBS_LOCAL": "inline"})
+    try:
+        t0 = time.perf_counter()
+        ids, exam_id = seed_batch_db(app, n)
+        print(f"seeded {len(ids)} candidates with photos in {time.perf_counter() - t0:.1f} s")
+        batch_id = new_batch(app, ids, exam_id)
+        out = subprocess.run([sys.executable, __file__, "--job-child", db_url, uploads,
+                              str(batch_id)], capture_output=True, text=True, check=True,
+                             cwd=ROOT).stdout
+        print(f"batch job of {len(ids)} forms in one process: {out.strip()}")
+        status, done, pages, real_pages, size = batch_result(app, batch_id)
+        print(f"result: status {status}, {done} forms, {real_pages} PDF pages, "
+              f"{size / 2**20:.1f} MiB")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def job_child(db_url, uploads, batch_id):
+    """In a fresh process: the whole batch job in-process; print its peak RSS."""
+    from app import create_app
+    from app.printing.tasks import run_batch
+
+    with open("/proc/self/status") as fh:
+        base = int(next(x for x in fh if x.startswith("VmHWM:")).split()[1]) / 1024
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_DIR": uploads,
+                      "SECRET_KEY": "bench", "REDIS_URL": "", "JOBS_LOCAL": "inline"})
+    t0 = time.perf_counter()
+    with app.app_context():
+        run_batch(batch_id)
+    with open("/proc/self/status") as fh:
+        peak = int(next(x for x in fh if x.startswith("VmHWM:")).split()[1]) / 1024
+    print(f"peak RSS {peak:.0f} MiB (at start {base:.0f} MiB; bound 300 MB = 286 MiB), "
+          f"{time.perf_counter() - t0:.0f} s")
+
+
 def main():
     if sys.argv[1:2] == ["--merge-child"]:
         merge_child(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        return
+    if sys.argv[1:2] == ["--job-child"]:
+        job_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50, help="forms per path (default 50)")
@@ -352,7 +403,12 @@ def main():
                         help="forms in the batch-printing run (default 1000; 0 skips it)")
     parser.add_argument("--memory", metavar="SIZES",
                         help="only the merge's peak memory for these batch sizes, e.g. 400,1600")
+    parser.add_argument("--job-memory", type=int, metavar="N",
+                        help="only the peak memory of one batch job of N forms, e.g. 2000")
     args = parser.parse_args()
+    if args.job_memory:
+        job_memory(args.job_memory)
+        return
     if args.memory:
         merge_memory([int(s) for s in args.memory.split(",")])
         return

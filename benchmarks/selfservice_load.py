@@ -3,6 +3,7 @@
 
     python benchmarks/selfservice_load.py                       # defaults below
     python benchmarks/selfservice_load.py --candidates 100 --threads 8 --duration 5
+    python benchmarks/selfservice_load.py --database-url postgresql://postgres@127.0.0.1/kaosheng_scale_…
 
 Steps (all on loopback, everything stops by itself and is cleaned up):
 1. a temporary SQLite database: ``flask db upgrade`` + ``flask kaosheng seed-demo``, then
@@ -52,14 +53,17 @@ def run(cmd, env):
                    stderr=subprocess.PIPE)
 
 
-def seed(env, n):
-    """Migrate, load the demo, activate ``n`` accounts; return their ID numbers."""
+def seed(env, n, existing=False):
+    """Migrate, load the demo (unless ``existing``: a database built already, e.g. the 1M
+    candidates of scale_bench.py --keep), activate ``n`` accounts of candidates picked at
+    random across the table; return their ID numbers."""
     flask = [sys.executable, "-m", "flask", "--app", "run"]
-    run(flask + ["db", "upgrade"], env)
-    run(flask + ["kaosheng", "seed-demo"], env)
+    if not existing:
+        run(flask + ["db", "upgrade"], env)
+        run(flask + ["kaosheng", "seed-demo"], env)
     code = f"""
 import os, sys
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 from app import create_app
 from app.extensions import db
@@ -70,7 +74,7 @@ with app.app_context():
     h = generate_password_hash({PASSWORD!r}, method=app.config["FAB_PASSWORD_HASH_METHOD"])
     # The demo data activates two accounts of its own: take candidates without one.
     cands = db.session.execute(select(Candidate).where(~select(CandidateAccount.id).where(
-        CandidateAccount.candidate_id == Candidate.id).exists()).order_by(Candidate.id)
+        CandidateAccount.candidate_id == Candidate.id).exists()).order_by(func.random())
         .limit({n})).scalars().all()
     for c in cands:
         db.session.add(CandidateAccount(candidate_id=c.id, password_hash=h,
@@ -249,6 +253,10 @@ def main():
     ap.add_argument("--max-requests", type=int, default=50000, help="per phase")
     ap.add_argument("--client", choices=("raw", "http.client"), default="raw",
                     help="load-phase client (logins always use http.client)")
+    ap.add_argument("--database-url",
+                    help="an existing database to run against (e.g. the PostgreSQL database "
+                         "of scale_bench.py --rows 1000000 --keep); default: a fresh SQLite "
+                         "database with the demo data")
     args = ap.parse_args()
     send = raw_request if args.client == "raw" else request
 
@@ -262,9 +270,11 @@ def main():
     servers = []
     try:
         t0 = time.perf_counter()
-        id_numbers = seed(env, args.candidates)
+        if args.database_url:
+            env["DATABASE_URL"] = args.database_url
+        id_numbers = seed(env, args.candidates, existing=bool(args.database_url))
         print(f"seeded {len(id_numbers)} accounts in {time.perf_counter() - t0:.1f} s "
-              f"({tmp}/bench.db)")
+              f"({env['DATABASE_URL']})")
 
         port = free_port()
         app_server = Server("run:app", env, port)
