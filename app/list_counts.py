@@ -24,13 +24,12 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 
-#: rows a list counts exactly and pages through, unless LIST_COUNT_CAP says otherwise.
-DEFAULT_CAP = 10_000
 EXACT, COUNTERS, AT_LEAST = "exact", "counters", "at-least"
 
 
 def count_cap():
-    return int(current_app.config.get("LIST_COUNT_CAP", DEFAULT_CAP))
+    """Rows a list counts exactly and pages through (``LIST_COUNT_CAP``, default in config.py)."""
+    return int(current_app.config["LIST_COUNT_CAP"])
 
 
 class ListCount(int):

@@ -27,9 +27,10 @@ def six_named(app):
 
 @pytest.fixture
 def small_cap(app):
+    default = app.config["LIST_COUNT_CAP"]
     app.config["LIST_COUNT_CAP"] = 3
     yield 3
-    app.config.pop("LIST_COUNT_CAP")
+    app.config["LIST_COUNT_CAP"] = default
 
 
 def shown_count(page):

@@ -93,7 +93,7 @@ def _reporting(cells, export, total):
 
 def purge_exports(now=None):
     """Delete the files of exports older than EXPORT_KEEP_HOURS (the records stay); how many."""
-    keep = float(current_app.config.get("EXPORT_KEEP_HOURS", 24))
+    keep = float(current_app.config["EXPORT_KEEP_HOURS"])
     limit = (now or dt.datetime.now()) - dt.timedelta(hours=keep)
     old = db.session.execute(select(CandidateExport).where(
         CandidateExport.finished_on < limit, CandidateExport.result_path.is_not(None))).scalars().all()

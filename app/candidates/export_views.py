@@ -27,9 +27,8 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 
 
 def _settings():
-    config = current_app.config
-    return int(config.get("EXPORT_INLINE_MAX", 20_000)), float(config.get("EXPORT_KEEP_HOURS",
-                                                                            24))
+    config = current_app.config  # defaults in config.py
+    return int(config["EXPORT_INLINE_MAX"]), float(config["EXPORT_KEEP_HOURS"])
 
 
 def count_up_to(query, limit):

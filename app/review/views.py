@@ -185,7 +185,7 @@ class TransitionListView(ScopedModelView):
         selection.queue()
         db.session.commit()
         # Large selections of the tables a job knows (BULK_SUBJECTS) go to the background.
-        if selection.selected > current_app.config.get("REVIEW_BULK_INLINE_MAX", 2000) \
+        if selection.selected > current_app.config["REVIEW_BULK_INLINE_MAX"] \
                 and selection.subject in BULK_SUBJECTS:
             selection_id = selection.id
             job_id = enqueue(run_bulk_review, selection_id, job_timeout=REVIEW_TIMEOUT,
