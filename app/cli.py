@@ -16,6 +16,7 @@ from .jurisdiction import PROVINCE
 from .passwords import password_problems
 from .photos.cli import add_commands as add_photo_commands  # photo-recheck
 from .printing.tasks import purge_prints
+from .review.tasks import purge_selections
 from .security import PROVINCE_ADMIN, staff_personal_values
 
 kaosheng = AppGroup("kaosheng", help="kaosheng administration commands.")
@@ -96,6 +97,15 @@ def purge_prints_command(days):
 def purge_exports_command():
     """Delete the files of candidate exports older than EXPORT_KEEP_HOURS (records stay)."""
     click.echo(f"deleted {purge_exports()} file(s)")
+
+
+@kaosheng.command("purge-selections")
+@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
+              help="keep the bulk-review selections finished within this many days")
+def purge_selections_command(days):
+    """Delete old bulk-review selections and their rows (the reviews stay in the timelines)."""
+    selections, rows = purge_selections(days)
+    click.echo(f"deleted {selections} selection(s), {rows} row(s)")
 
 
 def register_cli(app):

@@ -1,11 +1,15 @@
 """Background job of a large bulk review (ids only, see app/jobs.py): the stored selection
 (app/review/models.ReviewSelection) is applied by ``workflow.apply_selection``, its progress
 and outcome kept on the selection, which is the job's record."""
+import datetime as dt
+
 from flask import current_app, g
+from sqlalchemy import delete, func, or_, select
 
 from ..extensions import db
+from ..job_records import DONE, FAILED
 from ..security import KsUser
-from .models import ReviewSelection
+from .models import ReviewSelection, ReviewSelectionRow
 from .workflow import apply_selection
 
 REVIEW_TIMEOUT = 3600
@@ -34,3 +38,26 @@ def run_bulk_review(selection_id):
     selection.finish()
     db.session.commit()
     return selection.status_json()
+
+
+def purge_selections(days):
+    """Delete the bulk-review selections (and their rows: one per record acted on) that are
+    done with: finished or failed more than ``days`` ago, or never confirmed and created that
+    long ago. Their result pages then answer 404; the reviews themselves stay in each record's
+    timeline and the audit trail. Returns (selections, rows) deleted."""
+    cutoff = dt.datetime.now() - dt.timedelta(days=days)
+    old = select(ReviewSelection.id).where(or_(
+        ReviewSelection.status.in_((DONE, FAILED)) & (ReviewSelection.finished_on < cutoff),
+        ReviewSelection.finished_on.is_(None) & (ReviewSelection.created_on < cutoff)))
+    ids = db.session.execute(old).scalars().all()
+    rows = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows += db.session.execute(select(func.count()).select_from(ReviewSelectionRow).where(
+            ReviewSelectionRow.selection_id.in_(chunk))).scalar()
+        # Rows first: SQLite enforces no ON DELETE CASCADE without its foreign-key pragma.
+        db.session.execute(delete(ReviewSelectionRow).where(
+            ReviewSelectionRow.selection_id.in_(chunk)))
+        db.session.execute(delete(ReviewSelection).where(ReviewSelection.id.in_(chunk)))
+        db.session.commit()
+    return len(ids), rows
