@@ -1,6 +1,6 @@
 """成人高考 demo data: designated confirmation points (低龄 / 医卫类 / 专升本 only), a few
 candidates of the 2026 exam, one under 17 on the exam date (the exam date and the calendar
-come with the phases, ``app.demo.seed_phases``), and an exam site (考点) for 中原区 and 二七区.
+come with the phases, ``app.demo.seed_phases``), and an approved exam site (考点) for 中原区 and 二七区 (as if the city and province had approved them).
 Idempotent: existing points, candidates and sites are left as they are (an administrator may
 have changed them)."""
 import datetime as dt
@@ -13,7 +13,7 @@ from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import POINT, Node, make_path
 from ..validators import make_id_number
-from .models import ExamSite
+from .models import SITE_APPROVED, ExamSite
 
 # (parent county, code, name, serves_levels, for_minors, for_medical, address, contact, phone)
 POINTS = (
@@ -93,4 +93,4 @@ def _seed_sites(exam, nodes):
             continue
         db.session.add(ExamSite(exam=exam, node=node, code=code, name=name, address=address,
                                 rooms=rooms, seats_per_room=seats, contact=contact,
-                                phone=phone))
+                                phone=phone, state=SITE_APPROVED))

@@ -4,7 +4,8 @@ parsing of payment-platform rows (网上缴费结果). No app, database or reque
 
 Allocation rules:
 - candidates sit in their own exam area (考区: the county of their confirmation point, or the
-  city for a point directly under a city) at that area's exam sites (考点);
+  city for a point directly under a city) at that area's exam sites (考点), unless the city
+  set a 参考范围 for the area and paper group (考区调整: sites of another county of the city);
 - a room holds one paper group only (报考层次 + 科类; for 专升本 the 招生专业类 decides the
   paper), since each group sits different papers;
 - groups in code order, candidates in 考生号 order (then ID number, then id), rooms in site
@@ -82,6 +83,14 @@ def paper_group(level, track=None, major_category=None):
     return f"{level or ''}-{second or ''}"
 
 
+def paper_groups():
+    """Every paper group in code order: 高起本 and 高起专 by 科类, 专升本 by 招生专业类."""
+    return [paper_group(level, track) for level in (HIGH_TO_BACHELOR, HIGH_TO_COLLEGE)
+            for track, _zh, _en in codes.ADULT_TRACKS] + [
+        paper_group(COLLEGE_TO_BACHELOR, None, major)
+        for major, _zh, _en in codes.ADULT_MAJOR_CATEGORIES]
+
+
 def group_label(group):
     """``高起本 理工类`` for ``01-2``."""
     level, _sep, second = group.partition("-")
@@ -95,12 +104,26 @@ def group_label(group):
 # --- allocation -------------------------------------------------------------------------------
 
 
-def allocate(sittings, sites, taken=()):
+def sites_for(area, group, sites_by_area, site_by_id, ranges):
+    """The sites where ``area``'s candidates of ``group`` sit: the 参考范围 the city set for
+    the area and group, else its range for every group (``""``), else the area's own sites;
+    in area, code and id order."""
+    chosen = ranges.get((area, group)) or ranges.get((area, ""))
+    if chosen:
+        return sorted((site_by_id[i] for i in set(chosen) if i in site_by_id),
+                      key=lambda s: (s.area, s.code, s.id))
+    return sites_by_area.get(area, [])
+
+
+def allocate(sittings, sites, taken=(), ranges=None):
     """Seats for ``sittings`` (candidates not yet seated) around the ``taken`` seats.
 
+    ``ranges`` ({(area, group or ""): site ids}): the 参考范围 (考区调整) — the sites, possibly
+    of another area, where an area's candidates of a group sit instead of their own area's.
     Returns the new seats, in order. Raises :class:`AllocationError` naming every area and
     group that does not fit, or a taken seat that no longer exists (a site made smaller).
     """
+    ranges = ranges or {}
     sites_by_area = defaultdict(list)
     for site in sorted(sites, key=lambda s: (s.area, s.code, s.id)):
         sites_by_area[site.area].append(site)
@@ -127,11 +150,12 @@ def allocate(sittings, sites, taken=()):
     placed = []
     for (area, group), members in sorted(by_area_group.items()):
         members.sort(key=lambda s: (s.order, s.candidate_id))
-        free = _free_seats(sites_by_area.get(area, ()), group, occupied, room_group)
+        area_sites = sites_for(area, group, sites_by_area, site_by_id, ranges)
+        free = _free_seats(area_sites, group, occupied, room_group)
         for sitting in members:
             spot = next(free, None)
             if spot is None:
-                problems.append(_capacity_problem(area, group, members, sites_by_area.get(area)))
+                problems.append(_capacity_problem(area, group, members, area_sites))
                 break
             site, room, number = spot
             occupied[(site.id, room)].add(number)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_appbuilder import Model
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String,
                         UniqueConstraint)
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
@@ -15,6 +16,20 @@ from ..exams.models import Exam
 from ..job_records import JobRecord
 from ..jurisdiction import Node
 from .logistics import SEATS_PER_ROOM
+
+#: States of an exam site (考点) and of an area's room allocation (考场编排), with labels.
+SITE_PROPOSED, SITE_CITY_AGREED, SITE_APPROVED, SITE_RETURNED = (
+    "proposed", "city_agreed", "approved", "returned")
+SITE_STATES = {SITE_PROPOSED: _l("Proposed, awaiting the city"),
+               SITE_CITY_AGREED: _l("Agreed by the city, awaiting the province"),
+               SITE_APPROVED: _l("Approved"),
+               SITE_RETURNED: _l("Returned for correction")}
+ALLOC_OPEN, ALLOC_SUBMITTED, ALLOC_APPROVED, ALLOC_RETURNED = (
+    "open", "submitted", "approved", "returned")
+ALLOCATION_STATES = {ALLOC_OPEN: _l("Not submitted"),
+                     ALLOC_SUBMITTED: _l("Submitted, awaiting the city"),
+                     ALLOC_APPROVED: _l("Approved"),
+                     ALLOC_RETURNED: _l("Returned for correction")}
 
 
 def _now():
@@ -106,11 +121,28 @@ class ExamSite(Model):
     seats_per_room: Mapped[int] = mapped_column(Integer, default=SEATS_PER_ROOM,
                                                 server_default=str(SEATS_PER_ROOM),
                                                 nullable=False)
+    # The approval chain (site_workflow.py): proposed by the area → agreed by the city →
+    # approved by the province; returned with a reason at either step. A new site starts
+    # proposed; rows entered before the chain existed were approved by the migration.
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=SITE_PROPOSED,
+                                       server_default=SITE_APPROVED, index=True)
+    return_reason: Mapped[str | None] = mapped_column(String(500))
+    city_by_id: Mapped[int | None] = mapped_column(Integer)
+    city_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    province_by_id: Mapped[int | None] = mapped_column(Integer)
+    province_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
 
     exam: Mapped[Exam] = relationship(Exam)
     node: Mapped[Node] = relationship(Node)
 
+    __mapper_args__ = {"version_id_col": version}
     __audited__ = True
+    __audit_exclude__ = ("version",)
+
+    @property
+    def state_label(self):
+        return SITE_STATES.get(self.state, self.state)
 
     @property
     def capacity(self):
@@ -156,6 +188,89 @@ class NumberingRun(JobRecord, Model):
     exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id", ondelete="CASCADE"),
                                          nullable=False)
     renumber: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    result: Mapped[dict | None] = mapped_column(JSON)
+
+    exam = relationship(Exam)
+
+
+class SiteRange(Model):
+    """参考范围 / 考区调整: the city's choice of the approved sites where the candidates of one
+    exam area (``node``: a county, or a city for its own points) sit, for one paper group
+    (``paper_group`` as logistics.paper_group; "" for every group of the area without a
+    range of its own). The sites may be in another county of the city."""
+
+    __tablename__ = "ks_adult_site_range"
+    __table_args__ = (UniqueConstraint("exam_id", "node_id", "paper_group", "site_id",
+                                       name="uq_ks_adult_site_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False, index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("ks_node.id"), nullable=False, index=True)
+    paper_group: Mapped[str] = mapped_column(String(10), nullable=False, default="",
+                                             server_default="")
+    site_id: Mapped[int] = mapped_column(ForeignKey("ks_exam_site.id", ondelete="CASCADE"),
+                                         nullable=False, index=True)
+    set_by_id: Mapped[int | None] = mapped_column(Integer)
+    set_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+
+    exam: Mapped[Exam] = relationship(Exam)
+    node: Mapped[Node] = relationship(Node)
+    site: Mapped[ExamSite] = relationship(ExamSite)
+
+    __audited__ = True
+
+    @property
+    def group_label(self):
+        from .logistics import group_label
+
+        return group_label(self.paper_group) if self.paper_group else _l("Every group")
+
+
+class RoomAllocation(Model):
+    """The room allocation (考场编排) of one exam area's sites after numbering: submitted by
+    the area, approved by the city; the 考务 documents are generated only once approved. A
+    numbering run that changes the area's seats sets it back to open."""
+
+    __tablename__ = "ks_adult_room_allocation"
+    __table_args__ = (UniqueConstraint("exam_id", "node_id", name="uq_ks_adult_room_allocation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False, index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("ks_node.id"), nullable=False, index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=ALLOC_OPEN)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    submitted_by_id: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(Integer)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+
+    exam: Mapped[Exam] = relationship(Exam)
+    node: Mapped[Node] = relationship(Node)
+
+    __mapper_args__ = {"version_id_col": version}
+    __audited__ = True
+    __audit_exclude__ = ("version",)
+
+    @property
+    def name(self):
+        return self.node.name if self.node else ""
+
+    @property
+    def state_label(self):
+        return ALLOCATION_STATES.get(self.state, self.state)
+
+
+class ExamDocumentRun(JobRecord, Model):
+    """One generation of the 考务资料 (seat lists, door stickers, sign-in sheets, site
+    summaries) of the exam sites in a unit's subtree: a job record whose result is one PDF."""
+
+    __tablename__ = "ks_adult_exam_doc_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id", ondelete="CASCADE"),
+                                         nullable=False)
+    # node_path (JobRecord): the unit whose sites it prints, inside the requester's subtree.
     result: Mapped[dict | None] = mapped_column(JSON)
 
     exam = relationship(Exam)

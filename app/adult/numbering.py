@@ -15,15 +15,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 
 from ..audit import AuditLog
+from ..candidates import documents
 from ..candidates.models import Candidate, Preference
 from ..extensions import db
 from ..printing.models import AdmissionTicket
 from ..jurisdiction import CITY, COUNTY, Node, scope_clause, subtree_range
 from ..phases.rules import ancestor_paths
+from . import exemption
 from .logistics import (AllocationError, Seat, Site, Sitting, allocate, paper_group,
                         ticket_number, timetable)
-from .models import AdultPayment, ExamSite, SeatAssignment
+from .models import SITE_APPROVED, AdultPayment, ExamSite, SeatAssignment, SiteRange
 from .payments import CONFIRMED_ON_SITE
+from .site_workflow import reopen_allocations, unapproved_sites
 
 AREA_KINDS = (COUNTY, CITY)
 _IN_CHUNK = 900  # ids per IN (…) list: well inside SQLite's bound-parameter limit
@@ -72,8 +75,19 @@ def run_numbering(exam, node, user, renumber=False, progress=None):
                                   exam=exam.name))
         return result
     areas = area_paths(node)
+    # Only approved sites seat candidates: a site still under review stops the run (its
+    # rooms may change), named so the city or province can decide on it.
+    for site in unapproved_sites(exam.id, node):
+        result.problems.append(_l("Exam site %(name)s (%(area)s, code %(code)s) is not "
+                                  "approved yet (%(state)s): the city and the province decide "
+                                  "on it before the numbering.", name=site.name,
+                                  area=site.node.name, code=site.code, state=site.state_label))
+    if result.problems:
+        return result
     sites = db.session.execute(select(ExamSite).join(Node, Node.id == ExamSite.node_id).where(
-        ExamSite.exam_id == exam.id, scope_clause(ExamSite, node))).scalars().all()
+        ExamSite.exam_id == exam.id, ExamSite.state == SITE_APPROVED,
+        scope_clause(ExamSite, node))).scalars().all()
+    ranges = site_ranges(exam.id, node)
     site_rows = {s.id: s for s in sites}
     plain_sites = [Site(s.id, s.node.code, s.code, s.rooms, s.seats_per_room, s.name)
                    for s in sites]
@@ -96,7 +110,7 @@ def run_numbering(exam, node, user, renumber=False, progress=None):
         result.by_hand = sum(1 for cid in eligible if cid in tickets and cid not in seated)
         to_seat = [s for cid, s in eligible.items() if cid not in seated and cid not in tickets]
     try:
-        new_seats = allocate(to_seat, plain_sites, taken)
+        new_seats = allocate(to_seat, plain_sites, taken, ranges)
     except AllocationError as exc:
         result.problems += exc.problems
         return result
@@ -113,7 +127,7 @@ def run_numbering(exam, node, user, renumber=False, progress=None):
             "delete those tickets (准考证管理) and run the numbering again.",
             numbers="、".join(sorted(clash)[:10])))
         return result
-    by_area = defaultdict(lambda: {"seats": [], "tickets": [], "replaced": []})
+    by_area = defaultdict(lambda: {"seats": [], "tickets": [], "replaced": [], "areas": []})
     for seat in new_seats:
         by_area[site_rows[seat.site_id].node.path]["seats"].append(seat)
     for seat in to_ticket:
@@ -122,6 +136,8 @@ def run_numbering(exam, node, user, renumber=False, progress=None):
         path = site_rows[seated[cid].site_id].node.path if cid in seated \
             else eligible[cid].area_path
         by_area[path]["replaced"].append(cid)
+        if path in areas:
+            by_area[path]["areas"].append(areas[path].id)
     result.areas = len(by_area)
     for index, (path, work) in enumerate(sorted(by_area.items()), 1):
         _write_area(exam, user, path, work, site_rows, numbers, renumber, result)
@@ -130,14 +146,27 @@ def run_numbering(exam, node, user, renumber=False, progress=None):
     return result
 
 
+def site_ranges(exam_id, node):
+    """{(area code, paper group or ""): [site ids]}: the 参考范围 the cities set for the exam
+    areas of ``node``'s subtree (logistics.allocate reads it)."""
+    out = defaultdict(list)
+    for area, group, site_id in db.session.execute(
+            select(Node.code, SiteRange.paper_group, SiteRange.site_id)
+            .join(Node, Node.id == SiteRange.node_id)
+            .where(SiteRange.exam_id == exam_id, scope_clause(SiteRange, node))):
+        out[(area, group or "")].append(site_id)
+    return dict(out)
+
+
 @dataclass(frozen=True)
 class _Eligible(Sitting):
     area_path: str = ""
 
 
 def _eligible(exam, node, areas):
-    """{candidate id: Sitting} of the paid candidates confirmed on site, with their area and
-    paper group (from the first preference; the level alone without one)."""
+    """{candidate id: Sitting} of the paid candidates confirmed on site whose document counts
+    (candidates/documents.py), with their area and paper group (from the first preference;
+    the level alone without one)."""
     rows = db.session.execute(
         select(Candidate.id, Candidate.candidate_number, Candidate.id_number, Candidate.category,
                Node.path, Preference.level, Preference.track, Preference.major_category)
@@ -145,6 +174,8 @@ def _eligible(exam, node, areas):
         .join(AdultPayment, AdultPayment.candidate_id == Candidate.id)
         .outerjoin(Preference, (Preference.candidate_id == Candidate.id) & (Preference.seq == 1))
         .where(Candidate.exam_id == exam.id, Candidate.state.in_(CONFIRMED_ON_SITE),
+               documents.cleared_clause(),  # a permit or passport counts once the city approved it
+               ~exemption.exempt_clause(),  # 免试入学: admitted without sitting the exam
                scope_clause(Candidate, node))).all()
     out, cache = {}, {}
     for cid, number, id_number, category, path, level, track, major in rows:
@@ -189,6 +220,10 @@ def _write_area(exam, user, path, work, site_rows, numbers, renumber, result):
              "site": site_rows[s.site_id].ticket_site, "room": f"{s.room:03d}",
              "seat": f"{s.seat:02d}", "timetable": timetable(exam.exam_date, s.group),
              "created_on": now} for s in work["tickets"]])
+    # Its seats changed: the area's room allocation goes back to the area and the city.
+    reopened = reopen_allocations(conn, exam.id, [site_rows[s.site_id].node_id
+                                                  for s in work["seats"]] + work["areas"]) \
+        if work["seats"] or replaced else 0
     # One audit row per area names what the job wrote (the tickets are rows of their own).
     conn.execute(insert(AuditLog.__table__), [{
         "at": now, "user_id": user.id, "username": user.username, "action": "numbering",
@@ -196,7 +231,7 @@ def _write_area(exam, user, path, work, site_rows, numbers, renumber, result):
         "reason": "renumber" if renumber else None,
         "changes": {"exam": exam.id, "seated": len(work["seats"]),
                     "tickets": sorted(numbers[s.candidate_id] for s in work["tickets"]),
-                    "removed": len(replaced)}}])
+                    "removed": len(replaced), "allocation_reopened": reopened}}])
     db.session.commit()
     result.seated += len(work["seats"])
     result.tickets += len(work["tickets"])

@@ -1,6 +1,7 @@
-"""Payment results (网上缴费) from the payment platform's file: there is no payment gateway in
-this system, so county or city staff import the platform's export (CSV in UTF-8 or GBK, or
-XLSX; read by ``candidates.registry_file.read_table``) and the rows become payments.
+"""Payment results (网上缴费) from the payment platform's file: county or city staff import the
+platform's export (CSV in UTF-8 or GBK, or XLSX; read by ``candidates.registry_file.read_table``)
+and the rows become payments. An online provider (``gateway.py``) records its payments through
+:func:`record_payment`, the same checks and insert as one row of the file.
 
 A row names the candidate by 考生号 or ID number (or both, which must then agree), the amount,
 the time paid and the platform's transaction id. Only candidates of the importer's subtree
@@ -172,6 +173,21 @@ def _record_chunk(rows, exam, node, user_id, source, report):
             "result.")) for row, _payment in new.values()]
         return
     report.recorded += len(new)
+
+
+def record_payment(candidate, amount, paid_at, transaction_id, source, user_id=None):
+    """One payment reported online by the payment gateway (``adult/gateway.py``): recorded as a
+    one-row file would be, with the same checks (confirmed on site, paid once, transaction
+    unique) and the same insert; commits. Returns the :class:`PaymentReport` (``recorded`` 1,
+    or ``unchanged`` 1 for a transaction already recorded for this candidate, or the reason in
+    ``rejected``)."""
+    row = {"row": 1, "shown": candidate.candidate_number or candidate.id_number,
+           "number": candidate.candidate_number or None, "id_number": candidate.id_number,
+           "key": (candidate.candidate_number or "", candidate.id_number), "amount": amount,
+           "paid_at": paid_at, "transaction_id": transaction_id}
+    report = PaymentReport()
+    _record_chunk([row], candidate.exam, candidate.node, user_id, source, report)
+    return report
 
 
 def _match(row, by_number, by_id_number):

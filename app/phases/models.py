@@ -4,7 +4,7 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
@@ -22,6 +22,7 @@ ACTIVITIES = {
     "province_review": _l("Province review"),
     "confirmation": _l("On-site confirmation and signing"),
     "preference": _l("Preference filling"),
+    "gaokao_preference": _l("高考 preference filling (per batch)"),
     "user_setup": _l("Register users, bind groups, assign roles"),
     "point_setup": _l("Set up registration / confirmation points"),
     "payment": _l("Online payment"),
@@ -44,7 +45,16 @@ class Phase(Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     start: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     end: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    #: 户籍 condition (HUKOU_SCOPES): the window admits only candidates whose 户籍 code lies in
+    #: the city (first 4 digits) or county (6 digits) of their unit; None: everyone.
+    hukou_local: Mapped[str | None] = mapped_column(String(10))
+    #: daily hours in Beijing time, "08:00-12:00,15:00-18:00" (from inclusive, to exclusive);
+    #: None: all day.
+    hours: Mapped[str | None] = mapped_column(String(100))
     exam: Mapped[Exam] = relationship(Exam)
+    regions: Mapped[list["PhaseRegion"]] = relationship(
+        "PhaseRegion", cascade="all, delete-orphan", back_populates="phase",
+        order_by="PhaseRegion.id")
 
     __audited__ = True
 
@@ -59,8 +69,49 @@ class Phase(Model):
         table = codes.CANDIDATE_CATEGORIES.get(self.exam.kind if self.exam else None, ())
         return codes.label(table, self.category, lang=None, default=self.category)
 
+    @property
+    def hukou_label(self):
+        return HUKOU_SCOPES.get(self.hukou_local, self.hukou_local) if self.hukou_local \
+            else _l("Everyone")
+
+    @property
+    def regions_label(self):
+        return "、".join(r.node.name for r in self.regions) if self.regions else _l("Everywhere")
+
+    @property
+    def hours_label(self):
+        return self.hours.replace(",", ", ") if self.hours else _l("All day")
+
     def __repr__(self):
         return self.name
+
+
+#: 户籍 conditions of a phase: the candidate's 户籍 division code starts with the division
+#: prefix of the city (4 digits) or equals the county (6 digits) of the candidate's unit.
+HUKOU_SCOPES = {
+    "city": _l("Household registration (户籍) in the city of the candidate's unit"),
+    "county": _l("Household registration (户籍) in the county of the candidate's unit"),
+}
+
+
+class PhaseRegion(Model):
+    """A region (a node and its subtree) a phase is restricted to. A phase with regions applies
+    only to units inside them, and there it replaces the exam's phases without regions for the
+    same activity and category (the most specific wins, as a category's own window does)."""
+
+    __tablename__ = "ks_phase_region"
+    __table_args__ = (UniqueConstraint("phase_id", "node_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phase_id: Mapped[int] = mapped_column(ForeignKey("ks_phase.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("ks_node.id"), nullable=False, index=True)
+    phase: Mapped[Phase] = relationship(Phase, back_populates="regions")
+    node: Mapped[Node] = relationship(Node)
+
+    __audited__ = True
+
+    def __repr__(self):
+        return self.node.name if self.node is not None else str(self.node_id)
 
 
 class PhaseExtension(Model):

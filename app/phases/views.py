@@ -5,17 +5,17 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from wtforms import SelectField
+from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Optional
 
 from .. import codes
 from ..base_views import GuardedMixin, ScopedModelView
 from ..exams.models import Exam
 from ..extensions import db
-from ..jurisdiction import Node, scope_clause
+from ..jurisdiction import CITY, COUNTY, PROVINCE, Node, scope_clause
 from ..refusals import BadInput
-from .models import ACTIVITIES, Phase, PhaseExtension
-from .rules import ancestor_paths, check_extension, now_local
+from .models import ACTIVITIES, HUKOU_SCOPES, Phase, PhaseExtension, PhaseRegion
+from .rules import ancestor_paths, check_extension, format_hours, now_local, parse_hours
 
 LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("Activity"),
           "category": _l("Candidate category (empty: all)"),
@@ -23,7 +23,50 @@ LABELS = {"exam": _l("Exam"), "activity": _l("Activity"), "activity_label": _l("
           "start": _l("Start (Beijing time)"), "end": _l("End (Beijing time)"),
           "phase": _l("Phase"), "node": _l("Region"), "new_end": _l("Extended end"),
           "reason": _l("Reason"), "created_on": _l("Granted at"),
-          "granted_by": _l("Granted by")}
+          "granted_by": _l("Granted by"),
+          "hukou_local": _l("Household registration (户籍) condition"),
+          "hukou_label": _l("Household registration (户籍) condition"),
+          "hours": _l("Daily hours (Beijing time)"), "hours_label": _l("Daily hours"),
+          "region_codes": _l("Regions (empty: everywhere)"), "regions_label": _l("Regions")}
+REGION_KINDS = (PROVINCE, CITY, COUNTY)
+_SEPARATORS = str.maketrans({"，": ",", "、": ",", ";": ",", "；": ",", " ": ",", "\n": ","})
+
+
+def resolve_regions(text):
+    """Region codes or names ("430100,株洲市") → [Node] of provinces, cities or counties, in the
+    order given; ValueError with a translated message naming what is not found."""
+    tokens = [t.strip() for t in (text or "").translate(_SEPARATORS).split(",") if t.strip()]
+    nodes, unknown = [], []
+    for token in dict.fromkeys(tokens):
+        found = db.session.execute(
+            select(Node).where(Node.kind.in_(REGION_KINDS),
+                               or_(Node.code == token, Node.name == token))
+            .order_by(Node.path).limit(2)).scalars().all()
+        if len(found) != 1:
+            unknown.append(token)
+        elif found[0] not in nodes:
+            nodes.append(found[0])
+    if unknown:
+        raise ValueError(_l("No single province, city or county has the code or name "
+                            "%(values)s.", values="、".join(unknown)))
+    return nodes
+
+
+def _hours_valid(form, field):
+    try:
+        field.data = format_hours(parse_hours(field.data)).replace("–", "-").replace(
+            ", ", ",") or None
+    except ValueError as exc:
+        raise ValidationError(str(exc.args[0]))
+
+
+def _regions_valid(form, field):
+    try:
+        resolve_regions(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc.args[0]))
+
+
 
 
 def category_choices():
@@ -41,8 +84,12 @@ class PhaseView(GuardedMixin, ModelView):
     datamodel = SQLAInterface(Phase)
     list_title, show_title = _l("Phases"), _l("Phase")
     add_title, edit_title = _l("Add phase"), _l("Edit phase")
-    list_columns = ["exam", "activity_label", "category_label", "name", "start", "end"]
-    add_columns = edit_columns = ["exam", "activity", "category", "name", "start", "end"]
+    list_columns = ["exam", "activity_label", "category_label", "name", "start", "end",
+                    "regions_label", "hukou_label", "hours_label"]
+    add_columns = edit_columns = ["exam", "activity", "category", "name", "start", "end",
+                                  "region_codes", "hukou_local", "hours"]
+    show_columns = ["exam", "activity_label", "category_label", "name", "start", "end",
+                    "regions_label", "hukou_label", "hours_label"]
     search_columns = ["exam", "activity", "category"]
     base_order = ("start", "asc")
     label_columns = LABELS
@@ -51,12 +98,44 @@ class PhaseView(GuardedMixin, ModelView):
                                 validators=[DataRequired()]),
         "category": SelectField(_l("Candidate category (empty: all)"), validators=[Optional()],
                                 choices=lambda: [("", "")] + category_choices()),
+        "region_codes": StringField(
+            _l("Regions (empty: everywhere)"), validators=[Optional(), _regions_valid],
+            description=_l("Codes or names of provinces, cities or counties, separated by "
+                           "commas, e.g. 430100,430200 or 长沙市、株洲市. The window then applies "
+                           "only there, replacing the windows without regions.")),
+        "hukou_local": SelectField(
+            _l("Household registration (户籍) condition"), validators=[Optional()],
+            choices=lambda: [("", str(_l("Everyone")))] + [(k, str(v))
+                                                          for k, v in HUKOU_SCOPES.items()]),
+        "hours": StringField(
+            _l("Daily hours (Beijing time)"), validators=[Optional(), _hours_valid],
+            description=_l("Empty: all day. Otherwise e.g. 08:00-12:00,15:00-18:00 (open from "
+                           "the first time, closed from the second).")),
     }
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk)
+        if item is not None and "region_codes" in form:
+            form.region_codes.data = ",".join(r.node.code for r in item.regions)
 
     def guard(self, item, is_add):
         item.category = item.category or None
+        item.hukou_local = item.hukou_local or None
+        item.hours = item.hours or None
         if item.start and item.end and item.end <= item.start:
             raise BadInput(_l("The end must be after the start."))
+        text = getattr(item, "region_codes", None)
+        if text is not None:
+            try:
+                nodes = resolve_regions(text)
+            except ValueError as exc:
+                raise BadInput(exc.args[0])
+            wanted = {n.id for n in nodes}
+            for region in list(item.regions):
+                if region.node_id not in wanted:
+                    item.regions.remove(region)
+            have = {r.node_id for r in item.regions}
+            item.regions.extend(PhaseRegion(node=n) for n in nodes if n.id not in have)
 
 
 class PhaseExtensionView(ScopedModelView):

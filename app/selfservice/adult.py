@@ -12,11 +12,12 @@ from ..adult import rules
 from ..adult.points import eligible_points
 from .. import codes
 from ..candidates import policy
-from ..candidates.models import Preference
+from ..candidates.models import Candidate, Preference
 from ..codes import ADULT
 from ..extensions import db
 from ..jurisdiction import POINT, Node
 from ..phases.rules import PhaseClosed, check_open, windows
+from ..refusals import Refused
 from .views import SELF_REGISTRATION, _page, bp, refused_write
 
 PREFERENCE_FIELDS = ("level", "track", "major_category", "study_form", "school_code",
@@ -163,7 +164,7 @@ def _window_refusal_at(cand, unit):
     """The self-registration window where the record moves: the write was checked at its
     current unit, whose extension (延时) the point may not have."""
     try:
-        check_open(SELF_REGISTRATION, cand.exam_id, cand.category, unit)
+        check_open(SELF_REGISTRATION, cand.exam_id, cand.category, unit, hukou=cand.hukou)
     except PhaseClosed as exc:
         return exc.args[0]
     return None
@@ -194,3 +195,104 @@ def point_choose():
     # so the audit row of this change records the unit before and after.
     cand.node_id = chosen.id
     return _commit(".point", _("Your confirmation point is now %(point)s.", point=chosen.name))
+
+
+# --- payment (网上缴费) -------------------------------------------------------------------------
+
+
+def payment_info(cand):
+    """The payment block of the status page and the payment page: state, its label, the
+    payment, the deadline, and the refusal of paying now (None: the pay button is shown)."""
+    from ..adult import gateway
+    from ..adult.payment_state import LABELS, payment_deadline, payment_state
+
+    state, payment = payment_state(cand)
+    chosen = gateway.provider()
+    refusal = None
+    if not chosen.online:
+        refusal = _("Pay on the payment platform; the examination office records the payment "
+                    "from the platform's result file.")
+    else:
+        try:
+            gateway.check_payable(cand)
+        except Refused as exc:
+            refusal = str(exc)
+    return {"state": state, "label": LABELS[state], "payment": payment,
+            "deadline": payment_deadline(cand), "refusal": refusal, "online": chosen.online,
+            "fee": gateway.fee()}
+
+
+@bp.context_processor
+def _adult_payment_context():
+    def adult_payment():
+        # The status page has a summary of the record; the rules need the record itself.
+        cand = g.candidate
+        if cand is None:
+            return None
+        return payment_info(db.session.get(Candidate, cand.id))
+
+    return {"adult_payment": adult_payment}
+
+
+@bp.route("/adult/pay")
+@adult_only
+def adult_pay_page():
+    return _page("adult_pay.html", cand=g.candidate, info=payment_info(g.candidate))
+
+
+@bp.route("/adult/pay", methods=["POST"])
+@adult_only
+def adult_pay():
+    from ..adult import gateway
+
+    try:
+        return redirect(gateway.provider().start_payment(g.candidate))
+    except Refused as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _page("adult_pay.html", exc.status, cand=g.candidate,
+                     info=payment_info(g.candidate))
+
+
+def _simulated():
+    from ..adult import gateway
+
+    chosen = gateway.provider()
+    if not isinstance(chosen, gateway.SimulatedProvider):
+        abort(404)
+    return chosen
+
+
+@bp.route("/adult/pay/sim")
+@adult_only
+def adult_pay_sim():
+    sim = _simulated()
+    try:
+        order = sim.read_order(request.args.get("order"), g.candidate)
+    except Refused as exc:
+        flash(str(exc), "error")
+        return _page("adult_pay.html", exc.status, cand=g.candidate,
+                     info=payment_info(g.candidate))
+    return _page("adult_pay_sim.html", cand=g.candidate, order=request.args.get("order"),
+                 amount=order["a"])
+
+
+@bp.route("/adult/pay/sim", methods=["POST"])
+@adult_only
+def adult_pay_sim_confirm():
+    from ..adult import gateway
+
+    sim = _simulated()
+    cand = g.candidate
+    try:
+        gateway.check_payable(cand)
+        report = sim.handle_notify(sim.pay(request.form.get("order"), cand))
+    except Refused as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _page("adult_pay.html", exc.status, cand=cand, info=payment_info(cand))
+    if report.rejected:
+        flash(str(report.rejected[0][2]), "error")
+        return _page("adult_pay.html", 409, cand=cand, info=payment_info(cand))
+    flash(_("Your fee is paid. Your registration is valid."), "success")
+    return redirect(url_for(".adult_pay_page"))
