@@ -291,6 +291,10 @@ needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 @needs_pdftotext
 def test_printed_form_shows_the_results(app, county_admin, entered):
+    # Results print for signing once confirmed (tests/test_gaokao_physical_confirm.py).
+    with app.app_context():
+        db.session.get(PhysicalExam, entered.id).state = "confirmed"
+        db.session.commit()
     resp = county_admin.get(f"/print/physical/{entered.candidate_id}.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=resp.data,

@@ -62,23 +62,29 @@ def consistent(form, field):
         raise FormError(str(problem))
 
 
-def gaokao_candidate(ref):
-    """The one 高考 candidate in the user's jurisdiction named by an ID number, 考生号 or
-    system id; FormError with the reason otherwise."""
+def gaokao_candidate(ref, kinds=(GAOKAO,), check=rules.check_gaokao):
+    """The one candidate of an exam of ``kinds`` (default: 高考) in the user's jurisdiction
+    named by an ID number, 考生号 or system id; FormError with the reason (``check``'s for a
+    candidate of another kind) otherwise."""
     found = find_candidates(ref)
-    gaokao = [c for c in found if c.exam is not None and c.exam.kind == GAOKAO]
+    gaokao = [c for c in found if c.exam is not None and c.exam.kind in kinds]
     if not found:
         raise FormError(_l("No candidate with that ID number, candidate number or system id "
                            "is in your jurisdiction."))
     if not gaokao:
         try:
-            rules.check_gaokao(found[0])
+            check(found[0])
         except BadInput as exc:
             raise FormError(str(exc)) from None
     if len(gaokao) > 1:
         raise FormError(_l("That ID number is registered for several 高考 exams; enter the "
                            "candidate number."))
     return gaokao[0]
+
+
+def integrity_candidate(ref):
+    """The candidate of an integrity record: 普通高考 or 成人高考 (rules.INTEGRITY_KINDS)."""
+    return gaokao_candidate(ref, rules.INTEGRITY_KINDS, rules.check_integrity_candidate)
 
 
 def candidate_from_link():

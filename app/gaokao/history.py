@@ -12,7 +12,8 @@ from ..security import KsUser
 
 ACTIONS = {"insert": _l("Entered"), "update": _l("Changed"), "delete": _l("Deleted")}
 #: bookkeeping columns the history leaves out.
-HIDDEN = {"id", "candidate_id", "created_on"}
+HIDDEN = {"id", "candidate_id", "created_on", "changed_by_id", "changed_at", "proofread_by_id",
+          "proofread_at", "confirmed_by_id", "confirmed_at"}
 
 
 @dataclass

@@ -4,11 +4,14 @@ candidate."""
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes as candidate_codes
 from ..candidates.models import Candidate
+from ..exams.models import Exam
+from ..jurisdiction import Node
+from ..security import KsUser
 from . import codes
 
 
@@ -78,8 +81,23 @@ class PhysicalExam(_ArchivePart, Model):
     restrictions: Mapped[str | None] = mapped_column(String(60))  # "21,24": codes.RESTRICTIONS
     doctor: Mapped[str] = mapped_column(String(40), nullable=False)  # 主检医师
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    # 校对 / 确认 (physical_workflow.py): entered → proofread → confirmed; a change of the
+    # results sends it back to entered. ``changed_*``: who last entered or changed the results
+    # (the proofreader must be someone else); the report screens compare ``changed_at``.
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="entered",
+                                       server_default="entered", index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    proofread_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    proofread_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reopen_reason: Mapped[str | None] = mapped_column(String(200))
 
     candidate: Mapped[Candidate] = relationship(Candidate)
+    changed_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[changed_by_id])
+    proofread_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[proofread_by_id])
+    confirmed_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[confirmed_by_id])
 
     @property
     def restriction_list(self):
@@ -136,3 +154,41 @@ class IntegrityRecord(_ArchivePart, Model):
 
     def __repr__(self):
         return f"{self.candidate} {self.occurred_on}"
+
+
+class PhysicalReport(Model):
+    """体检结果上报: a county's report of its confirmed results of one exam to the city, or a
+    city's (once its counties reported) to the province. ``snapshot`` holds the counts as
+    reported; a later report of the same unit supersedes it (physical_workflow.py)."""
+
+    __tablename__ = "ks_physical_report"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("ks_node.id"), nullable=False)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("ks_exam.id"), nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False)
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    confirmed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    return_reason: Mapped[str | None] = mapped_column(String(500))
+
+    node: Mapped[Node] = relationship(Node)
+    exam: Mapped[Exam] = relationship(Exam)
+    submitted_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[submitted_by_id])
+    decided_by: Mapped[KsUser | None] = relationship(KsUser, foreign_keys=[decided_by_id])
+
+    __table_args__ = (Index("ix_ks_physical_report_unit", "node_id", "exam_id", "submitted_at"),)
+
+    def audit_node_path(self):
+        return self.node.path if self.node else None
+
+    @property
+    def name(self):
+        return self.node.name if self.node else ""
+
+    def __repr__(self):
+        return f"{self.name} {self.submitted_at:%Y-%m-%d %H:%M}" if self.submitted_at else self.name

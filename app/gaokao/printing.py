@@ -1,12 +1,25 @@
 """The entered physical results as printed on the 考生体格检查表 (forms/physical.html): one text
-per row of ``forms.render.EXAM_ITEMS``, in Chinese whatever the UI language."""
+per row of ``forms.render.EXAM_ITEMS``, in Chinese whatever the UI language.
+
+Entered results print only once confirmed (the form is printed for the candidate's
+signature): before that the print is refused with the reason; a candidate without results gets
+the blank form for the doctors, as before."""
 from sqlalchemy import select
+
+from flask_babel import lazy_gettext as _l
 
 from ..codes import label
 from ..extensions import db
 from . import codes
+from ..refusals import BadInput
+from ..transitions import TransitionRefused
 from .models import PhysicalExam
+from .physical_workflow import STATES, may_print_for_signature
 from .rules import fmt
+
+
+class NotConfirmed(BadInput):
+    """The results are entered but not confirmed: no 体检表 for signing yet."""
 
 
 def _pair(record, right, left, unit=""):
@@ -61,10 +74,19 @@ def physical_results(candidate):
         PhysicalExam.candidate_id == candidate.id)).scalar_one_or_none()
     if record is None:
         return None
+    try:
+        may_print_for_signature(record)
+    except TransitionRefused:
+        raise NotConfirmed(_l(
+            "The physical examination form of %(name)s is printed for signing only once its "
+            "results are confirmed; they are “%(state)s” now. Proofread and confirm them "
+            "first.", name=record.candidate.name,
+            state=STATES.get(record.state, record.state))) from None
     return {
         "rows": {item: text(record) or "" for item, text in ROWS.items()},
         "conclusion": conclusion_text(record),
         "history": record.history or "无",
         "hospital": record.hospital, "doctor": record.doctor, "date": record.exam_date,
         "serial": record.serial or "",
+        "confirmed_on": record.confirmed_at,
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from .. import codes as candidate_codes
-from ..codes import GAOKAO
+from ..codes import ADULT, GAOKAO
 from ..validators import InvalidValue
 from . import codes
 from ..refusals import BadInput
@@ -200,6 +200,17 @@ def check_gaokao(candidate):
     if candidate.exam is None or candidate.exam.kind != GAOKAO:
         raise BadInput(_l("%(name)s is not a 高考 candidate: the 高考 archive only holds "
                             "candidates of a 普通高考.", name=candidate.name))
+
+
+#: exam kinds whose candidates have integrity records: the 成人高考 考生登记表 prints them too.
+INTEGRITY_KINDS = (GAOKAO, ADULT)
+
+
+def check_integrity_candidate(candidate):
+    """Integrity records are kept for 普通高考 and 成人高考 candidates."""
+    if candidate.exam is None or candidate.exam.kind not in INTEGRITY_KINDS:
+        raise BadInput(_l("%(name)s is not a 高考 or 成人高考 candidate: integrity records are "
+                          "kept for candidates of a 普通高考 or a 成人高考.", name=candidate.name))
 
 
 def check_physical_change(candidate):
