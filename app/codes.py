@@ -163,6 +163,19 @@ GUARDIAN_RELATIONS = (
     ("99", "其他监护人", "Other guardian (non-relative)"),
 )
 
+# 证件类型: the documents a candidate registers with (seed 004 §四.3: 港澳台 documents, 华侨
+# and foreign passports). The number rules of each are validators.validate_document_number;
+# every kind but the 居民身份证 is reviewed by the city before it counts (candidates/documents.py).
+ID_CARD = "1"
+ID_TYPES = (
+    (ID_CARD, "居民身份证", "Resident identity card"),
+    ("2", "港澳台居民居住证", "Residence permit for Hong Kong, Macao and Taiwan residents"),
+    ("3", "港澳居民来往内地通行证", "Mainland travel permit for Hong Kong and Macao residents"),
+    ("4", "台湾居民来往大陆通行证", "Mainland travel permit for Taiwan residents"),
+    ("5", "护照（华侨）", "Passport (overseas Chinese)"),
+    ("6", "护照（外籍）", "Passport (foreign national)"),
+)
+
 
 def _lang_index(lang):
     """Column of the label: 'en', 'en_US', Locale('en') → English; anything else → Chinese."""
@@ -209,6 +222,7 @@ def gender_mf(code):
 #: The code table of each coded column of the candidate record (its label, its select, the
 #: import template's example): one map for the screens and the registry file.
 COLUMN_CODES = {
+    "id_type": ID_TYPES,
     "ethnicity": ETHNICITIES, "political_status": POLITICAL_STATUS,
     "subject_track": SUBJECT_TRACKS, "foreign_language": FOREIGN_LANGUAGES,
     "education_level": EDUCATION_LEVELS, "occupation": OCCUPATIONS,

@@ -120,6 +120,11 @@ def validate_id_number(value, today=None):
     if s[:2] not in PROVINCE_CODES:
         raise InvalidValue("id_region", _l(
             "ID number starts with an unknown province code (%(code)s).", code=s[:2]))
+    return _gb11643_rest(s, today)
+
+
+def _gb11643_rest(s, today=None):
+    """The birth date and check digit of an 18-character GB 11643 number."""
     try:
         birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
@@ -133,14 +138,83 @@ def validate_id_number(value, today=None):
     return s
 
 
+#: 港澳台居民居住证 numbers: GB 11643 with these "regions" (香港, 澳门, 台湾).
+PERMIT_REGIONS = frozenset({"810000", "820000", "830000"})
+_HKMO_PERMIT_RE = re.compile(r"[HM][0-9]{8}(?:[0-9]{2})?")
+_TW_PERMIT_RE = re.compile(r"[0-9]{8}(?:[0-9]{2})?")
+# Ordinary passports of the PRC: E + 8 digits, E + a letter (not I, O) + 7 digits, or the
+# older G + 8 digits.
+_CN_PASSPORT_RE = re.compile(r"E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}")
+_PASSPORT_RE = re.compile(r"[A-Z0-9]{5,17}")
+#: document kinds whose number carries the holder's birth date and gender.
+DERIVING_TYPES = frozenset({codes.ID_CARD, "2"})
+
+
+def validate_document_number(id_type, value, today=None):
+    """Normalise and check the number of a document of kind ``id_type`` (codes.ID_TYPES;
+    None is the 居民身份证)."""
+    kind = id_type or codes.ID_CARD
+    if codes.label(codes.ID_TYPES, kind) is None:
+        raise InvalidValue("id_type", _l("Unknown document type."))
+    s = re.sub(r"\s+", "", _ascii(value)).upper()
+    if kind == codes.ID_CARD:
+        if s[:6] in PERMIT_REGIONS:
+            raise InvalidValue("id_is_permit", _l(
+                "This is the number of a residence permit for Hong Kong, Macao and Taiwan "
+                "residents: choose that document type."))
+        return validate_id_number(s, today)
+    if not s:
+        raise InvalidValue("doc_empty", _l("Enter the document number."))
+    if kind == "2":
+        if len(s) != 18 or not _ID_RE.fullmatch(s):
+            raise InvalidValue("permit_format", _l(
+                "A residence permit number has 18 characters: 17 digits and a digit or X."))
+        if s[:6] not in PERMIT_REGIONS:
+            raise InvalidValue("permit_region", _l(
+                "A residence permit number starts with 810000 (Hong Kong), 820000 (Macao) "
+                "or 830000 (Taiwan)."))
+        return _gb11643_rest(s, today)
+    if kind == "3" and not _HKMO_PERMIT_RE.fullmatch(s):
+        raise InvalidValue("hkmo_permit_format", _l(
+            "A mainland travel permit for Hong Kong and Macao residents is H or M followed "
+            "by 8 digits (10 on older permits)."))
+    if kind == "4" and not _TW_PERMIT_RE.fullmatch(s):
+        raise InvalidValue("tw_permit_format", _l(
+            "A mainland travel permit for Taiwan residents has 8 digits (10 on older "
+            "permits)."))
+    if kind == "5" and not _CN_PASSPORT_RE.fullmatch(s):
+        raise InvalidValue("cn_passport_format", _l(
+            "A Chinese passport number is E followed by 8 characters (E12345678 or "
+            "EA1234567), or G followed by 8 digits."))
+    if kind == "6" and not (_PASSPORT_RE.fullmatch(s) and re.search(r"[0-9]", s)):
+        raise InvalidValue("passport_format", _l(
+            "A passport number has 5 to 17 letters and digits, at least one of them a "
+            "digit."))
+    return s
+
+
+def check_document_consistency(id_type, number, birth_date=None, gender=None):
+    """check_id_consistency for the documents whose number carries birth date and gender;
+    the others carry neither, so the entered values stand."""
+    if (id_type or codes.ID_CARD) in DERIVING_TYPES:
+        check_id_consistency(number, birth_date, gender)
+
+
+def _gb11643(number):
+    """An 18-character GB 11643 number (ID card or residence permit), checked."""
+    s = re.sub(r"\s+", "", _ascii(number)).upper()
+    return _gb11643_rest(s) if s[:6] in PERMIT_REGIONS and _ID_RE.fullmatch(s) \
+        else validate_id_number(s)
+
+
 def id_birth_date(id_number):
-    s = validate_id_number(id_number)
+    s = _gb11643(id_number)
     return date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
 
 
 def id_gender(id_number):
     """'M' or 'F' from the sequence code's last digit (odd = male)."""
-    return "M" if int(validate_id_number(id_number)[16]) % 2 else "F"
+    return "M" if int(_gb11643(id_number)[16]) % 2 else "F"
 
 
 def check_id_consistency(id_number, birth_date=None, gender=None):
@@ -299,6 +373,18 @@ def check_exam_field(exam_kind, field):
 
 
 # --- WTForms glue -------------------------------------------------------------------
+
+
+def document_number_field(form, field):
+    """WTForms validator of a document number: the rule of the type chosen in the form's
+    ``id_type`` field (the 居民身份证 when the form has none)."""
+    if field.data in (None, ""):
+        return
+    kind = getattr(getattr(form, "id_type", None), "data", None) or codes.ID_CARD
+    try:
+        field.data = validate_document_number(kind, field.data)
+    except InvalidValue as exc:
+        raise WTFormsValidationError(str(exc)) from exc
 
 
 def form_validator(fn, **kwargs):

@@ -12,7 +12,7 @@ from ..phases.rules import check_open
 from ..refusals import BadInput, NotAllowed
 from .labels import LABELS
 from .models import Candidate
-from ..validators import EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency
+from ..validators import EXAM_FIELDS, InvalidValue, check_document_consistency, check_exam_field
 
 #: The phase activity of every staff write to a candidate's data.
 STAFF_ENTRY = "staff_entry"
@@ -44,7 +44,8 @@ def check_change_allowed(candidate):
             raise BadInput(_l("The exam of a record cannot change; register the candidate "
                               "for the other exam as a new record."))
         check_open(STAFF_ENTRY, *stored)
-    check_open(STAFF_ENTRY, exam_id, candidate.category, candidate.node)
+    check_open(STAFF_ENTRY, exam_id, candidate.category, candidate.node,
+               hukou=candidate.hukou)  # a phase's 户籍 condition (app/phases/rules.py)
 
 
 def _unit_of(holder, user_node):
@@ -60,7 +61,7 @@ def check_candidate(item, user_node):
         raise BadInput(_l("A candidate belongs to a school or a registration point."))
     if not in_scope(item.node, user_node):
         raise NotAllowed(_l("That unit is outside your jurisdiction."))
-    check_id_consistency(item.id_number, item.birth_date, item.gender)
+    check_document_consistency(item.id_type, item.id_number, item.birth_date, item.gender)
     kind = item.exam.kind if item.exam is not None else None
     if item.category and item.exam is not None:
         allowed = {c for c, _zh, _en in codes.CANDIDATE_CATEGORIES.get(kind, ())}

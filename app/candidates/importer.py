@@ -19,6 +19,8 @@ bind that version.
 import datetime as dt
 import functools
 
+from flask_babel import lazy_gettext as _l
+
 from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -32,10 +34,10 @@ from .states import APPROVED
 from .. import codes
 from .models import Candidate, Guardian, ImportRowError
 from .registry_file import EXCEL_DIGITS_LOST, normalise_code, normalise_date, normalise_gender
-from ..validators import (EXAM_FIELDS, InvalidValue, check_exam_field, check_id_consistency,
-                         message_text, validate_candidate_number, validate_division_code,
-                         validate_id_number, validate_mobile, validate_name, validate_past_date,
-                         validate_postcode)
+from ..validators import (DERIVING_TYPES, EXAM_FIELDS, InvalidValue, check_exam_field,
+                         check_id_consistency, message_text, validate_candidate_number,
+                         validate_division_code, validate_document_number, validate_mobile,
+                         validate_name, validate_past_date, validate_postcode)
 
 CHUNK = 2000
 #: A chunk whose write meets a concurrent change is rolled back and read again this often.
@@ -72,6 +74,11 @@ _postcode = _cached(validate_postcode)
 _division = _cached(validate_division_code)
 _code = _cached(normalise_code)
 _CATEGORY = {kind: tuple(table) for kind, table in codes.CANDIDATE_CATEGORIES.items()}
+
+
+def _needed_for_document():
+    return _l("Required for this document type: its number does not carry the birth date "
+              "and gender.")
 
 
 def _coded(table):
@@ -119,7 +126,18 @@ def convert_row(values, exam_kind, own_unit=None):
     RowError listing every problem of the row (field, translated message)."""
     out, problems = {}, []
     rules = _RULES.get(exam_kind) or _RULES.setdefault(exam_kind, dict(_field_rules(exam_kind)))
-    for key, fn in (("name", validate_name), ("id_number", validate_id_number)):
+    # 证件类型: a file without the column holds 居民身份证 numbers.
+    id_type = codes.ID_CARD
+    if (values.get("id_type") or "").strip():
+        try:
+            id_type = _code(codes.ID_TYPES, values["id_type"].strip())
+        except InvalidValue as exc:
+            problems.append(("id_type", str(exc)))
+    out["id_type"] = id_type
+    # With an unknown document type the number has no rule to be checked against.
+    checked = [("name", validate_name)] + ([] if problems else [
+        ("id_number", lambda v: validate_document_number(id_type, v))])
+    for key, fn in checked:
         try:
             out[key] = fn(values.get(key, ""))
         except InvalidValue as exc:
@@ -148,7 +166,12 @@ def convert_row(values, exam_kind, own_unit=None):
         else own_unit or ""
     if not school_code:
         problems.append(("school_code", message_text(_missing_school())))
-    if "id_number" in out:
+    if "id_number" in out and id_type not in DERIVING_TYPES:
+        # A travel permit or passport number carries neither birth date nor gender.
+        for key in ("gender", "birth_date"):
+            if key not in out:
+                problems.append((key, message_text(_needed_for_document())))
+    elif "id_number" in out:
         # Derive from the already validated number instead of re-validating it per call.
         idn = out["id_number"]
         derived_birth = dt.date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14]))
@@ -350,8 +373,9 @@ class Importer:
             # The window of the category and unit the record will have (an empty cell keeps
             # the old) and of those it has: a row must not move a record out of a closed one.
             category = cand.get("category") or (old["category"] if old else None)
-            closed = self._closed(category, cand["node_id"]) or (
-                old is not None and self._closed(old["category"], old["node_id"]))
+            hukou = cand.get("hukou") or (old["hukou"] if old else None)  # phases' 户籍 rule
+            closed = self._closed(category, cand["node_id"], hukou) or (
+                old is not None and self._closed(old["category"], old["node_id"], hukou))
             if closed:
                 self._reject(errors, number, "id_number", closed)
                 continue
@@ -378,12 +402,13 @@ class Importer:
             audits.append(self._audit("update", old["id"], changes, cand["node_id"]))
         self._write(inserts, updates, audits, new_guardians, errors)
 
-    def _closed(self, category, node_id):
-        """The staff-entry window for this category and unit (cached: few distinct pairs)."""
-        key = (category, node_id)
+    def _closed(self, category, node_id, hukou=None):
+        """The staff-entry window for this category, unit and 户籍 (cached: few distinct)."""
+        key = (category, node_id, hukou)
         if key not in self._windows:
             try:
-                check_open("staff_entry", self.exam.id, category, db.session.get(Node, node_id))
+                check_open("staff_entry", self.exam.id, category, db.session.get(Node, node_id),
+                           hukou=hukou)
                 self._windows[key] = None
             except PhaseClosed as exc:
                 self._windows[key] = str(exc)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 LABELS = {
     "exam": _l("Exam"), "node": _l("School / point"), "name": _l("Full name"), "gender": _l("Gender"),
     "gender_label": _l("Gender"), "id_number": _l("ID number"), "id_display": _l("ID number"),
+    "id_type": _l("Document type"),
     "birth_date": _l("Birth date"), "ethnicity": _l("Ethnicity"), "ethnicity_label": _l("Ethnicity"),
     "political_status": _l("Political status"), "political_status_label": _l("Political status"),
     "phone": _l("Mobile phone"), "address": _l("Address"), "postcode": _l("Postcode"),

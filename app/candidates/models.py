@@ -39,6 +39,10 @@ class Candidate(Model):
     node_id: Mapped[int] = mapped_column(ForeignKey("ks_node.id"), nullable=False)
     name: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     gender: Mapped[str] = mapped_column(String(1), nullable=False)
+    # 证件类型 (codes.ID_TYPES) and its number: an ID card or residence permit number, or the
+    # number of a travel permit or passport (validators.validate_document_number).
+    id_type: Mapped[str] = mapped_column(String(1), nullable=False, default="1",
+                                         server_default="1")
     id_number: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     birth_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     ethnicity: Mapped[str | None] = mapped_column(String(2))
@@ -289,3 +293,52 @@ class CandidateExport(JobRecord, Model):
 
     def counts(self):
         return {"rows": self.rows}
+
+
+#: States of a document review (证件审核).
+DOC_PENDING, DOC_APPROVED, DOC_REJECTED = "pending", "approved", "rejected"
+
+
+class DocumentCheck(Model):
+    """证件审核: the copy of a candidate's travel permit, residence permit or passport,
+    recorded by the point, and the city's decision (seed 004 §四.3: such holders' documents
+    are copied on site and 上报市（州）招考机构审核). One per candidate; a rejected check is
+    submitted again with a new copy. The candidate counts once it is approved
+    (candidates/documents.py)."""
+
+    __tablename__ = "ks_document_check"
+    __scope_parent__ = ("candidate_id", "Candidate")
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, unique=True)
+    state: Mapped[str | None] = mapped_column(String(10), index=True)
+    copy_ref: Mapped[str | None] = mapped_column(String(500))  # filestore reference
+    copy_name: Mapped[str | None] = mapped_column(String(255))
+    copy_type: Mapped[str | None] = mapped_column(String(50))
+    submitted_by: Mapped[str | None] = mapped_column(String(128))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                         server_default="1")
+    candidate: Mapped[Candidate] = relationship(Candidate)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def name(self):
+        return self.candidate.name if self.candidate is not None else ""
+
+    @property
+    def id_type(self):
+        return self.candidate.id_type if self.candidate is not None else None
+
+    @property
+    def id_number(self):
+        return self.candidate.id_display if self.candidate is not None else ""
+
+    def audit_node_path(self):
+        return self.candidate.node.path if self.candidate and self.candidate.node else None

@@ -313,6 +313,7 @@ FIELDS = {
     "name": (True, ["姓名", "考生姓名", "XM", "name"]),
     "id_number": (True, ["身份证号", "身份证件号", "证件号码", "身份证号码", "身份证件号码",
                          "ZJHM", "SFZH", "id_number"]),
+    "id_type": (False, ["证件类型", "身份证件类型", "证件类型代码", "ZJLX", "ZJLXDM", "id_type"]),
     "gender": (False, ["性别", "XBDM", "XB", "gender"]),
     "birth_date": (False, ["出生日期", "CSRQ", "birth_date"]),
     "ethnicity": (False, ["民族", "MZDM", "MZ", "ethnicity"]),
@@ -476,7 +477,9 @@ def normalise_code(table, value, label=None):
     for code, zh, en in table:
         if text == code or (text.isdigit() and text.zfill(len(code)) == code):
             return code
-        if text and (_without_zu(text) == _without_zu(zh) or text.lower() == en.lower()):
+        # Names compare NFKC-normalised on both sides: 护照（外籍） typed with ASCII brackets.
+        if text and (_without_zu(text) == _without_zu(unicodedata.normalize("NFKC", zh))
+                     or text.lower() == en.lower()):
             return code
     alias = _CODE_ALIASES.get(id(table), {}).get(text)
     if alias:

@@ -39,7 +39,7 @@ from .labels import LABELS
 from .models import Candidate
 from .part_views import GuardianView, QualityEvaluationView, StudyHistoryView, code_select
 from ..validators import (EXAM_FIELDS, form_validator, validate_candidate_number,
-                         validate_id_number, validate_mobile, validate_name, validate_past_date,
+                         document_number_field, validate_mobile, validate_name, validate_past_date,
                          validate_postcode)
 
 #: coded columns: the code table each one's label comes from.
@@ -184,7 +184,7 @@ def _label_formatter(table):
     return lambda code: codes.label(table, code, lang=None, default=code or "")
 
 
-BASIC = ["exam", "node", "name", "gender", "id_number", "birth_date", "ethnicity",
+BASIC = ["exam", "node", "name", "gender", "id_type", "id_number", "birth_date", "ethnicity",
          "political_status", "category", "student_number", "candidate_number", "class_name"]
 CONTACT = ["phone", "address", "postcode", "hukou"]
 _KIND_TITLES = {kind: _l("Only for %(kind)s candidates", kind=EXAM_KIND_LABELS[kind])
@@ -202,7 +202,8 @@ def _form_fieldsets(kinds, edit=False):
 
 
 def _show_fieldsets(kind):
-    basic = ["photo_thumb", "exam", "node", "name", "gender_label", "id_display", "birth_date",
+    basic = ["photo_thumb", "exam", "node", "name", "gender_label", "id_type", "id_display",
+             "birth_date",
              "ethnicity", "political_status", "category_label", "state_label",
              "student_number", "candidate_number", "class_name"]
     sets = [(_l("Basic information"), {"fields": basic}), (_l("Contact"), {"fields": CONTACT})]
@@ -275,6 +276,11 @@ class CandidateView(ScopedModelView):
     edit_form_extra_fields = {
         "gender": code_select(_l("Gender"), codes.GENDERS, required=True),
         **{col: code_select(LABELS[col], table) for col, table in CODED.items()},
+        # A form posted without it (an older page, a script) keeps the record's document
+        # type, and a new record holds a 居民身份证.
+        "id_type": SelectField(LABELS["id_type"], default=codes.ID_CARD,
+                               choices=lambda: codes.choices(codes.ID_TYPES, lang=None),
+                               validators=[DataRequired()]),
         "category": CategoryField(_l("Candidate category")),
         "hukou": division_field(label_columns["hukou"]),
     }
@@ -282,7 +288,7 @@ class CandidateView(ScopedModelView):
     add_form_extra_fields = {**edit_form_extra_fields, "exam": OfferedSelectField(
         LABELS["exam"], Exam, active_exams, validators=[DataRequired()])}
     validators_columns = {
-        "id_number": [form_validator(validate_id_number)],
+        "id_number": [document_number_field],
         "name": [form_validator(validate_name)],
         "phone": [form_validator(validate_mobile)],
         "postcode": [form_validator(validate_postcode)],
@@ -321,6 +327,8 @@ class CandidateView(ScopedModelView):
         widgets = super()._get_show_widget(
             pk, item, widgets, actions, show_fieldsets or _show_fieldsets(item.exam.kind))
         widgets["dossier"] = self.parts.dossier(item)
+        # A travel permit or passport is reviewed by the city (证件审核, candidates/documents.py).
+        widgets["document_review"] = item.id_type not in (None, codes.ID_CARD)
         if item.exam.kind == codes.ADULT:
             # 成人高考 preferences (志愿), read-only here: the candidate fills them in.
             widgets["preferences"] = [_preference_row(p) for p in item.preferences]
