@@ -176,3 +176,11 @@ LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", "10000"))
 # Bulk review (README "Phases, review, confirmation and lock"): a selection larger than this is
 # applied by a background job with a progress page.
 REVIEW_BULK_INLINE_MAX = int(os.environ.get("REVIEW_BULK_INLINE_MAX", "2000"))
+# Uploaded scans and document copies (app/scans.py): PDF or JPEG, at most this many bytes.
+SCAN_MAX_BYTES = int(os.environ.get("SCAN_MAX_BYTES", str(5 * 1024 * 1024)))
+# 成人高考 online payment (README "成人高考 season"): "file" (reconciliation-file import only)
+# or "simulated" (the demo's stand-in provider); the fee in yuan.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "file")
+ADULT_EXAM_FEE = os.environ.get("ADULT_EXAM_FEE", "160.00")
+# 高考 password cards (口令卡): the HMAC key of the stored codes; empty = SECRET_KEY.
+PASSWORD_CARD_KEY = os.environ.get("PASSWORD_CARD_KEY", "")

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "payments": _l("Payment file imported"), "snapshot": _l("Snapshot taken"),
     "download": _l("Downloaded"), "pledge": _l("Integrity pledge signed"),
     "unlock": _l("Unlocked"),
+    "import": _l("File imported"), "scores": _l("Score file imported"),
+    "admissions": _l("Admission file imported"), "documents": _l("Exam documents generated"),
 }
 # Records without a screen of their own (or whose screen title is not the record's name).
 TABLE_LABELS = {
@@ -39,6 +41,15 @@ TABLE_LABELS = {
     "ks_incident_entry": _l("Incident log entry"), "ks_incident_snapshot": _l("Data snapshot"),
     "ks_incident_draft_check": _l("Paper draft reconciliation"),
     "ks_candidate_export": _l("Export of the candidate list"),
+    "ks_adult_score": _l("Adult exam scores"), "ks_adult_admission": _l("Adult exam admission"),
+    "ks_adult_result_release": _l("Release of adult exam results"),
+    "ks_gaokao_score_release": _l("Release of gaokao scores"),
+    "ks_phase_region": _l("Regions of a phase"), "ks_gk_preference": _l("Gaokao preferences"),
+    "ks_gk_card": _l("Password card"), "ks_gk_card_run": _l("Password card run"),
+    "ks_gk_batch": _l("Preference batch"),
+    "ks_adult_room_allocation": _l("Room allocation"),
+    "gaokao_archive_report": _l("Archive completeness report"),
+    "gaokao_archive_incomplete": _l("Incomplete archives"),
 }
 # Fields that no screen labels (foreign keys, collections, fields kept off the forms).
 FIELD_LABELS = {
@@ -78,6 +89,20 @@ FIELD_LABELS = {
     "status": _l("Status"), "done": _l("Done"), "total": _l("Total"), "message": _l("Message"),
     "job_id": _l("Job"), "result_path": _l("Result file"), "started_on": _l("Started at"),
     "finished_on": _l("Finished at"), "node_path": _l("Unit"),
+    # 高考 archive and 成人高考 records (issues 17, 18)
+    "politics": _l("Politics"), "basic_course": _l("Basic course of the major"),
+    "archive_score": _l("Archive score"), "scores_released": _l("Scores released"),
+    "admission_released": _l("Admission released"), "released": _l("Released"),
+    "collection_of_id": _l("Supplementary round of"), "site_id": _l("Exam site"),
+    "set_by_id": _l("Set by"), "approved_by_id": _l("Approved by"),
+    "approved_at": _l("Approved at"), "scan_ref": _l("Scan"),
+    "changed_by_id": _l("Changed by"), "proofread_by_id": _l("Proofread by"),
+    "confirmed_by_id": _l("Confirmed by"), "institution_code": _l("Institution code"),
+    "institution_name": _l("Admitting institution"), "admitted_on": _l("Admitted on"),
+    "run_id": _l("Card run"), "bound_at": _l("Bound at"), "failures": _l("Wrong codes"),
+    "cancelled_at": _l("Cancelled at"), "cancel_reason": _l("Reason for cancelling"),
+    "replaces_id": _l("Replaces card"), "copy_ref": _l("Stored copy"),
+    "copy_type": _l("File type"),
 }
 SYSTEM = "system"  # the actor name of writes no user made (app/audit.py)
 CANDIDATE_ACTOR = "candidate:"  # a candidate's own writes (app/selfservice/views.py)

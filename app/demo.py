@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from .adult.demo import seed_adult
+from .gaokao.demo import seed_gaokao  # greg
 from .candidates.models import Candidate, Guardian, StudyHistory
 from .codes import ADULT, GAOKAO, ZHONGZHAO
 from .exams.models import Exam
@@ -170,6 +171,7 @@ def seed_demo():
     phases = seed_phases()
     seed_points()
     logins = seed_candidate_accounts()
+    created += seed_gaokao()  # greg: 高考 candidates and registrations
     return {"units": len(nodes), "users": len(DEMO_USERS), "candidates created": created,
             "phases created": phases, "password": DEMO_PASSWORD,
             "candidate logins (/me/)": ", ".join(logins),
@@ -180,8 +182,10 @@ def seed_candidate_accounts():
     """Activate the two demo candidate accounts (see DEMO_CANDIDATE_PASSWORD); an account that
     exists already is left alone. Returns the identifiers they log in with."""
     school = select(Node.id).where(Node.code == DEMO_CANDIDATE_SCHOOL).scalar_subquery()
-    pupil = db.session.execute(select(Candidate).where(Candidate.node_id == school)
-                               .order_by(Candidate.id.desc()).limit(1)).scalar_one_or_none()
+    pupil = db.session.execute(select(Candidate).where(
+        Candidate.node_id == school,  # greg: the 中招 pupil, not a 高考 candidate of the school
+        Candidate.exam_id.in_(select(Exam.id).where(Exam.kind == ZHONGZHAO)))
+        .order_by(Candidate.id.desc()).limit(1)).scalar_one_or_none()
     adult = db.session.execute(select(Candidate).where(
         Candidate.candidate_number == DEMO_ADULT_CANDIDATE_NUMBER)).scalar_one_or_none()
     logins = []

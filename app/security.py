@@ -48,8 +48,14 @@ _READ_CANDIDATES = {"CandidateView": R, "GuardianView": R, "StudyHistoryView": R
                     "QualityEvaluationView": R}
 _WRITE_CANDIDATES = {"CandidateView": RW, "GuardianView": RW, "StudyHistoryView": RW,
                      "RegistryImportView": RW, "CandidateExportView": RW}
+# 高考 results imported by the province (scores, 学业水平考试, 综合素质评价): read from the county
+# up inside one's subtree; the imports themselves are the province's only (issue 17, gscores).
+_GAOKAO_RESULTS = {"GaokaoScoreView": R, "AcademicResultView": R, "QualityResultView": R}
 _ADMIN_VIEWS = {
     **_WRITE_CANDIDATES,
+    # 高考 志愿 (gpref): batches read, 漏报 list, cards (generation is the province's,
+    # reissue the county's: the screen checks the unit's level).
+    "PreferenceBatchView": R, "GaokaoPreferenceView": R, "PasswordCardView": RW,
     "QualityEvaluationView": RW,
     "PhotoView": RW,
     "PhotoImportView": RW,
@@ -77,10 +83,30 @@ _ADMIN_VIEWS = {
     # 成人高考 logistics: payment results are imported by counties and cities, exam sites
     # entered by the exam areas; ticket numbering (TicketNumberingView) is the province's.
     "AdultPaymentView": RW,
+    # 成人高考 scores and admissions: imported and released by the province (which holds
+    # every permission); counties and cities read their candidates' results.
+    "AdultResultView": R,
     "ExamSiteView": RW,
+    # asites: ranges are set by the city (CITY_ADMIN below), read by the county; the room
+    # allocation's steps are decided by its transition table; 考务资料 per unit.
+    "SiteRangeView": R,
+    "RoomAllocationView": RW,
+    "ExamDocumentView": RW,
     # 高考 archive: counties and cities record violations; physical results are the clerk's.
     "PhysicalExamView": RW,
     "IntegrityRecordView": RW,
+    # 高考 报名信息 and the archive page / completeness report (greg).
+    "GaokaoRegistrationView": RW, "GaokaoArchiveView": R,
+    # 体检 校对 / 确认 and reports of confirmed results upward (gphys).
+    "PhysicalCheckView": RW,
+    "PhysicalReportView": RW,
+    # 高考 优惠 / 专项 (gaokao/bonus_rules.py decides which level takes which step).
+    "MinorityClaimView": RW, "PolicyClaimView": RW, "SpecialClaimView": RW,
+    **_GAOKAO_RESULTS,
+    # 证件审核: the county records copies, the city decides (candidates/documents.py).
+    "DocumentCheckView": RW,
+    # aexempt: 免试入学 / 照顾加分 (adult/exemption.py: the city first, the province last).
+    "AdultExemptionView": RW, "AdultBonusView": RW,
     # Held because administrators grant them (nobody grants more than they hold).
     "ActivationView": RW,
     "CandidateAccountView": RW,
@@ -93,12 +119,23 @@ _STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, "Pha
                 "QualificationView": R, **_READ_CANDIDATES}
 # Review actions: the workflow table decides which role may run which transition.
 _REVIEWER_VIEWS = {**_STAFF_VIEWS, "ReviewView": RW, "QualificationView": RW,
-                   "PrintVerifyView": RW, "IntegrityRecordView": R}
+                   "PrintVerifyView": RW, "IntegrityRecordView": R,
+                   "GaokaoRegistrationView": R}  # greg
 # Physical results are health data: read from the county up, not by schools.
-_UPPER_REVIEWER_VIEWS = {**_REVIEWER_VIEWS, "PhysicalExamView": R}
+_UPPER_REVIEWER_VIEWS = {**_REVIEWER_VIEWS, "PhysicalExamView": R,
+                         "GaokaoArchiveView": R,  # greg: the archive page and its report
+                         "PhysicalCheckView": RW,  # gphys: 确认 (the table decides who)
+                         "DocumentCheckView": RW,  # 证件审核: the city's reviewers decide
+                         "AdultExemptionView": RW, "AdultBonusView": RW,  # aexempt
+                         **_GAOKAO_RESULTS,
+                         # 高考 优惠 read; 专项 reviewed by county and city reviewers.
+                         "MinorityClaimView": R, "PolicyClaimView": R, "SpecialClaimView": RW}
 _ENTRY_VIEWS = {**_STAFF_VIEWS, **_WRITE_CANDIDATES, "PhotoView": RW, "PhotoImportView": RW,
                 "ReviewView": RW, "QualificationView": RW, "PrintView": RW,
                 "PrintVerifyView": RW, "ActivationView": RW,
+                "GaokaoRegistrationView": RW,  # greg: 高考 报名信息 at the point
+                "DocumentCheckView": RW,  # the point records document copies
+                "GaokaoPreferenceView": R,  # gpref: 谨防漏报 list of the point / school
                 "CandidateAccountView": RW}
 
 # Role names: code compares against these, never against string literals.
@@ -118,7 +155,7 @@ ADMIN_ROLES = (PROVINCE_ADMIN, CITY_ADMIN, COUNTY_ADMIN)
 ROLES = [
     RoleDef(PROVINCE_ADMIN, _l("Province administrator"), (PROVINCE,), manages_users=True),
     RoleDef(CITY_ADMIN, _l("City administrator"), (CITY,),
-            {**_ADMIN_VIEWS, "PhaseExtensionView": RW}, True),
+            {**_ADMIN_VIEWS, "PhaseExtensionView": RW, "SiteRangeView": RW}, True),
     RoleDef(COUNTY_ADMIN, _l("County administrator"), (COUNTY,), _ADMIN_VIEWS, True),
     RoleDef(SCHOOL_STAFF, _l("School staff"), (SCHOOL,),
             {**_ENTRY_VIEWS, "QualityEvaluationView": RW}),
@@ -130,14 +167,21 @@ ROLES = [
     RoleDef(COUNTY_REVIEWER, _l("County reviewer"), (COUNTY,), _UPPER_REVIEWER_VIEWS),
     RoleDef(CITY_REVIEWER, _l("City reviewer"), (CITY,), _UPPER_REVIEWER_VIEWS),
     RoleDef(EXAM_CLERK, _l("Physical-exam clerk"), (COUNTY,),
-            {**_STAFF_VIEWS, "PhysicalExamView": RW}),
+            {**_STAFF_VIEWS, "PhysicalExamView": RW, "PhysicalCheckView": RW}),
     RoleDef(
         AUDITOR,
         _l("Auditor (read-only)"),
         (PROVINCE, CITY, COUNTY),
         {**_STAFF_VIEWS, "PhysicalExamView": R, "IntegrityRecordView": R,
+         "GaokaoRegistrationView": R, "GaokaoArchiveView": R,  # greg
+         "PhysicalCheckView": R, "PhysicalReportView": R,  # gphys
+         "PreferenceBatchView": R, "GaokaoPreferenceView": R, "PasswordCardView": R,  # gpref
+         **_GAOKAO_RESULTS,
+         "MinorityClaimView": R, "PolicyClaimView": R, "SpecialClaimView": R,
          "AuditLogView": R, "KsUserView": R, "PointProposalView": R,
-         "DataSubmissionView": R, "ReportedRecordView": R, "IncidentView": R},
+         "DataSubmissionView": R, "ReportedRecordView": R, "IncidentView": R,
+         "AdultResultView": R, "DocumentCheckView": R,
+         "AdultExemptionView": R, "AdultBonusView": R},  # aexempt
     ),
 ]
 ROLES_BY_NAME = {r.name: r for r in ROLES}

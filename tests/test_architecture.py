@@ -11,7 +11,8 @@ APP = Path(__file__).resolve().parent.parent / "app"
 #: the workflows. Anywhere else a record's state is asked through them.
 STATE_DECIDERS = {"app.candidates.policy", "app.candidates.states", "app.review.states",
                   "app.review.workflow", "app.points.workflow", "app.playbooks.rules",
-                  "app.transitions"}
+                  "app.transitions",
+                  "app.candidates.documents"}  # 证件审核's own transition table
 
 ROLE_NAMES = ("province_admin", "city_admin", "county_admin", "school_staff", "point_staff",
               "school_reviewer", "county_reviewer", "city_reviewer", "exam_clerk", "auditor")

@@ -116,7 +116,8 @@ def _physical(candidate_id, seed):
         smell=longest(gk_codes.SMELL), alt=1000, other=text(200, seed + 3),
         conclusion=longest(gk_codes.CONCLUSIONS),
         restrictions=",".join(r[0] for r in gk_codes.RESTRICTIONS)[:60],
-        doctor=text(40, seed), **long_text)
+        doctor=text(40, seed), state="confirmed",  # results print once confirmed
+        confirmed_at=dt.datetime(2026, 3, 2, 10, 0), **long_text)
 
 
 def prepare(app):
@@ -135,6 +136,16 @@ def prepare(app):
         db.session.add(c)
         db.session.flush()
         db.session.add(_physical(c.id, n))
+        if exam.kind == ADULT:  # the 成人高考 考生登记表 is printed for admitted candidates only
+            from app.adult.result_models import AdultAdmission, AdultScore
+            db.session.add(AdultAdmission(
+                candidate_id=c.id, institution_code=digits(10, n),
+                institution_name=text(100, n + 3), major_code=digits(10, n + 1),
+                major_name=text(100, n + 4), level="01", study_form="3",
+                admitted_on=dt.date(2026, 12, 1)))
+            db.session.add(AdultScore(candidate_id=c.id, paper_group="01-2", chinese=150,
+                                      mathematics=150, foreign_language=150, combined=150,
+                                      feature=50, total=600, archive_score=650))
         db.session.add(AdmissionTicket(
             candidate_id=c.id, ticket_number=digits(30, n), site=text(200, n),
             room=digits(20, n), seat=digits(10, n),
@@ -158,7 +169,7 @@ def layout_app(module_app):
 @pytest.fixture
 def staff(layout_app):
     client = Client(layout_app)
-    resp = client.login("zy_admin")
+    resp = client.login("henan_admin")  # the province prints the 成人高考 考生登记表
     assert resp.status_code == 302 and "/login" not in resp.location
     return client
 
@@ -345,7 +356,12 @@ def expected_values(app, kind, cid):
     with app.app_context():
         c = db.session.get(Candidate, cid)
         values = [c.name, c.node.name, c.exam.name]
-        if kind in ("registration", "admitted"):
+        if kind == "admitted" and c.exam.kind == ADULT:
+            values += [c.address, c.id_number, c.phone, c.graduation_school, c.diploma_number,
+                       c.medical_license, c.remark, c.candidate_number]
+            values += [p.school_name for p in c.preferences] + \
+                [p.major_name for p in c.preferences]
+        elif kind in ("registration", "admitted"):
             values += [c.address, c.id_number, c.phone]
             values += [g.name for g in c.guardians] + [g.work_unit for g in c.guardians]
             values += [s.school for s in c.studies] + [s.role for s in c.studies]

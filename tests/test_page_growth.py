@@ -59,6 +59,8 @@ def add_candidates(count, start):
 
 
 def one_row_to_edit():
+    from app.gaokao.preference_models import PreferenceBatch
+
     """A row of each kind the demo data has none of, so every edit page is walked: a ticket,
     a physical examination, an integrity record, a quality evaluation and a qualification
     application of a 中原区 candidate, an incident and a phase extension of 中原区."""
@@ -81,6 +83,7 @@ def one_row_to_edit():
         Incident(anomaly="network", exam=exam, node=county, summary="增长"),
         PhaseExtension(phase_id=phase.id, node_id=county.id, reason="增长",
                        new_end=dt.datetime(2030, 1, 1)),
+        PreferenceBatch(exam_id=exam.id, code="G1", name="增长批", schools=6, majors=6),
     ])
 
 

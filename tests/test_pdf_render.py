@@ -261,7 +261,7 @@ def real_forms(app):
     from sqlalchemy import select
 
     from app.candidates.models import Candidate
-    from app.codes import ADULT, ZHONGZHAO
+    from app.codes import ADULT, GAOKAO, ZHONGZHAO
     from app.exams.models import Exam
     from app.extensions import db
     from app.printing.models import AdmissionTicket
@@ -285,14 +285,19 @@ def real_forms(app):
         ticket = AdmissionTicket(ticket_number="T0", site="考点", room="1", seat="1",
                                  timetable=[{"subject": "语文", "start": "2026-06-26 09:00",
                                              "end": "2026-06-26 11:00"}])
+        gaokao = db.session.execute(select(Candidate).join(Exam).where(
+            Exam.kind == GAOKAO).order_by(Candidate.id)).scalars().first()
+        of_kind = {ZHONGZHAO: zz, ADULT: adult, GAOKAO: gaokao}
         for kind, spec in FORMS.items():
             if kind == "publicity":
                 pdfs[kind] = render_form(kind, node=node, exam=zz.exam, candidates=[zz])
             elif kind == "draft":
                 pdfs[kind] = render_form(kind)
             else:
-                pdfs[kind] = render_form(kind, adult if kind == "process" else zz, photo=photo,
-                                         ticket=ticket)
+                # A candidate of the first exam kind the form exists for (中招 when any).
+                kinds = spec.exam_kinds or (ZHONGZHAO,)
+                who = zz if ZHONGZHAO in kinds else of_kind[kinds[0]]
+                pdfs[kind] = render_form(kind, who, photo=photo, ticket=ticket)
         db.session.rollback()
     return pdfs
 

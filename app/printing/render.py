@@ -5,6 +5,7 @@ Chinese whatever the UI language; the UI names of the kinds are translated (``la
 Each PDF carries a verification code binding the kind, the record and its version (see
 :func:`record_version`), signed with the app's SECRET_KEY, and the generation time.
 """
+import contextvars
 import datetime as dt
 from dataclasses import dataclass
 
@@ -46,13 +47,42 @@ FORMS = {
                         exam_kinds=(ADULT,)),
     "physical": FormKind("forms/physical.html", "考生体格检查表", _l("Physical examination form")),
     "preferences": FormKind("forms/preferences.html", "志愿表", _l("Preference form")),
+    "gaokao_preferences": FormKind("forms/gaokao_preferences.html", "考生志愿表",  # gpref
+                                   _l("高考 preference form"), exam_kinds=(GAOKAO,)),
     "ticket": FormKind("forms/ticket.html", "准考证", _l("Admission ticket")),
     "admitted": FormKind("forms/admitted.html", "考生登记表", _l("Admitted candidate form")),
     "publicity": FormKind("forms/publicity.html", "考生信息公示名单", _l("Publicity list"),
                           needs_candidate=False, batch=False),
     "draft": FormKind("forms/draft.html", "考生信息采集草表", _l("Blank collection draft form"),
                       needs_candidate=False, batch=False),
+    # 高考 优惠 / 专项 (gaokao/bonus_rules.py; the templates read gaokao_claims()).
+    "minority": FormKind("forms/minority.html", "普通高校招生享受民族优惠政策考生资格审核表",
+                         _l("Ethnic minority policy form (民审表)"), exam_kinds=(GAOKAO,)),
+    "bonus": FormKind("forms/bonus.html", "考生优惠资格审查表",
+                      _l("Bonus qualification review form"), exam_kinds=(GAOKAO,)),
+    "special_plan": FormKind("forms/special_plan.html",
+                             "贫困地区定向招生、农村学生单独招生报名资格审核表",
+                             _l("Special-plan qualification form"), exam_kinds=(GAOKAO,)),
 }
+#: Context one exam kind adds to a candidate form, registered by the package owning it:
+#: ``{(kind, exam kind): fn(candidate) -> dict}``. ``fn`` raises a :class:`NotForExam`
+#: subclass when the form cannot be printed for that candidate (single prints answer 400 with
+#: its message, batches skip the candidate). 成人高考's 考生登记表: app/adult/register_form.py.
+FORM_PARTS = {}
+#: The staff user a batch job prints for (printing/tasks.py sets it around a part): a form
+#: whose printing depends on the user (the 成人高考 考生登记表, the province's) asks it outside
+#: a request.
+PRINTING_USER = contextvars.ContextVar("printing_user", default=None)
+
+
+def form_part(kind, exam_kind):
+    """Decorator registering ``fn`` in :data:`FORM_PARTS`."""
+    def register(fn):
+        FORM_PARTS[(kind, exam_kind)] = fn
+        return fn
+    return register
+
+
 CANDIDATE_KINDS = tuple(k for k, f in FORMS.items() if f.needs_candidate)
 BATCH_KINDS = tuple(k for k, f in FORMS.items() if f.batch)
 PUBLICITY_ROWS_PER_PAGE = 30
@@ -202,6 +232,9 @@ def _candidate_context(kind, c, extra):
     elif kind == "physical":
         ctx["exam_items"] = EXAM_ITEMS
         ctx["results"] = physical_results(c)  # None: blank cells for the doctors
+    part = FORM_PARTS.get((kind, c.exam.kind if c.exam else None))
+    if part is not None:
+        ctx.update(part(c))
     return ctx
 
 

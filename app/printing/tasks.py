@@ -21,11 +21,12 @@ from ..extensions import db
 from ..job_records import RUNNING
 from ..jobs import enqueue, report_progress
 from ..jurisdiction import Node, scoped
+from ..refusals import Refused
 from ..security import KsUser
 from . import hooks
 from .models import PrintBatch, PrintBatchPart
 from .pdf import PdfConcatenation, UnprintableText, merge_pdfs
-from .render import NotForExam, NoTicket, render_form_with_code
+from .render import PRINTING_USER, render_form_with_code
 
 PART_SIZE = 25
 PART_TIMEOUT = 1800
@@ -122,6 +123,14 @@ def run_batch_part(batch_id, index):
 
 
 def _render_part(batch, index):
+    token = PRINTING_USER.set(db.session.get(KsUser, batch.user_id))
+    try:
+        return _render_part_as_user(batch, index)
+    finally:
+        PRINTING_USER.reset(token)
+
+
+def _render_part_as_user(batch, index):
     node = _node_of(batch)
     ids = (batch.candidate_ids or [])[index * PART_SIZE:(index + 1) * PART_SIZE]
     # Re-scoped here too: a part only ever prints candidates of the requester's subtree.
@@ -145,7 +154,9 @@ def _render_part(batch, index):
                     db.session.flush()
                 try:
                     pdf, codes[str(cid)] = render_form_with_code(kind, candidate)
-                except (NoTicket, NotForExam, UnprintableText):  # never a form with a name mangled
+                # A form the candidate cannot have (no ticket, another exam kind, a 体检表 not
+                # confirmed: any refusal) is skipped; never a form with a name mangled.
+                except (Refused, UnprintableText):
                     skipped += 1
                     continue
                 merged.append(pdf)

@@ -6,3 +6,8 @@ session opens no staff page and a staff session opens nothing under ``/me/``.
 """
 from .views import bp, register  # noqa: F401
 from . import adult  # noqa: F401,E402  (成人高考 routes on the same blueprint)
+from . import adult_results  # noqa: F401,E402  (成人高考 scores and admission: aresults)
+from . import gaokao_scores  # noqa: F401,E402  (高考 scores on the status page; gscores)
+from . import gaokao_bonus  # noqa: F401,E402  (高考 民审表 / 资格审核表, gbonus)
+from . import gaokao_preferences  # noqa: F401,E402  (高考 志愿 with the password card, gpref)
+from . import adult_exemption  # noqa: F401,E402  (成人高考 免试入学: aexempt)

@@ -26,6 +26,7 @@ from ..jurisdiction import Node
 from ..passwords import (count_failure, is_locked as _locked_at, name_variants, password_problems,
                          session_expired)
 from ..printing.models import AdmissionTicket
+from ..codes import ID_CARD
 from ..validators import InvalidValue, validate_id_number
 from .models import CandidateAccount
 
@@ -133,7 +134,8 @@ def check_new_password(candidate, password, confirm):
 
 def accounts_for(identifier):
     """Accounts of every candidate record holding this ID number (one per exam), or, when
-    ``identifier`` is not a valid ID number, this 考生号 (candidate number)."""
+    ``identifier`` is not a valid ID number, this 考生号 (candidate number) or the number of
+    another document (travel permit, passport: codes.ID_TYPES)."""
     identifier = "".join(unicodedata.normalize("NFKC", identifier or "").split()).upper()
     try:
         clause = Candidate.id_number == validate_id_number(identifier)
@@ -142,8 +144,9 @@ def accounts_for(identifier):
             return []
         # 考生号 is unique per exam: naming the exams lets the (exam_id, candidate_number)
         # unique index answer instead of a scan.
-        clause = Candidate.exam_id.in_(select(Exam.id)) & (
-            Candidate.candidate_number == identifier)
+        clause = (Candidate.exam_id.in_(select(Exam.id)) & (
+            Candidate.candidate_number == identifier)) | (
+            (Candidate.id_number == identifier) & (Candidate.id_type != ID_CARD))
     return db.session.execute(
         select(CandidateAccount).join(Candidate, Candidate.id == CandidateAccount.candidate_id)
         .where(clause).order_by(CandidateAccount.id.desc())

@@ -40,7 +40,7 @@ LIMITED = ("login", "activate", "recover", "password")
 SELF_REGISTRATION = "self_registration"
 
 
-_PhaseView = namedtuple("_PhaseView", "name start category")
+_PhaseView = namedtuple("_PhaseView", "name start category hours", defaults=(None,))
 #: The candidate as the actor of an audit row: no staff user, the ``candidate:<id>`` tag the
 #: trail uses for every change made here, and the candidate's unit (where the row is filed).
 _Actor = namedtuple("_Actor", "id username node")
@@ -326,7 +326,8 @@ def cached_windows(cand):
     now = time.monotonic()
     if hit is not None and now - hit[0] < ttl:
         return hit[1]
-    found = [(_PhaseView(p.name, p.start, p.category), end) for p, end in
+    found = [(_PhaseView(p.name, p.start, p.category, p.hours_label if p.hours else None), end)
+             for p, end in
              windows(cand.exam_id, SELF_REGISTRATION, cand.category, cand.node)]
     if len(_WINDOWS) > 10000:
         _WINDOWS.clear()
@@ -354,6 +355,7 @@ def window_info(cand):
         status = "upcoming" if upcoming else "closed"
     left = int(((end if status == "open" else phase.start) - now).total_seconds())
     return {"status": status, "name": phase.name, "start": phase.start, "end": end,
+            "daily_hours": phase.hours,  # phase conditions' daily hours, None: all day
             "days": left // 86400, "hours": left % 86400 // 3600, "minutes": left % 3600 // 60,
             "end_ms": int(end.replace(tzinfo=TZ).timestamp() * 1000)}
 
