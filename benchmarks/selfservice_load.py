@@ -73,8 +73,10 @@ app = create_app()
 with app.app_context():
     h = generate_password_hash({PASSWORD!r}, method=app.config["FAB_PASSWORD_HASH_METHOD"])
     # The demo data activates two accounts of its own: take candidates without one.
+    # Draft records (the contact edit of the mixed phase is refused on a reviewed one).
     cands = db.session.execute(select(Candidate).where(~select(CandidateAccount.id).where(
-        CandidateAccount.candidate_id == Candidate.id).exists()).order_by(func.random())
+        CandidateAccount.candidate_id == Candidate.id).exists(), Candidate.state == "draft",
+        Candidate.locked.is_(False)).order_by(func.random())
         .limit({n})).scalars().all()
     for c in cands:
         db.session.add(CandidateAccount(candidate_id=c.id, password_hash=h,

@@ -90,3 +90,16 @@ def physical_results(candidate):
         "serial": record.serial or "",
         "confirmed_on": record.confirmed_at,
     }
+
+
+def integrity_rows(candidate_id):
+    """考试诚信记录 printed on the 高考 考生登记表: ``[(date, kind, decision)]`` in date order."""
+    from .models import IntegrityRecord
+
+    rows = db.session.execute(select(IntegrityRecord).where(
+        IntegrityRecord.candidate_id == candidate_id).order_by(IntegrityRecord.occurred_on)
+    ).scalars().all()
+    return [(r.occurred_on.strftime("%Y-%m-%d"),
+             label(codes.VIOLATION_KINDS, r.kind, default=r.kind),
+             r.decision + (f"（{r.document_number}）" if r.document_number else ""))
+            for r in rows]

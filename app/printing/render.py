@@ -20,7 +20,7 @@ from ..candidates.models import EVALUATION_DIMENSIONS, Candidate
 from ..candidates.states import STATE_LABELS
 from ..codes import ADULT, EXAM_KIND_LABELS, GAOKAO
 from ..extensions import db
-from ..gaokao.printing import physical_results
+from ..gaokao.printing import integrity_rows, physical_results
 from ..jurisdiction import place_name, scoped
 from ..photos import storage
 from ..photos.models import PHOTO
@@ -232,6 +232,8 @@ def _candidate_context(kind, c, extra):
     elif kind == "physical":
         ctx["exam_items"] = EXAM_ITEMS
         ctx["results"] = physical_results(c)  # None: blank cells for the doctors
+    elif kind == "admitted" and c.exam and c.exam.kind == GAOKAO:
+        ctx["integrity"] = integrity_rows(c.id)  # 诚信 of the 高考 archive
     part = FORM_PARTS.get((kind, c.exam.kind if c.exam else None))
     if part is not None:
         ctx.update(part(c))
