@@ -15,6 +15,7 @@ from .candidates.export_views import CandidateExportView
 from .candidates.import_views import RegistryImportView
 from .candidates.part_views import GuardianView, QualityEvaluationView, StudyHistoryView
 from .candidates.views import CandidateView
+from .exams.notice_views import NoticeView
 from .exams.views import ExamView
 from .printing.ticket_views import AdmissionTicketView
 from .printing.verify_views import PrintVerifyView
@@ -76,6 +77,8 @@ def register_views(appbuilder):
                         label=_l("Extensions"), category="Exams")
     appbuilder.add_view(TimelineView, "Calendar", icon="fa-calendar", label=_l("Calendar"),
                         category="Exams")
+    appbuilder.add_view(NoticeView, "Notices", icon="fa-bullhorn",
+                        label=_l("Notices to candidates"), category="Exams")
     appbuilder.add_view(CandidateView, "Candidates", icon="fa-id-card", label=_l("Candidates"),
                         category="Candidates", category_label=_l("Candidates"),
                         category_icon="fa-users")

@@ -6,6 +6,7 @@ from .audit import AuditLog  # noqa: F401
 from .candidates.models import (Candidate, DocumentCheck, Guardian, ImportBatch,  # noqa: F401
                                 ImportRowError, Preference, QualityEvaluation, StudyHistory)
 from .exams.models import Exam  # noqa: F401
+from .exams.notices import Notice  # noqa: F401
 from .exchange.models import ExchangeExport  # noqa: F401
 from .filestore import Blob, BlobChunk  # noqa: F401
 from .printing.models import AdmissionTicket, PrintBatch, PrintBatchPart  # noqa: F401

@@ -105,6 +105,8 @@ _ADMIN_VIEWS = {
     **_GAOKAO_RESULTS,
     # 证件审核: the county records copies, the city decides (candidates/documents.py).
     "DocumentCheckView": RW,
+    # 报考须知 of one's own region (exams/notice_views.py).
+    "NoticeView": RW,
     # aexempt: 免试入学 / 照顾加分 (adult/exemption.py: the city first, the province last).
     "AdultExemptionView": RW, "AdultBonusView": RW,
     # Held because administrators grant them (nobody grants more than they hold).
@@ -114,7 +116,8 @@ _ADMIN_VIEWS = {
     # National DBF exchange (app/exchange): export and import inside one's own subtree.
     "ExchangeView": RW,
 }
-_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "PhotoView": R, "PhaseView": R,
+_STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "NoticeView": R, "PhotoView": R,
+                "PhaseView": R,
                 "PhaseExtensionView": R, "TimelineView": R, "ReviewView": R,
                 "QualificationView": R, **_READ_CANDIDATES}
 # Review actions: the workflow table decides which role may run which transition.

@@ -59,6 +59,7 @@ def add_candidates(count, start):
 
 
 def one_row_to_edit():
+    from app.exams.notices import Notice
     from app.gaokao.preference_models import PreferenceBatch
 
     """A row of each kind the demo data has none of, so every edit page is walked: a ticket,
@@ -84,6 +85,7 @@ def one_row_to_edit():
         PhaseExtension(phase_id=phase.id, node_id=county.id, reason="增长",
                        new_end=dt.datetime(2030, 1, 1)),
         PreferenceBatch(exam_id=exam.id, code="G1", name="增长批", schools=6, majors=6),
+        Notice(exam_id=exam.id, node=county, title="增长须知", body="增长", published=True),
     ])
 
 

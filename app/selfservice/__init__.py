@@ -11,3 +11,4 @@ from . import gaokao_scores  # noqa: F401,E402  (高考 scores on the status pag
 from . import gaokao_bonus  # noqa: F401,E402  (高考 民审表 / 资格审核表, gbonus)
 from . import gaokao_preferences  # noqa: F401,E402  (高考 志愿 with the password card, gpref)
 from . import adult_exemption  # noqa: F401,E402  (成人高考 免试入学: aexempt)
+from . import notices  # noqa: F401,E402  (报考须知: public list and the candidate's region)

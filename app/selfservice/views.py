@@ -32,7 +32,8 @@ from . import auth, forms
 
 bp = Blueprint("selfservice", __name__, url_prefix="/me",
                template_folder=None, static_folder=None)
-PUBLIC = {"selfservice.login", "selfservice.activate", "selfservice.recover"}
+PUBLIC = {"selfservice.login", "selfservice.activate", "selfservice.recover",
+          "selfservice.public_notices", "selfservice.public_notice"}  # 报考须知, read first
 #: POSTs counted by the per-address limit (shared bucket): everything that checks a secret.
 LIMITED = ("login", "activate", "recover", "password")
 #: The phase activity of every change made on these pages (成人高考 preferences may have
