@@ -69,3 +69,25 @@ def test_menu_permissions_are_read_once_per_page(login, app):
     permission_reads = [s for s in seen if "ab_permission_view_role" in s]
     assert len(permission_reads) == 1
     assert len(seen) < 25
+
+
+def test_a_records_page_runs_no_query_of_another_exam_kinds_tabs(login, app):
+    """The candidate page's tabs of the 高考 archive (报名信息, 体检信息) are left out, with
+    their queries, on a 中招 record (issue 14: the page had grown to 32 statements)."""
+    from app.codes import GAOKAO
+
+    with app.app_context():
+        school = db.session.execute(select(Node.id).where(Node.code == "41010201")).scalar()
+        ids = {kind: db.session.execute(select(Candidate.id).join(Exam).where(
+            Exam.kind == kind, Candidate.node_id == school).order_by(Candidate.id).limit(1)
+        ).scalar() for kind in (ZHONGZHAO, GAOKAO)}
+    county = login("zy_admin")
+    cost = {}
+    for kind, cid in ids.items():
+        statements(app, county, f"/candidateview/show/{cid}")  # caches filled
+        cost[kind] = statements(app, county, f"/candidateview/show/{cid}")
+    zz = county.get(f"/candidateview/show/{ids[ZHONGZHAO]}").get_data(as_text=True)
+    gk = county.get(f"/candidateview/show/{ids[GAOKAO]}").get_data(as_text=True)
+    tab = 'href="#PhysicalExamView"'
+    assert tab in gk and tab not in zz
+    assert cost[ZHONGZHAO][0] <= cost[GAOKAO][0] - 4, (cost[ZHONGZHAO][0], cost[GAOKAO][0])

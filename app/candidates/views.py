@@ -312,8 +312,13 @@ class CandidateView(ScopedModelView):
         views = self.get_init_inner_views()
         if not has_request_context():
             return views
+        # The record shown (set by _get_show_widget): a tab declaring the exam kinds it holds
+        # data for (``tab_exam_kinds``) is left out for another kind's record, and its queries
+        # with it (a 中招 record has no 体检 or 报名信息 of the 高考 archive).
+        kind = g.get("ks_show_exam_kind")
         return [v for v in views
-                if self.appbuilder.sm.has_access("can_list", v.class_permission_name)]
+                if (kind is None or kind in getattr(v, "tab_exam_kinds", (kind,)))
+                and self.appbuilder.sm.has_access("can_list", v.class_permission_name)]
 
     @_related_views.setter
     def _related_views(self, views):
@@ -324,6 +329,7 @@ class CandidateView(ScopedModelView):
         return self.__dict__.setdefault("_all_related_views", [])
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        g.ks_show_exam_kind = item.exam.kind if item.exam else None
         widgets = super()._get_show_widget(
             pk, item, widgets, actions, show_fieldsets or _show_fieldsets(item.exam.kind))
         widgets["dossier"] = self.parts.dossier(item)

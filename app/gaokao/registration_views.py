@@ -198,6 +198,7 @@ class RegistrationListWidget(ListWidget):
 
 
 class GaokaoRegistrationView(ArchiveView):
+    tab_exam_kinds = (GAOKAO,)  # the candidate page's tab, for 高考 records only
     """报名信息 of 高考 candidates (one per candidate)."""
 
     datamodel = SQLAInterface(GaokaoRegistration)

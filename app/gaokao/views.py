@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError as FormError
 from ..base_views import CodedInterface, ScopedModelView
 from .. import codes as candidate_codes
 from ..candidates.picker import CandidatePickerField
-from ..codes import GAOKAO
+from ..codes import ADULT, GAOKAO
 from ..validators import form_validator, validate_past_date
 from ..exams.picker import active_exams
 from ..extensions import db
@@ -154,6 +154,7 @@ class ArchiveView(ScopedModelView):
 
 
 class PhysicalExamView(ArchiveView):
+    tab_exam_kinds = (GAOKAO,)  # the candidate page's tab, for 高考 records only
     datamodel = CodedInterface(PhysicalExam, coded=("state",))
     route_base = "/physical"
     list_title = _l("Physical examinations")
@@ -424,6 +425,7 @@ class PhysicalReportView(ScopedModelView):
 
 
 class IntegrityRecordView(ArchiveView):
+    tab_exam_kinds = (GAOKAO, ADULT)  # the candidate page's tab (成人高考's 登记表 prints them)
     """考试诚信记录: any number per candidate; not bound by the record's lock (violations are
     found at or after the exam, when every record is signed)."""
 
