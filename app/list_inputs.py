@@ -7,6 +7,7 @@ unknown ``_oc_`` column). HardenedViewMixin (base_views.py) applies both helpers
 model view: ``sane_list_args`` to the request, ``sane_filter_converter`` to its filters.
 """
 import re
+from decimal import Decimal, InvalidOperation
 
 from flask_appbuilder.models.sqla import filters as fab_filters
 from sqlalchemy import BigInteger
@@ -77,6 +78,14 @@ class _SaneValue:
         if model.is_integer(column):
             # Not a number: left to FAB, which compares with None.
             return _clamped_int(value.strip(), *self._int_range()) or value
+        if model.is_numeric(column) or model.is_float(column):
+            # "abc" against a numeric column was an UndefinedFunction on PostgreSQL (a 500):
+            # not a finite number selects what no value does.
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                return None
+            return number if number.is_finite() else None
         if model.is_boolean(column):
             return "y" if value == "y" else False  # FAB's search form sends "y" for yes
         if model.is_relation(column):
