@@ -10,11 +10,11 @@ from .refusals import BadInput
 SCAN_TYPES = {b"%PDF-": ("application/pdf", "pdf"), b"\xff\xd8\xff": ("image/jpeg", "jpg")}
 
 
-def scan_limit(setting="SCAN_MAX_BYTES"):
-    return int(current_app.config[setting])  # default in config.py
+def scan_limit():
+    return int(current_app.config["SCAN_MAX_BYTES"])  # default in config.py
 
 
-def read_scan(upload, required=True, missing=None, setting="SCAN_MAX_BYTES"):
+def read_scan(upload, required=True, missing=None):
     """``(bytes, mimetype, extension, filename)`` of an uploaded scan (a werkzeug FileStorage),
     or None when none was sent and ``required`` is false (``missing``: the message when it is).
     Refuses (BadInput, translated) anything that is not a PDF or JPEG by its content, and
@@ -23,7 +23,7 @@ def read_scan(upload, required=True, missing=None, setting="SCAN_MAX_BYTES"):
         if required:
             raise BadInput(missing or _l("Upload the scan (PDF or JPEG)."))
         return None
-    limit = scan_limit(setting)
+    limit = scan_limit()
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
         raise BadInput(_l("The scan is larger than %(mb)s MB: scan at a lower resolution or "

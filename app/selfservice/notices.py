@@ -7,23 +7,19 @@ from ..exams.models import Exam
 from ..exams.notices import Notice
 from ..extensions import db
 from ..jurisdiction import Node
+from ..phases.rules import ancestor_paths
 from .views import bp
 
 #: notices on one page at most (the newest first).
 PAGE = 50
 
 
-def _paths_above(path):
-    parts = [p for p in (path or "").split("/") if p]
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
-def notices_for(exam_id, node_path):
-    """Published notices of ``exam_id`` for the unit at ``node_path`` and every region above."""
+def notices_for(exam_id, node):
+    """Published notices of ``exam_id`` for ``node`` and every region above it."""
     return db.session.execute(
         select(Notice, Node.name).join(Node, Node.id == Notice.node_id)
         .where(Notice.exam_id == exam_id, Notice.published.is_(True),
-               Node.path.in_(_paths_above(node_path)))
+               Node.path.in_(ancestor_paths(node)))
         .order_by(Notice.published_on.desc()).limit(PAGE)).all()
 
 
@@ -54,5 +50,5 @@ def my_notices():
     """The published notices of the candidate's exam for its unit and every region above."""
     cand = g.candidate
     rows = [(notice, region, cand.exam.name)
-            for notice, region in notices_for(cand.exam_id, cand.node.path)]
+            for notice, region in notices_for(cand.exam_id, cand.node)]
     return render_template("selfservice/notices.html", rows=rows, one=None, own=True)
