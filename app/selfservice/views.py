@@ -3,6 +3,7 @@ never from the URL or the form: ids in URLs (guardians, study periods) are looke
 session's candidate only, so another candidate's rows answer 404."""
 import time
 from collections import namedtuple
+from functools import cache
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
                    request, url_for)
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes
@@ -382,12 +383,18 @@ def unlock_notice(cand):
     locked, never was unlocked, or was locked again since."""
     if cand.locked:
         return None
-    last = db.session.execute(
-        select(ReviewEvent.action, ReviewEvent.reason, ReviewEvent.at)
-        .where(ReviewEvent.candidate_id == cand.id, ReviewEvent.qualification_id.is_(None),
-               ReviewEvent.action.in_(("mark_signed", "unlock", "relock")))
-        .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc()).limit(1)).first()
+    last = db.session.execute(_unlock_statement(), {"cid": cand.id}).first()
     return last if last is not None and last.action == "unlock" else None
+
+
+@cache
+def _unlock_statement():
+    """Built once per process (the status page runs it on every load)."""
+    return (select(ReviewEvent.action, ReviewEvent.reason, ReviewEvent.at)
+            .where(ReviewEvent.candidate_id == bindparam("cid"),
+                   ReviewEvent.qualification_id.is_(None),
+                   ReviewEvent.action.in_(("mark_signed", "unlock", "relock")))
+            .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc()).limit(1))
 
 
 @bp.route("/")
