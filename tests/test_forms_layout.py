@@ -278,6 +278,9 @@ def overlaps(a, b, tol=0.5):
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "app" / "templates" / "forms"
 LABEL_RE = re.compile(r'<t[hd] class="label[^"]*"[^>]*>([^<{]+)</t[hd]>')
+#: The signature lines (``sign_row("县市区招生办盖章")``): a label wrapped there reads "县市区招
+#: 生办盖章：" (it did on the 考生志愿表).
+SIGN_RE = re.compile(r'sign_row\("([^"]+)"\)')
 
 
 def broken_labels(kind, pdf):
@@ -285,7 +288,8 @@ def broken_labels(kind, pdf):
     one line: a label column too narrow for its longest label."""
     drawn = drawn_text(pdf)
     words = [w[0] for _, _, page in word_boxes(pdf) for w in page]
-    labels = set(LABEL_RE.findall((TEMPLATES / FORMS[kind].template.split("/")[-1]).read_text()))
+    source = (TEMPLATES / FORMS[kind].template.split("/")[-1]).read_text()
+    labels = set(LABEL_RE.findall(source)) | {f"{s}：" for s in SIGN_RE.findall(source)}
     return [label for label in labels
             if flat(label) in drawn and not any(flat(label) in w for w in words)]
 
