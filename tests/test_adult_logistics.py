@@ -228,6 +228,7 @@ def test_points_record_why_confirmed_candidates_have_not_paid(app, login):
     # A paid candidate needs no reason.
     resp = point.post("/adult/unpaid/record", {"candidate": paid[0], "reason": "01"})
     assert "已缴费" in text(point.get(resp.location))
+
     # Outside the window nothing is recorded and the page says why.
     window(app, "unpaid_check", CLOSED)
     resp = point.post("/adult/unpaid/record", {"candidate": unpaid[0], "reason": "01"})
@@ -239,6 +240,25 @@ def test_points_record_why_confirmed_candidates_have_not_paid(app, login):
     # The county sees its points' answers.
     assert "银行卡限额" in text(login("zy_admin").get(f"/adult/unpaid/?exam={eid}"))
     assert "未缴费甲" not in text(login("eq_admin").get(f"/adult/unpaid/?exam={eid}"))
+
+
+def test_the_unpaid_list_says_which_records_are_void(app, login):
+    """After the payment window (with its extensions) a confirmed, unpaid record is void:
+    the point's list says so, as the candidate's own page does (payment_state)."""
+    eid = exam_id(app, ADULT)
+    make(app, name="作废核对")
+    window(app, "unpaid_check", OPEN)
+    point = login("zy_point")
+    try:
+        window(app, "payment", OPEN)
+        page = text(point.get(f"/adult/unpaid/?exam={eid}"))
+        row = page[page.index("作废核对"):][:120]
+        assert "未缴费" in row and "已作废" not in row
+        window(app, "payment", CLOSED)
+        page = text(point.get(f"/adult/unpaid/?exam={eid}"))
+        assert "已作废（未在规定时间内缴费）" in page[page.index("作废核对"):][:120]
+    finally:
+        window(app, "payment", OPEN)
 
 
 # --- exam sites -----------------------------------------------------------------------------

@@ -31,6 +31,22 @@ def unpaid_candidates(exam_id, node):
     return db.session.execute(stmt).all()
 
 
+def payment_labels(rows, now=None):
+    """{candidate id: payment state label} of :func:`unpaid_candidates`' rows: 未缴费 while the
+    candidate may still pay, 已作废 once its payment window (with its unit's extensions) has
+    ended — the rule of ``payment_state``, with one window lookup per category and unit."""
+    from .payment_state import LABELS, payment_state
+
+    deadlines = {}
+    labels = {}
+    for cand, _check in rows:
+        key = (cand.category, cand.node_id)
+        if key not in deadlines:
+            deadlines[key] = payment_state(cand, now)[0]
+        labels[cand.id] = LABELS[deadlines[key]]
+    return labels
+
+
 def clean_reason(reason, note):
     """``(reason, note)`` checked: a reason of the list, a note for "other", at most 200
     characters. Raises UnpaidCheckRefused."""

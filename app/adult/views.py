@@ -24,7 +24,7 @@ from ..phases.rules import PhaseClosed, check_open, windows
 from .models import UNPAID_REASONS, NumberingRun
 from .payments import COLUMNS, COLUMN_LABELS, import_payments, payment_counts
 from .tasks import NUMBERING_TIMEOUT, number_tickets
-from .unpaid import UnpaidCheckRefused, record_reason, unpaid_candidates
+from .unpaid import UnpaidCheckRefused, payment_labels, record_reason, unpaid_candidates
 
 MAX_UPLOAD = 20 * 1024 * 1024
 REPORT_ROWS = 500  # rejected rows listed on the page
@@ -104,7 +104,7 @@ class UnpaidCheckView(BaseView):
         may_record = self.appbuilder.sm.has_access("can_record", self.class_permission_name)
         return self.render_template("adult/unpaid.html", exams=exams, exam=exam, rows=rows,
                                     reasons=codes.choices(UNPAID_REASONS, lang=None), closed=window,
-                                    may_record=may_record)
+                                    may_record=may_record, states=payment_labels(rows))
 
     @expose("/record", methods=["POST"])
     @has_access
