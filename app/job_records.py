@@ -16,8 +16,8 @@ Adding a kind of job takes two pieces:
    work while calling ``record.advance(done, total)``, then ``record.finish(...)`` or
    ``record.fail(message)`` and commit.
 
-The view then needs nothing of its own: it creates the record, commits, stores
-``enqueue(task, record.id, …)`` in ``record.job_id``, and its status route returns
+The view then needs nothing of its own: it creates the record and calls
+``record.start_job(task, …)`` (commit, enqueue, job id stored), and its status route returns
 ``jsonify(record.status_json(result_url))``. The page includes ``static/progress.js`` on an
 element with ``data-status-url`` (see that file for the markup it fills in). The status read
 is also where a job whose worker died becomes "failed" (:func:`app.jobs.record_job_status`).
@@ -28,7 +28,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .jobs import record_job_status, report_progress
+from .extensions import db
+from .jobs import enqueue, record_job_status, report_progress
 from .jurisdiction import PATH_TYPE
 
 #: waiting for the user before it can be queued (the registry import's column mapping)
@@ -94,6 +95,28 @@ class JobRecord:
         """Failed with ``message`` for the user (kept if the record already ended)."""
         if not self.final:
             self.status, self.message, self.finished_on = FAILED, _cut(message), _now()
+
+    def start_job(self, task, *args, timeout, description):
+        """Commit this record, queue ``task(record id, *args)`` for it and store the job's id
+        on it; return the record's id. ``description`` (rq's, for operators) gets the id
+        appended. Without REDIS_URL the job runs in process and has committed by the time
+        the queue returns, expiring the record: the id is set on a fresh read. When the
+        queue cannot be reached the record is failed (it would stay "queued" for ever) and
+        the error propagates."""
+        db.session.add(self)
+        db.session.commit()
+        model, record_id = type(self), self.id
+        try:
+            job_id = enqueue(task, record_id, *args, job_timeout=timeout,
+                             description=f"{description} {record_id}", owner_id=self.user_id)
+        except Exception:
+            db.session.rollback()
+            db.session.get(model, record_id).fail(_l("The job queue is not reachable."))
+            db.session.commit()
+            raise
+        db.session.get(model, record_id).job_id = job_id
+        db.session.commit()
+        return record_id
 
     def counts(self):
         """{name: n} the record's page shows beside the progress bar."""

@@ -15,7 +15,6 @@ from ..codes import ADULT
 from ..exams.picker import named_exam
 from ..extensions import db
 from ..job_records import DONE
-from ..jobs import enqueue
 from ..jurisdiction import Node, get_scoped_or_404, scope_clause, scoped, units_in_scope
 from ..refusals import Refused
 from .exam_docs import DOCUMENTS
@@ -127,15 +126,9 @@ class ExamDocumentView(BaseView):
             flash(str(refusal), "danger")
             return redirect(url_for(".index", exam=exam.id))
         run = ExamDocumentRun(exam_id=exam.id, user_id=g.user.id, node_path=unit.path)
-        db.session.add(run)
-        db.session.commit()
-        run_id = run.id
-        job_id = enqueue(generate_documents, run_id, str(get_locale() or "zh"),
-                         job_timeout=DOCUMENTS_TIMEOUT, owner_id=g.user.id,
-                         description=f"exam documents exam #{exam.id} run {run_id}")
-        run = db.session.get(ExamDocumentRun, run_id)
-        run.job_id = job_id
-        db.session.commit()
+        run_id = run.start_job(generate_documents, str(get_locale() or "zh"),
+                               timeout=DOCUMENTS_TIMEOUT,
+                               description=f"exam documents exam #{exam.id} run")
         return redirect(url_for(".job", run_id=run_id))
 
     @expose("/job/<int:run_id>")

@@ -17,7 +17,6 @@ from ..candidates.registry_file import RegistryFileError, read_table
 from ..codes import ADULT
 from ..exams.picker import named_exam
 from ..extensions import db
-from ..jobs import enqueue
 from ..jurisdiction import CITY, COUNTY, POINT, PROVINCE, Node, get_scoped_or_404, scope_clause, \
     scoped
 from ..printing.models import PrintBatch
@@ -222,10 +221,5 @@ class AdultRegisterFormView(BaseView):
                                             "exam_id": exam.id, "node_id": unit.id,
                                             "institution": institution or None,
                                             "count": len(ids)})
-        batch_id = batch.id
-        job_id = enqueue(run_batch, batch_id, job_timeout=BATCH_TIMEOUT, owner_id=g.user.id,
-                         description=f"print batch {batch_id}")
-        batch = db.session.get(PrintBatch, batch_id)
-        batch.job_id = job_id
-        db.session.commit()
+        batch_id = batch.start_job(run_batch, timeout=BATCH_TIMEOUT, description="print batch")
         return redirect(url_for("PrintView.batch_progress", batch_id=batch_id))

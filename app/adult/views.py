@@ -18,7 +18,6 @@ from ..codes import ADULT
 from ..exams.picker import active_exams, chosen_exam, named_exam
 from ..extensions import db
 from ..job_records import DONE
-from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404
 from ..phases.rules import PhaseClosed, check_open, windows
 from .models import UNPAID_REASONS, NumberingRun
@@ -155,15 +154,9 @@ class TicketNumberingView(BaseView):
         renumber = request.form.get("renumber") == "1"
         run = NumberingRun(exam_id=exam.id, renumber=renumber, user_id=g.user.id,
                            node_path=g.user.node.path)
-        db.session.add(run)
-        db.session.commit()
-        run_id = run.id
-        job_id = enqueue(number_tickets, run_id, str(get_locale() or "zh"),
-                         job_timeout=NUMBERING_TIMEOUT, owner_id=g.user.id,
-                         description=f"ticket numbering exam #{exam.id} run {run_id}")
-        run = db.session.get(NumberingRun, run_id)  # an inline job committed and expired it
-        run.job_id = job_id
-        db.session.commit()
+        run_id = run.start_job(number_tickets, str(get_locale() or "zh"),
+                               timeout=NUMBERING_TIMEOUT,
+                               description=f"ticket numbering exam #{exam.id} run")
         return redirect(url_for(".job", run_id=run_id))
 
     @expose("/job/<int:run_id>")

@@ -16,7 +16,6 @@ from .. import filestore
 from ..audit import log_event
 from ..extensions import db
 from ..job_records import DONE
-from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404
 from .export import CsvExport, query_rows, write_xlsx
 from .export_tasks import EXPORT_TIMEOUT, EXPORTS, filtered_query, run_export
@@ -75,11 +74,7 @@ def _start_job(fmt):
     export_id = export.id
     log_event("export", Candidate.__tablename__,
               {"format": fmt, "job": export_id, "filters": dict(request.args)})
-    job_id = enqueue(run_export, export_id, job_timeout=EXPORT_TIMEOUT, owner_id=g.user.id,
-                     description=f"candidate export {export_id}")
-    export = db.session.get(CandidateExport, export_id)  # an inline job committed it
-    export.job_id = job_id
-    db.session.commit()
+    export.start_job(run_export, timeout=EXPORT_TIMEOUT, description="candidate export")
     return redirect(url_for("CandidateExportView.progress", pk=export_id))
 
 

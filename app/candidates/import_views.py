@@ -17,7 +17,6 @@ from ..codes import EXAM_KIND_LABELS
 from ..exams.picker import active_exams
 from ..extensions import db
 from ..job_records import FAILED, NEW
-from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404
 from .export import row_errors_csv
 from .importer import own_unit_code
@@ -198,12 +197,9 @@ class RegistryImportView(BaseView):
 
     def _start(self, batch):
         batch.queue()
-        db.session.commit()
-        batch.job_id = enqueue(run_import, batch.id, str(get_locale() or "zh"),
-                               job_timeout=3600, owner_id=g.user.id,
-                               description=f"registry import #{batch.id}")
-        db.session.commit()
-        return redirect(url_for(".progress", batch_id=batch.id))
+        batch_id = batch.start_job(run_import, str(get_locale() or "zh"), timeout=3600,
+                                   description="registry import")
+        return redirect(url_for(".progress", batch_id=batch_id))
 
     def _unreadable(self, batch, exc):
         """The stored upload cannot be mapped (removed from the server, or no data rows): say

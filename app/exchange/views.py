@@ -19,7 +19,6 @@ from ..exams.models import Exam
 from ..exams.picker import active_exams
 from ..extensions import db
 from ..job_records import DONE
-from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404, scoped
 from ..photos.views import save_upload
 from . import dbf_format as fmt
@@ -38,16 +37,6 @@ ACCEPTED_LABELS = {
 
 def _locale():
     return str(get_locale() or "zh")
-
-
-def _start(model, record_id, task, timeout, description):
-    """Queue ``task`` for the committed record and note its job id on it (re-read: an
-    in-process job has committed its own changes by then); returns the record id."""
-    job_id = enqueue(task, record_id, _locale(), job_timeout=timeout,
-                     description=f"{description} {record_id}", owner_id=g.user.id)
-    db.session.get(model, record_id).job_id = job_id
-    db.session.commit()
-    return record_id
 
 
 class ExchangeView(BaseView):
@@ -95,8 +84,8 @@ class ExchangeView(BaseView):
         log_event("export", ExchangeExport.__tablename__,
                   {"export": export.id, "exam": exam.id, "unit": g.user.node.code,
                    "accepted": accepted}, row_id=export.id)
-        export_id = _start(ExchangeExport, export.id, run_export, EXPORT_TIMEOUT,
-                           "exchange export")
+        export_id = export.start_job(run_export, _locale(), timeout=EXPORT_TIMEOUT,
+                                     description="exchange export")
         return redirect(url_for(".export_page", pk=export_id))
 
     @expose("/export/<int:pk>")
@@ -142,8 +131,8 @@ class ExchangeView(BaseView):
                             or "package.zip", stored_path=stage.ref)
         db.session.add(batch)
         db.session.commit()
-        batch_id = _start(ImportBatch, batch.id, run_exchange_import, IMPORT_TIMEOUT,
-                          "exchange import")
+        batch_id = batch.start_job(run_exchange_import, _locale(), timeout=IMPORT_TIMEOUT,
+                                   description="exchange import")
         return redirect(url_for(".import_page", pk=batch_id))
 
     def _received(self, stage):

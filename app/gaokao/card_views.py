@@ -19,7 +19,6 @@ from ..candidates.models import Candidate
 from ..codes import GAOKAO
 from ..exams.picker import active_exams, named_exam
 from ..extensions import db
-from ..jobs import enqueue
 from ..job_records import DONE
 from ..jurisdiction import CITY, COUNTY, PROVINCE, Node, get_scoped_or_404, in_scope, scoped
 from ..refusals import BadInput, NotAllowed, Refused
@@ -102,12 +101,9 @@ class PasswordCardView(BaseView):
             return self.index(400, errors)
         run = CardRun(exam_id=exam.id, count=int(count), user_id=g.user.id,
                       node_path=unit.path, status="queued")
-        db.session.add(run)
-        db.session.commit()
-        run.job_id = enqueue(type(self).generate_task, run.id, job_timeout=RUN_TIMEOUT,
-                             description=f"password cards run {run.id}", owner_id=g.user.id)
-        db.session.commit()
-        return redirect(url_for(".run", pk=run.id))
+        run_id = run.start_job(type(self).generate_task, timeout=RUN_TIMEOUT,
+                               description="password cards run")
+        return redirect(url_for(".run", pk=run_id))
 
     @expose("/run/<int:pk>")
     @has_access

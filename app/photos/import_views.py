@@ -7,7 +7,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import filestore, jobs
+from .. import filestore
 from ..exams.models import Exam
 from ..exams.picker import active_exams
 from ..extensions import db
@@ -58,14 +58,8 @@ class PhotoImportView(BaseView):
         imp = PhotoImport(exam_id=exam.id, kind=kind, user_id=g.user.id,
                           node_path=g.user.node.path, stored_path=stage.ref,
                           filename=(request.files["file"].filename or "")[-255:])
-        db.session.add(imp)
-        db.session.commit()
-        job_id = jobs.enqueue(run_photo_import, imp.id, job_timeout=JOB_TIMEOUT,
-                              description=f"photo import {imp.id}", owner_id=g.user.id)
-        imp = db.session.get(PhotoImport, imp.id)
-        imp.job_id = job_id
-        db.session.commit()
-        return redirect(url_for(".report", pk=imp.id))
+        pk = imp.start_job(run_photo_import, timeout=JOB_TIMEOUT, description="photo import")
+        return redirect(url_for(".report", pk=pk))
 
     def _received(self, stage):
         """Copy the upload to ``stage.path``; the refusal page (the stage abandoned) for a

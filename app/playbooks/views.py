@@ -19,7 +19,7 @@ from ..audit import log_event
 from ..base_views import CodedInterface, HardenedViewMixin, ScopedModelView
 from ..candidates.privacy import display_id_number
 from ..extensions import db
-from ..jobs import enqueue, record_job_status
+from ..jobs import record_job_status
 from ..jurisdiction import get_scoped_or_404
 from ..candidates.states import STATE_LABELS
 from . import actions, playbooks
@@ -208,14 +208,11 @@ class IncidentView(ScopedModelView):
             "snapshot": snap.id, "region": incident.node.code, "exam": incident.exam_id},
             row_id=incident.id)
         try:
-            snap.job_id = enqueue(take_snapshot, snap.id, job_timeout=SNAPSHOT_TIMEOUT,
-                                  description=f"incident {incident.id} snapshot {snap.id}",
-                                  owner_id=g.user.id)
+            snap.start_job(take_snapshot, timeout=SNAPSHOT_TIMEOUT,
+                           description=f"incident {incident.id} snapshot")
         except Exception:
-            # The queue is unreachable: the row must not stay "queued" and block the next try.
-            db.session.rollback()
-            db.session.get(IncidentSnapshot, snap.id).fail(_l("The job queue is not reachable."))
-            db.session.commit()
+            # The queue is unreachable: start_job failed the row, so it does not stay
+            # "queued" and block the next try.
             flash(_l("The snapshot could not be started: the job queue is not reachable. Try "
                      "again later or tell the system administrator."), "danger")
             return redirect(url_for(".show", pk=incident.id))

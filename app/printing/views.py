@@ -20,7 +20,6 @@ from ..exams.models import Exam
 from ..exams.picker import active_exams, chosen_exam
 from ..extensions import db
 from ..job_records import DONE
-from ..jobs import enqueue
 from ..jurisdiction import POINT, SCHOOL, Node, get_scoped_or_404, scoped
 from ..candidates.states import STATE_LABELS
 from . import hooks
@@ -215,12 +214,8 @@ class PrintView(BaseView):
         db.session.commit()
         log_event("print", "ks_candidate", {"kind": kind, "batch_id": batch.id,
                                             "exam_id": batch.exam_id, **selection})
-        job_id = enqueue(run_batch, batch.id, job_timeout=BATCH_TIMEOUT, owner_id=g.user.id,
-                         description=f"print batch {batch.id}")
-        batch = db.session.get(PrintBatch, batch.id)
-        batch.job_id = job_id
-        db.session.commit()
-        return redirect(url_for(".batch_progress", batch_id=batch.id))
+        batch_id = batch.start_job(run_batch, timeout=BATCH_TIMEOUT, description="print batch")
+        return redirect(url_for(".batch_progress", batch_id=batch_id))
 
     @expose("/batch/<int:batch_id>")
     @has_access

@@ -27,7 +27,6 @@ from ..candidates.states import STATE_LABELS
 from ..candidates.views import CandidateView, show_fieldsets_of
 from ..extensions import db
 from ..job_records import DONE, NEW
-from ..jobs import enqueue
 from ..jurisdiction import get_scoped_or_404
 from ..phases.rules import PhaseClosed, check_open_for
 from ..photos.results import problem_choices
@@ -187,12 +186,8 @@ class TransitionListView(ScopedModelView):
         # Large selections of the tables a job knows (BULK_SUBJECTS) go to the background.
         if selection.selected > current_app.config["REVIEW_BULK_INLINE_MAX"] \
                 and selection.subject in BULK_SUBJECTS:
-            selection_id = selection.id
-            job_id = enqueue(run_bulk_review, selection_id, job_timeout=REVIEW_TIMEOUT,
-                             owner_id=g.user.id, description=f"bulk review {selection_id}")
-            selection = db.session.get(ReviewSelection, selection_id)
-            selection.job_id = job_id
-            db.session.commit()
+            selection_id = selection.start_job(run_bulk_review, timeout=REVIEW_TIMEOUT,
+                                               description="bulk review")
             return redirect(url_for(".selection", pk=selection_id))
         selection.start()
         apply_selection(selection.id, g.user, self.datamodel.obj, self.apply_fn)
