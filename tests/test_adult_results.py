@@ -395,3 +395,32 @@ def test_an_empty_feature_score_is_the_approved_bonus(app, login):
     assert score_of(app, without[0])["feature"] in ("0", "0.0")
     # A value in the province's file stands.
     assert score_of(app, given[0])["feature"] in ("15", "15.0")
+
+
+def test_files_keyed_by_admission_ticket_number_match_the_ticket_holder(app, login):
+    """National score files name candidates by 准考证号 (a self-registered candidate may have no
+    考生号): a row with the ticket number alone matches its holder; a ticket number and an ID
+    number of two different candidates match nobody; an unknown ticket is refused."""
+    from app.printing.models import AdmissionTicket
+
+    eid = exam_id(app, ADULT)
+    cid, _number, idn = make(app, level="02", track="1", name="凭准考证")
+    other = make(app, level="02", track="1", name="另一考生")
+    with app.app_context():
+        holders = ((cid, "261010201010101"), (other[0], "261010201010102"))
+        for n, (who, ticket) in enumerate(holders):
+            db.session.add(AdmissionTicket(candidate_id=who, ticket_number=ticket,
+                                           site="郑州市第一中学", room=f"{n + 1:02d}", seat="01"))
+        db.session.commit()
+    head = ("准考证号", "身份证号", "语文", "数学", "外语", "总分")
+    rows = [("261010201010101", "", "80", "70", "60", "210"),
+            ("261010201010102", idn, "81", "71", "61", "213"),
+            ("261010201019999", "", "82", "72", "62", "216")]
+    province = login("henan_admin")
+    page = upload(province, "scores", csv_file(head, rows, title="2026年成人高考成绩"), eid)
+    page = text(page)
+    assert "新增 1 条" in page and "拒绝 2 条" in page, page[-1500:]
+    reasons = row_reasons(page)
+    assert "准考证号" in reasons[4] and "准考证号" in reasons[5]
+    assert score_of(app, cid)["total"] == "210"
+    assert score_of(app, other[0]) is None

@@ -32,6 +32,7 @@ from ..candidates.registry_file import (EXCEL_DIGITS_LOST, RegistryFileError, Ta
 from ..codes import ADULT
 from ..extensions import db
 from ..jurisdiction import scope_clause
+from ..printing.models import AdmissionTicket
 from ..validators import InvalidValue
 from .logistics import BASIC_COURSES, COLLEGE_TO_BACHELOR, HIGH_TO_BACHELOR, HIGH_TO_COLLEGE, \
     SCIENCE_TRACK, group_label, paper_group
@@ -62,9 +63,12 @@ SUBJECT_NAMES = {"chinese": "语文", "mathematics": "数学", "politics": "政�
 
 _IDENTITY = {
     "candidate_number": ("考生号", "KSH", "candidate_number"),
+    "ticket_number": ("准考证号", "准考证号码", "ZKZH", "ticket_number"),
     "id_number": ("身份证号", "身份证件号", "证件号码", "身份证号码", "ZJHM", "SFZH", "id_number"),
     "name": ("姓名", "XM", "name"),
 }
+#: The columns naming the candidate; a file has at least one.
+_KEYS = ("candidate_number", "ticket_number", "id_number")
 SCORE_COLUMNS = {
     **_IDENTITY,
     "chinese": ("语文", "YW", "chinese"),
@@ -89,7 +93,7 @@ ADMISSION_COLUMNS = {
 }
 COLUMN_LABELS = {
     "candidate_number": _l("Candidate number"), "id_number": _l("ID number"),
-    "name": _l("Name"),
+    "ticket_number": "准考证号", "name": _l("Name"),
     "chinese": "语文", "mathematics": "数学", "politics": "政治", "foreign_language": "外语",
     "combined": "综合", "basic_course": "专业基础课",
     "feature": "特征分", "total": "总分", "archive_score": "档案分",
@@ -158,7 +162,7 @@ def locate_columns(table, columns, required):
 
 def _missing(mapping, required):
     missing = [c for c in required if c not in mapping]
-    if "candidate_number" not in mapping and "id_number" not in mapping:
+    if not any(c in mapping for c in _KEYS):
         missing.insert(0, "candidate_number")
     return missing
 
@@ -222,15 +226,17 @@ def _cells(cells, mapping):
 
 
 def _identity(number, cell, damaged):
-    cand_number = cell("candidate_number").upper()
-    id_number = cell("id_number").upper()
-    shown = cand_number or id_number
+    """The row's keys: 考生号, 准考证号 (the national score files carry it) and ID number,
+    each optional, at least one given."""
+    keys = {k: cell(k).upper() or None for k in _KEYS}
+    shown = keys["candidate_number"] or keys["ticket_number"] or keys["id_number"] or ""
     if number in damaged:
         return (number, shown, EXCEL_DIGITS_LOST)
     if not shown:
         return (number, "", _l("The row names no candidate number or ID number."))
-    return {"row": number, "shown": shown, "number": cand_number or None,
-            "id_number": id_number or None, "key": (cand_number, id_number)}
+    return {"row": number, "shown": shown, "number": keys["candidate_number"],
+            "ticket": keys["ticket_number"], "id_number": keys["id_number"],
+            "key": tuple(keys.values())}
 
 
 def _parse_score_row(number, cells, mapping, damaged):
@@ -307,7 +313,7 @@ def _parse_admission_row(number, cells, mapping, damaged):
 
 def _read(table, parse, columns, required):
     table, mapping = locate_columns(table, columns, required)
-    damaged = excel_damaged(table, mapping, ("candidate_number", "id_number"))
+    damaged = excel_damaged(table, mapping, _KEYS)
     rows, rejected, seen = [], [], {}
     for number, cells in table.numbered():
         row = parse(number, cells, mapping, damaged)
@@ -330,30 +336,33 @@ def _read(table, parse, columns, required):
 def _candidates(rows, exam, node):
     """{row key: candidate facts} for the rows' candidates of ``exam`` in ``node``'s subtree."""
     numbers = [r["number"] for r in rows if r["number"]]
+    tickets = [r["ticket"] for r in rows if r["ticket"]]
     id_numbers = [r["id_number"] for r in rows if r["id_number"]]
     found = db.session.execute(
         select(Candidate.id, Candidate.candidate_number, Candidate.id_number, Candidate.state,
                Candidate.category, Preference.level, Preference.track,
-               Preference.major_category)
+               Preference.major_category, AdmissionTicket.ticket_number)
         .outerjoin(Preference, (Preference.candidate_id == Candidate.id) & (Preference.seq == 1))
+        .outerjoin(AdmissionTicket, AdmissionTicket.candidate_id == Candidate.id)
         .where(Candidate.exam_id == exam.id, scope_clause(Candidate, node),
                or_(Candidate.candidate_number.in_(numbers),
+                   AdmissionTicket.ticket_number.in_(tickets),
                    Candidate.id_number.in_(id_numbers)))).all()
-    by_number = {c.candidate_number: c for c in found if c.candidate_number}
-    by_id_number = {c.id_number: c for c in found}
-    return by_number, by_id_number
+    return {"number": {c.candidate_number: c for c in found if c.candidate_number},
+            "ticket": {c.ticket_number: c for c in found if c.ticket_number},
+            "id_number": {c.id_number: c for c in found}}
 
 
-def _match(row, by_number, by_id_number):
-    by_num = by_number.get(row["number"]) if row["number"] else None
-    by_idn = by_id_number.get(row["id_number"]) if row["id_number"] else None
-    if row["number"] and row["id_number"]:
-        return by_num if by_num is not None and by_num is by_idn else None
-    return by_num or by_idn
+def _match(row, found):
+    """The candidate every key the row gives names (None when one names nobody, or two name
+    different candidates)."""
+    named = [found[k].get(row[k]) for k in ("number", "ticket", "id_number") if row[k]]
+    first = named[0] if named else None
+    return first if first is not None and all(c is first for c in named) else None
 
 
-_NOT_FOUND = _l("No candidate of this exam with this candidate number or ID number is in "
-                "your jurisdiction.")
+_NOT_FOUND = _l("No candidate of this exam with this candidate number, admission ticket "
+                "number or ID number is in your jurisdiction.")
 _NOT_CONFIRMED = _l("The registration of this candidate was not confirmed on site, so it has "
                     "no results; the row was not imported.")
 
@@ -363,8 +372,8 @@ def _import(table, exam, node, user_id, source, parse, columns, required, model,
     report = ImportReport(rejected=rejected)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        by_number, by_id_number = _candidates(chunk, exam, node)
-        matched = [(row, _match(row, by_number, by_id_number)) for row in chunk]
+        found = _candidates(chunk, exam, node)
+        matched = [(row, _match(row, found)) for row in chunk]
         ids = [c.id for _row, c in matched if c is not None]
         bonus = approved_bonus_points(ids) if check is _check_score else {}
         for row, cand in matched:
