@@ -3,6 +3,7 @@ Flask-AppBuilder ModelView over the same table (issue 14's measurements).
 
     python benchmarks/scale_bench.py --rows 100000      # smoke run (a few minutes)
     python benchmarks/scale_bench.py --rows 1000000     # the province figure (~15 minutes)
+    python benchmarks/scale_bench.py --rows 100000 --reuse --only show  # the candidate pages
 
 Steps (loopback only; everything stops by itself and the database is dropped unless --keep):
 1. a fresh PostgreSQL database ``kaosheng_scale_<rows>``: ``flask db upgrade`` through the
@@ -18,6 +19,11 @@ Steps (loopback only; everything stops by itself and the database is dropped unl
 3. per role (province, city, county, school) and page: p50/p95 of ``--seq`` sequential
    requests, requests/s from ``--threads`` threads for ``--duration`` seconds, and SQL
    statements per page (counted in-process with the Flask test client on the same database).
+
+The candidate page is measured for one record of each exam kind (中招, 高考, 成人高考); bare
+FAB's list and show pages and a bare Flask route (``hello_app.py``, the machine's ceiling)
+are measured after the province's rows. ``--only`` measures the pages whose label starts with
+the words given (and skips the export).
 
 Prints one table, and for list page 1 the ratio of the app's req/s to bare FAB's.
 """
@@ -273,6 +279,7 @@ def pages(app, deep_page):
     with app.app_context():
         held = db.session.execute(select(Candidate.id).join(Node).where(
             Node.code == HELD_SCHOOL).order_by(Candidate.id).limit(1)).scalar()
+        shows = show_pages(held)
     return {
         "list page 1": "/candidateview/list/",
         "deep page": f"/candidateview/list/?page_CandidateView={deep_page}",
@@ -280,8 +287,30 @@ def pages(app, deep_page):
         "state filter": "/candidateview/list/?_flt_0_state=confirmed",
         "review list": "/review/list/",
         "dashboard": "/",
-        "show page": f"/candidateview/show/{held}",
+        **shows,
     }
+
+
+def show_pages(held):
+    """{label: path} of the candidate page of one record per exam kind: the held school's first
+    candidate (中招) and the demo's first 高考 and 成人高考 records of the held school, or else
+    of the held county (成人高考 records are at a registration point, not measured for the
+    school user, who gets 404)."""
+    from sqlalchemy import select
+
+    from app.candidates.models import Candidate
+    from app.codes import ADULT, GAOKAO
+    from app.exams.models import Exam
+    from app.extensions import db
+    from app.jurisdiction import Node
+
+    found = {"show page": held}
+    for label, kind in (("show 高考", GAOKAO), ("show 成人高考", ADULT)):
+        found[label] = db.session.execute(
+            select(Candidate.id).join(Exam).join(Node, Node.id == Candidate.node_id)
+            .where(Exam.kind == kind, Node.path.like(f"%/{HELD_COUNTY}/%"))
+            .order_by((Node.code == HELD_SCHOOL).desc(), Candidate.id).limit(1)).scalar()
+    return {label: f"/candidateview/show/{cid}" for label, cid in found.items() if cid}
 
 
 def statements(app, username, password, path):
@@ -341,13 +370,13 @@ def concurrent(port, cookie, path, threads, duration):
     return done[0] / duration, errors[0]
 
 
-def serve(target, url, port):
+def serve(target, url, port, ready="/login/"):
     """gunicorn -w 2 for ``target`` on the database at ``url``, answering before it returns."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "scale-bench",
            "KAOSHENG_ENV": "development", "AUTH_RATE_LIMIT": "100000 per minute",
            "REDIS_URL": "", "PYTHONPATH": f"{ROOT}:{HERE}"}
     server = Server(target, env, port)
-    server.wait("/login/", timeout=120)
+    server.wait(ready, timeout=120)
     return server
 
 
@@ -365,6 +394,9 @@ def main():
                              "implies --keep)")
     parser.add_argument("--export-only", action="store_true",
                         help="load, then measure only the province export against COPY")
+    parser.add_argument("--only", default="",
+                        help="measure only the pages whose label starts with one of these "
+                             "comma-separated words (e.g. --only show); skips the export")
     args = parser.parse_args()
 
     from app.demo import DEMO_PASSWORD
@@ -376,10 +408,14 @@ def main():
     try:
         app, total = reuse(url) if args.reuse else load(url, args.rows)
         print(f"candidates in the database: {total:,}")
-        export_figures(app)
+        if not args.only:
+            export_figures(app)
         if args.export_only:
             return
         targets = pages(app, deep_page=max(total // 50 // 2, 1))
+        only = [w.strip() for w in args.only.split(",") if w.strip()]
+        if only:
+            targets = {k: v for k, v in targets.items() if k.startswith(tuple(only))}
         port, bare_port = free_port(), free_port()
         servers.append(serve("run:app", url, port))
         # Import the bare app once here, so its permissions exist before two workers race to
@@ -387,12 +423,16 @@ def main():
         os.environ["DATABASE_URL"] = url
         import bare_fab  # noqa: F401
         servers.append(serve("bare_fab:app", url, bare_port))
+        hello_port = free_port()
+        servers.append(serve("hello_app:app", url, hello_port, ready="/"))
         print(f"\n{'role':9} {'page':18} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} "
               f"{'err':>4} {'SQL':>4}  status")
         bare = None
         for role, user in ROLES.items():
             cookie = login(port, user, DEMO_PASSWORD)
             for label, path in targets.items():
+                if role == "school" and label == "show 成人高考":
+                    continue  # a registration point's record: 404 to a school
                 p50, p95, statuses = sequential(port, cookie, path, args.seq)
                 rate, errors = concurrent(port, cookie, path, args.threads, args.duration)
                 sql, _status = statements(app, user, DEMO_PASSWORD, path)
@@ -402,12 +442,23 @@ def main():
                     ours = rate
             if role == "province":
                 bare_cookie = login(bare_port, user, DEMO_PASSWORD)
-                b50, b95, bstat = sequential(bare_port, bare_cookie, "/barecandidateview/list/",
-                                             args.seq)
-                bare, _e = concurrent(bare_port, bare_cookie, "/barecandidateview/list/",
-                                      args.threads, args.duration)
-                print(f"{'bare FAB':9} {'list page 1':18} {b50:8.1f} {b95:8.1f} {bare:7.1f} "
-                      f"{'':4} {'':4}  {sorted(bstat)}", flush=True)
+                bare_pages = {"list page 1": "/barecandidateview/list/",
+                              "show page": targets.get("show page", "").replace(
+                                  "/candidateview/", "/barecandidateview/")}
+                for label, path in bare_pages.items():
+                    if label not in targets:
+                        continue
+                    b50, b95, bstat = sequential(bare_port, bare_cookie, path, args.seq)
+                    rate, _e = concurrent(bare_port, bare_cookie, path, args.threads,
+                                          args.duration)
+                    bare = rate if label == "list page 1" else bare
+                    print(f"{'bare FAB':9} {label:18} {b50:8.1f} {b95:8.1f} {rate:7.1f} "
+                          f"{'':4} {'':4}  {sorted(bstat)}", flush=True)
+                # The machine's ceiling: a bare Flask "hello" route on the same gunicorn.
+                h50, h95, hstat = sequential(hello_port, None, "/", args.seq)
+                rate, _e = concurrent(hello_port, None, "/", args.threads, args.duration)
+                print(f"{'Flask':9} {'hello':18} {h50:8.1f} {h95:8.1f} {rate:7.1f} "
+                      f"{'':4} {'':4}  {sorted(hstat)}", flush=True)
         if bare:
             print(f"\nlist page 1, province: {ours / bare:.2f}x bare FAB's req/s "
                   f"(target >= 1, aim 2)")

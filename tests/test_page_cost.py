@@ -85,9 +85,16 @@ def test_a_records_page_runs_no_query_of_another_exam_kinds_tabs(login, app):
     cost = {}
     for kind, cid in ids.items():
         statements(app, county, f"/candidateview/show/{cid}")  # caches filled
-        cost[kind] = statements(app, county, f"/candidateview/show/{cid}")
+        with sql_statements(app) as seen:
+            assert county.get(f"/candidateview/show/{cid}").status_code == 200
+        cost[kind] = list(seen)
     zz = county.get(f"/candidateview/show/{ids[ZHONGZHAO]}").get_data(as_text=True)
     gk = county.get(f"/candidateview/show/{ids[GAOKAO]}").get_data(as_text=True)
     tab = 'href="#PhysicalExamView"'
     assert tab in gk and tab not in zz
-    assert cost[ZHONGZHAO][0] <= cost[GAOKAO][0] - 4, (cost[ZHONGZHAO][0], cost[GAOKAO][0])
+    # (The tabs without rows cost no query of their own since, tests/test_show_page_cost.py:
+    # the count of statements no longer tells; their tables do.)
+    archive = ("ks_physical_exam", "ks_gaokao_registration", "ks_integrity_record")
+    zz_sql = [s for s in cost[ZHONGZHAO] if any(t in s for t in archive)]
+    gk_sql = [s for s in cost[GAOKAO] if any(t in s for t in archive)]
+    assert not zz_sql and gk_sql

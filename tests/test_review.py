@@ -507,3 +507,16 @@ def test_qualification_results_for_the_candidate_pages(login, app):
         assert result["kind"] == "allocation" and result["rejected"] is True
         assert result["reason"] == "不符合分配生条件" and result["decided_on"] is not None
         assert str(result["state_label"]) == "未通过"
+
+
+def test_the_candidates_own_step_reads_as_the_candidate_in_the_timeline(login, app):
+    """The confirmation a candidate makes on the self-service page has no user: the timeline
+    said "candidate（candidate）" there, English on a zh page."""
+    cid = make_candidate(app, state="confirmed")
+    with app.app_context():
+        db.session.add(ReviewEvent(candidate_id=cid, action="confirm", from_state="draft",
+                                   to_state="confirmed", user_id=None, actor="candidate"))
+        db.session.commit()
+    detail = text(login("zy_school").get(f"/review/show/{cid}"))
+    assert "考生本人操作" in detail and "candidate（candidate）" not in detail, \
+        detail[detail.find("timeline"):][:1500]

@@ -9,21 +9,23 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import flash, g, has_request_context, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, false, select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import codes
-from . import policy
+from . import policy, tabs
 from ..base_views import OfferedSelectField, ScopedModelView, is_row_id, scoped_items
 from ..codes import EXAM_KIND_LABELS
 from ..exams.models import Exam
@@ -38,7 +40,8 @@ from .guards import check_candidate, check_change_allowed
 from .labels import LABELS
 from .models import Candidate
 from .part_views import GuardianView, QualityEvaluationView, StudyHistoryView, code_select
-from ..validators import (EXAM_FIELDS, form_validator, validate_candidate_number,
+from ..validators import (EXAM_FIELDS, exam_kinds_label, form_validator,
+                         validate_candidate_number,
                          document_number_field, validate_mobile, validate_name, validate_past_date,
                          validate_postcode)
 
@@ -187,8 +190,19 @@ def _label_formatter(table):
 BASIC = ["exam", "node", "name", "gender", "id_type", "id_number", "birth_date", "ethnicity",
          "political_status", "category", "student_number", "candidate_number", "class_name"]
 CONTACT = ["phone", "address", "postcode", "hukou"]
-_KIND_TITLES = {kind: _l("Only for %(kind)s candidates", kind=EXAM_KIND_LABELS[kind])
-                for kind in EXAM_FIELDS}
+
+
+def _kind_groups(kinds):
+    """[(owning kinds, fields)] of the exam-specific fields of ``kinds``: one group per set of
+    kinds sharing fields, so a field two kinds record (外语语种: 高考 and 成人高考) is on a
+    page once, in the group of both."""
+    groups = {}
+    for kind in kinds:
+        for field in EXAM_FIELDS[kind]:
+            owners = tuple(k for k in kinds if field in EXAM_FIELDS[k])
+            if owners[0] == kind:
+                groups.setdefault(owners, []).append(field)
+    return list(groups.items())
 
 
 def _form_fieldsets(kinds, edit=False):
@@ -197,8 +211,9 @@ def _form_fieldsets(kinds, edit=False):
     # fields and numbers are that exam's).
     basic = [f for f in BASIC if f != "exam"] if edit else BASIC
     return [(_l("Basic information"), {"fields": basic}), (_l("Contact"), {"fields": CONTACT}),
-            *[(_KIND_TITLES[k], {"fields": list(EXAM_FIELDS[k]), "expanded": len(kinds) == 1})
-              for k in kinds]]
+            *[(_l("Only for %(kind)s candidates", kind=exam_kinds_label(owners)),
+               {"fields": fields, "expanded": len(kinds) == 1})
+              for owners, fields in _kind_groups(kinds)]]
 
 
 def _show_fieldsets(kind):
@@ -268,7 +283,8 @@ class CandidateView(ScopedModelView):
     label_columns = {**LABELS, "hukou": _l("Hukou location")}
     # Every field of every kind is a show column; each record shows its own kind's part.
     show_fieldsets = _show_fieldsets(None) + [
-        (EXAM_KIND_LABELS[kind], {"fields": list(fields)}) for kind, fields in EXAM_FIELDS.items()]
+        (exam_kinds_label(owners), {"fields": fields})
+        for owners, fields in _kind_groups(list(EXAM_FIELDS))]
     formatters_columns = {**{col: _label_formatter(table) for col, table in CODED.items()},
                           "hukou": division_name}
     add_fieldsets = _form_fieldsets(EXAM_FIELDS)
@@ -328,11 +344,54 @@ class CandidateView(ScopedModelView):
         # FAB appends the related view instances to this list when it registers them.
         return self.__dict__.setdefault("_all_related_views", [])
 
+    def _show(self, pk):
+        """FAB's ``_show`` with the record read together with its exam and unit (the page shows
+        both: two statements less), and the tabs without rows rendered without queries."""
+        item = self._record_to_show(pk)
+        if item is None:
+            abort(404)
+        widgets = self._get_show_widget(pk, item)
+        self.update_redirect()
+        views = self._related_views
+        with_rows = tabs.tabs_with_rows(views, Candidate, item.id)
+        tabs.mark_empty([v for v in views if v not in with_rows])
+        try:
+            return self._get_related_views_widgets(
+                item, orders=get_order_args(), pages=get_page_args(),
+                page_sizes=get_page_size_args(), widgets=widgets)
+        finally:
+            tabs.clear_empty()
+
+    def _record_to_show(self, pk):
+        # FAB's datamodel.get: the base filters (the user's subtree) and the primary key (a
+        # row id: _sane_request_args answered 404 to anything else), applied directly (FAB's
+        # apply_all builds every column's search filters first).
+        query = db.session.query(Candidate).options(joinedload(Candidate.exam),
+                                                    joinedload(Candidate.node))
+        return self._base_filters.apply_all(query).filter(
+            Candidate.id == int(pk)).one_or_none()
+
+    def _get_related_view_widget(self, item, related_view, order_column="",
+                                 order_direction="", page=None, page_size=None):
+        """FAB's, with :class:`tabs.TabFilters` (no search-filter catalogue per tab)."""
+        fk = related_view.datamodel.get_related_fk(Candidate)
+        if not related_view.datamodel.is_relation_many_to_one(fk):
+            return super()._get_related_view_widget(item, related_view, order_column,
+                                                    order_direction, page, page_size)
+        filters = tabs.TabFilters(related_view.datamodel)
+        filters.add_filter_related_view(fk, self.datamodel.FilterRelationOneToManyEqual,
+                                        item.id)
+        return related_view._get_view_widget(filters=filters, order_column=order_column,
+                                             order_direction=order_direction, page=page,
+                                             page_size=page_size)
+
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         g.ks_show_exam_kind = item.exam.kind if item.exam else None
+        # The dossier first: it reads the pictures, which the photo column then reuses.
+        dossier = self.parts.dossier(item)
         widgets = super()._get_show_widget(
             pk, item, widgets, actions, show_fieldsets or _show_fieldsets(item.exam.kind))
-        widgets["dossier"] = self.parts.dossier(item)
+        widgets["dossier"] = dossier
         # A travel permit or passport is reviewed by the city (证件审核, candidates/documents.py).
         widgets["document_review"] = item.id_type not in (None, codes.ID_CARD)
         if item.exam.kind == codes.ADULT:

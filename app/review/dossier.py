@@ -17,6 +17,7 @@ from ..candidates.states import APPROVED
 from ..photos.models import ID_DOCUMENT, PHOTO, CandidatePhoto
 from ..photos.service import recheck
 from ..security import KsUser
+from ..transitions import CANDIDATE
 from .models import ReviewEvent
 from .workflow import TRANSITIONS, tone
 
@@ -48,9 +49,16 @@ def picture_checks(candidate_id):
     measured on the stored file, shown beside it. A picture stored before the results were
     kept is checked now and its results kept (once; ``flask kaosheng photo-recheck`` does
     them all)."""
-    photos = db.session.execute(select(CandidatePhoto).where(
+    return _checks_of(_current_photos(candidate_id))
+
+
+def _current_photos(candidate_id):
+    return db.session.execute(select(CandidatePhoto).where(
         CandidatePhoto.candidate_id == candidate_id, CandidatePhoto.current.is_(True),
         CandidatePhoto.kind.in_((PHOTO, ID_DOCUMENT)))).scalars().all()
+
+
+def _checks_of(photos):
     if any(p.checks is None for p in photos):
         for photo in photos:
             if photo.checks is None:
@@ -82,17 +90,24 @@ def _prints(candidate_id):
                               .order_by(AuditLog.id.desc()).limit(HISTORY_LIMIT)).scalars().all()
 
 
-def timeline(candidate_id):
+def timeline(candidate_id, events=None, people=None):
     """Newest first: one dict per review step, signature, unlock and print of the record
-    (``at``, ``who``, ``unit``, ``action``, ``tone``, ``reason``, ``signoff``)."""
-    events, prints = _events(candidate_id), _prints(candidate_id)
-    people = _people([e.user_id for e in events] + [p.user_id for p in prints])
+    (``at``, ``who``, ``unit``, ``action``, ``tone``, ``reason``, ``signoff``). ``events``
+    (the record's review events, newest first) and ``people`` (``_people`` of them) when the
+    caller read them already."""
+    events = _events(candidate_id) if events is None else events
+    prints = _prints(candidate_id)
+    people = {**(people or {}), **_people(
+        {e.user_id for e in events} - set(people or ()) | {p.user_id for p in prints})}
     rows = []
     for e in events:
         transition = TRANSITIONS.get(e.action)
         name, unit = people.get(e.user_id, (e.actor, ""))
         signoff = f"{e.principal_name} {e.signed_on or ''}".strip() if e.principal_name else ""
-        rows.append({"at": e.at, "who": f"{name}（{e.actor}）", "unit": unit,
+        # The candidate's own step (self-service) has no user: say so, in the page's language.
+        who = _l("By the candidate") if e.user_id is None and e.actor == CANDIDATE \
+            else f"{name}（{e.actor}）"
+        rows.append({"at": e.at, "who": who, "unit": unit,
                      "action": transition.label if transition else e.action,
                      "tone": tone(transition) if transition else "confirm",
                      "reason": e.reason or "", "signoff": signoff,
@@ -136,19 +151,29 @@ def changes_since_approval(candidate, kind=None):
     return approval, changes
 
 
-def _last(candidate_id, actions):
+def _last(candidate_id, actions, events=None):
+    """The record's latest review event of one of ``actions``; found in ``events`` (the newest
+    HISTORY_LIMIT of them, newest first) when they hold it or hold them all."""
+    if events is not None:
+        found = next((e for e in events if e.action in actions), None)
+        if found is not None or len(events) < HISTORY_LIMIT:
+            return found
     return db.session.execute(
         select(ReviewEvent).where(ReviewEvent.candidate_id == candidate_id,
                                   ReviewEvent.action.in_(actions))
         .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def lock_status(candidate):
+def lock_status(candidate, events=None, people=None):
     """Lock and print status: who locked (signed) the record and when, the last unlock and
-    its reason, the printed version against the current one."""
-    locker = _last(candidate.id, ("mark_signed", "relock")) if candidate.locked else None
-    unlock = _last(candidate.id, ("unlock",))
-    people = _people([e.user_id for e in (locker, unlock) if e is not None])
+    its reason, the printed version against the current one. ``events`` and ``people`` as
+    for :func:`timeline`."""
+    locker = _last(candidate.id, ("mark_signed", "relock"), events) if candidate.locked \
+        else None
+    unlock = _last(candidate.id, ("unlock",), events)
+    known = people or {}
+    people = {**known, **_people(
+        [e.user_id for e in (locker, unlock) if e is not None and e.user_id not in known])}
 
     def who(event):
         return f"{people.get(event.user_id, (event.actor, ''))[0]}（{event.actor}）"
@@ -166,13 +191,14 @@ def lock_status(candidate):
     }
 
 
-def frozen_notice(candidate):
+def frozen_notice(candidate, status=None):
     """Why the record's data cannot change now and how to get it changed (the policy's lock
-    and approval rules), with who locked it and when; None when it may change."""
+    and approval rules), with who locked it and when; None when it may change. ``status``:
+    its :func:`lock_status` when the caller has it."""
     refusal = policy.refusal(candidate, policy.STAFF)
     if refusal is None:
         return None
-    status = lock_status(candidate)
+    status = status or lock_status(candidate)
     how = (_l("An upper level (county administrator or above) unlocks it with a reason; ask "
               "them, then correct the record.") if candidate.locked else
            _l("A reviewer rejects it with a reason; the record is then corrected and reviewed "
@@ -186,10 +212,17 @@ def dossier_of(candidate, with_changes=False):
     lock and print status, the notice when the data is frozen, which pictures exist and what
     their checks measured, and
     (``with_changes``) the changes since the last approval."""
-    data = {"candidate": candidate, "timeline": timeline(candidate.id),
-            "status": lock_status(candidate), "frozen": frozen_notice(candidate),
-            "pictures": current_pictures([candidate.id]).get(candidate.id, set()),
-            "checks": picture_checks(candidate.id)}
+    # Read once, used thrice: the review events (timeline, lock and unlock), the people
+    # they name, the current pictures (which exist, their checks, the photo column).
+    events = _events(candidate.id)
+    people = _people(e.user_id for e in events)
+    photos = _current_photos(candidate.id)
+    status = lock_status(candidate, events, people)
+    data = {"candidate": candidate, "timeline": timeline(candidate.id, events, people),
+            "status": status, "frozen": frozen_notice(candidate, status),
+            "pictures": {p.kind for p in photos}, "checks": _checks_of(photos)}
+    # photos.thumbs reads this instead of asking again (as after remember_photos on a list).
+    candidate.ks_has_photo = PHOTO in data["pictures"]
     if with_changes:
         kind = candidate.exam.kind if candidate.exam else None
         data["approval"], data["changes"] = changes_since_approval(candidate, kind)
