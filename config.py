@@ -154,6 +154,11 @@ SELF_SERVICE_MAX_HOURS = float(os.environ.get("SELF_SERVICE_MAX_HOURS", "8"))
 SELF_SERVICE_MAX_FAILURES = int(os.environ.get("SELF_SERVICE_MAX_FAILURES", "5"))
 SELF_SERVICE_LOCK_MINUTES = int(os.environ.get("SELF_SERVICE_LOCK_MINUTES", "15"))
 SESSION_MINUTES = int(os.environ.get("SESSION_MINUTES", "30"))
+# Public sign-up of 成人高考 candidates (/me/signup, README "Public sign-up"): sign-up posts per
+# client address (a school lab or an internet café shares one NAT address) and how long the
+# picture code (验证码) of the form stays valid.
+SELF_SIGNUP_RATE_LIMIT = os.environ.get("SELF_SIGNUP_RATE_LIMIT", "10 per hour")
+SELF_SIGNUP_CHALLENGE_MINUTES = int(os.environ.get("SELF_SIGNUP_CHALLENGE_MINUTES", "10"))
 
 # Monitoring (/readyz, /metrics; see README "Monitoring"): who may read them, by address or token.
 METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(

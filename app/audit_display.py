@@ -48,6 +48,7 @@ TABLE_LABELS = {
     "ks_gk_card": _l("Password card"), "ks_gk_card_run": _l("Password card run"),
     "ks_gk_batch": _l("Preference batch"),
     "ks_adult_room_allocation": _l("Room allocation"),
+    "ks_adult_onsite": _l("On-site confirmation"),
     "gaokao_archive_report": _l("Archive completeness report"),
     "gaokao_archive_incomplete": _l("Incomplete archives"),
 }
@@ -103,6 +104,10 @@ FIELD_LABELS = {
     "cancelled_at": _l("Cancelled at"), "cancel_reason": _l("Reason for cancelling"),
     "replaces_id": _l("Replaces card"), "copy_ref": _l("Stored copy"),
     "copy_type": _l("File type"),
+    "pledge_copied_by": _l("Pledge copy witnessed by"),
+    "pledge_copied_at": _l("Pledge copied at"),
+    "documents_seen_by": _l("Original documents checked by"),
+    "documents_seen_at": _l("Original documents checked at"),
 }
 SYSTEM = "system"  # the actor name of writes no user made (app/audit.py)
 CANDIDATE_ACTOR = "candidate:"  # a candidate's own writes (app/selfservice/views.py)
@@ -124,6 +129,8 @@ CODE_TABLES = {
     "political_status": codes.POLITICAL_STATUS, "relation": codes.GUARDIAN_RELATIONS,
     "foreign_language": codes.FOREIGN_LANGUAGES, "education_level": codes.EDUCATION_LEVELS,
     "occupation": codes.OCCUPATIONS, "study_form": codes.STUDY_FORMS,
+    "candidate_feature": codes.ADULT_FEATURES, "enrolment_type": codes.ENROLMENT_TYPES,
+    "subject_track": codes.SUBJECT_TRACKS,
 }
 EMPTY = "—"
 

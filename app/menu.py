@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from .adult.doc_views import ExamDocumentView, RoomAllocationView  # asites
 from .adult.site_views import ExamSiteView, SiteRangeView  # asites: SiteRangeView
 from .adult.exemption_views import AdultBonusView, AdultExemptionView  # aexempt
+from .adult.onsite_views import AdultOnsiteView  # onsite (issue 18.4)
 from .adult.views import AdultPaymentView, TicketNumberingView, UnpaidCheckView
 from .adult.results_views import AdultRegisterFormView, AdultResultView
 from .audit_views import AuditLogView
@@ -169,6 +170,12 @@ def register_views(appbuilder):
     appbuilder.add_view(AdultPaymentView, "Payment results", icon="fa-credit-card",
                         label=_l("Payment results"), category="Adult exam",
                         category_label=_l("Adult exam logistics"), category_icon="fa-university")
+    # onsite: the point's 现场确认 screen and the 报名流程表 batches (issue 18.4)
+    onsite = appbuilder.add_view(AdultOnsiteView, "On-site confirmation", icon="fa-id-card-o",
+                                 label=_l("On-site confirmation"), category="Adult exam")
+    appbuilder.add_link("Registration procedure sheets", href="AdultOnsiteView.batch",
+                        icon="fa-print", label=_l("Registration procedure sheets"),
+                        category="Adult exam", baseview=onsite)
     appbuilder.add_view(UnpaidCheckView, "Unpaid check", icon="fa-exclamation-circle",
                         label=_l("Confirmed but unpaid"), category="Adult exam")
     appbuilder.add_view(ExamSiteView, "Exam sites", icon="fa-building",

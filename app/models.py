@@ -2,6 +2,7 @@
 from .adult.models import AdultPayment, ExamSite, SeatAssignment, UnpaidCheck  # noqa: F401
 from .adult.result_models import AdultAdmission, AdultResultRelease, AdultScore  # noqa: F401
 from .adult.exemption_models import AdultBonus, AdultExemption  # noqa: F401  (aexempt)
+from .adult.onsite_models import AdultOnsite  # noqa: F401  (onsite)
 from .audit import AuditLog  # noqa: F401
 from .candidates.models import (Candidate, DocumentCheck, Guardian, ImportBatch,  # noqa: F401
                                 ImportRowError, Preference, QualityEvaluation, StudyHistory)

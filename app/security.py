@@ -113,6 +113,8 @@ _ADMIN_VIEWS = {
     "ActivationView": RW,
     "CandidateAccountView": RW,
     "UnpaidCheckView": RW,
+    # onsite: 现场确认 of 成人高考 and the 报名流程表 batches (adult/onsite_views.py).
+    "AdultOnsiteView": RW,
     # National DBF exchange (app/exchange): export and import inside one's own subtree.
     "ExchangeView": RW,
 }
@@ -123,6 +125,7 @@ _STAFF_VIEWS = {"NodeView": R, "NodeApi": R, "ExamView": R, "NoticeView": R, "Ph
 # Review actions: the workflow table decides which role may run which transition.
 _REVIEWER_VIEWS = {**_STAFF_VIEWS, "ReviewView": RW, "QualificationView": RW,
                    "PrintVerifyView": RW, "IntegrityRecordView": R,
+                   "AdultOnsiteView": RW,  # onsite: the point's reviewer confirms on site
                    "GaokaoRegistrationView": R}  # greg
 # Physical results are health data: read from the county up, not by schools.
 _UPPER_REVIEWER_VIEWS = {**_REVIEWER_VIEWS, "PhysicalExamView": R,
@@ -130,6 +133,7 @@ _UPPER_REVIEWER_VIEWS = {**_REVIEWER_VIEWS, "PhysicalExamView": R,
                          "PhysicalCheckView": RW,  # gphys: 确认 (the table decides who)
                          "DocumentCheckView": RW,  # 证件审核: the city's reviewers decide
                          "AdultExemptionView": RW, "AdultBonusView": RW,  # aexempt
+                         "AdultOnsiteView": R,  # onsite: the 报名流程表 of an application
                          **_GAOKAO_RESULTS,
                          # 高考 优惠 read; 专项 reviewed by county and city reviewers.
                          "MinorityClaimView": R, "PolicyClaimView": R, "SpecialClaimView": RW}
@@ -163,7 +167,7 @@ ROLES = [
     RoleDef(SCHOOL_STAFF, _l("School staff"), (SCHOOL,),
             {**_ENTRY_VIEWS, "QualityEvaluationView": RW}),
     RoleDef(POINT_STAFF, _l("Registration point staff"), (POINT,),
-            {**_ENTRY_VIEWS, "UnpaidCheckView": RW}),
+            {**_ENTRY_VIEWS, "UnpaidCheckView": RW, "AdultOnsiteView": RW}),
     # First review (初审) is done where the candidate registers: the school's designated
     # reviewer, or the registration point's (its staff enter data, a reviewer checks it).
     RoleDef(SCHOOL_REVIEWER, _l("School / point reviewer"), (SCHOOL, POINT), _REVIEWER_VIEWS),

@@ -11,7 +11,7 @@ from operator import mul
 from time import monotonic
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l
 from wtforms.validators import ValidationError as WTFormsValidationError
 
 from .refusals import BadInput, message_text  # noqa: F401  (message_text re-exported)
@@ -351,24 +351,48 @@ def validate_past_date(value, today=None):
 
 # --- fields of one exam kind ------------------------------------------------------------
 
-#: Candidate fields recorded for one exam kind only (高考 archive, 成人高考 registration);
-#: every other field applies to all kinds.
+#: Candidate fields recorded for some exam kinds only (高考 archive, 成人高考 registration);
+#: every other field applies to all kinds. A field may belong to several kinds: 外语语种 and
+#: 毕业学校 are 高考 archive items and also items of the 成人高考 registration (seed 004 lists
+#: both among the basic information; the 成人高考 has a foreign-language paper).
 EXAM_FIELDS = {
     codes.GAOKAO: ("subject_track", "foreign_language", "graduation_school"),
-    codes.ADULT: ("education_level", "occupation", "work_start", "candidate_feature",
-                  "enrolment_type", "study_form", "graduation_date", "diploma_number",
-                  "medical_license", "remark"),
+    codes.ADULT: ("education_level", "occupation", "work_start", "foreign_language",
+                  "candidate_feature", "enrolment_type", "study_form", "graduation_school",
+                  "graduation_date", "diploma_number", "medical_license", "remark"),
 }
-_FIELD_KIND = {f: kind for kind, fields in EXAM_FIELDS.items() for f in fields}
+#: field → the exam kinds recording it, in EXAM_FIELDS order.
+FIELD_KINDS = {}
+for _kind, _fields in EXAM_FIELDS.items():
+    for _field in _fields:
+        FIELD_KINDS[_field] = FIELD_KINDS.get(_field, ()) + (_kind,)
+del _kind, _fields, _field
+
+
+def foreign_fields(exam_kind):
+    """The exam-specific fields an exam of ``exam_kind`` does not record (all of them for a
+    kind without fields of its own, such as 中招)."""
+    return frozenset(f for f, kinds in FIELD_KINDS.items() if exam_kind not in kinds)
+
+
+def _kinds_text(kinds):
+    sep = "、" if codes._lang_index(None) == 1 else " / "
+    return sep.join(str(codes.EXAM_KIND_LABELS.get(k, k)) for k in kinds)
+
+
+def exam_kinds_label(kinds):
+    """The names of ``kinds`` joined ('高考、成人高考'), in the language of the page showing
+    them (lazy, for titles fixed at import time)."""
+    return LazyString(_kinds_text, tuple(kinds))
 
 
 def check_exam_field(exam_kind, field):
     """Raise unless ``field`` may hold a value for a candidate of an ``exam_kind`` exam."""
-    owner = _FIELD_KIND.get(field)
-    if owner is not None and owner != exam_kind:
+    owners = FIELD_KINDS.get(field)
+    if owners is not None and exam_kind not in owners:
         raise InvalidValue("exam_field", _l(
             "This field is only recorded for %(owner)s candidates; this is a %(kind)s exam.",
-            owner=codes.EXAM_KIND_LABELS[owner],
+            owner=exam_kinds_label(owners),
             kind=codes.EXAM_KIND_LABELS.get(exam_kind, exam_kind)))
 
 

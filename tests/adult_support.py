@@ -18,6 +18,13 @@ from app.validators import make_id_number
 from helpers import exam_id, text
 
 OPEN = (dt.datetime(2026, 1, 1), dt.datetime(2099, 1, 1))
+#: A complete /me/adult/info form (基本信息) of a candidate born before 1998.
+BASIC_INFO = {"ethnicity": "01", "political_status": "13", "candidate_feature": "02",
+              "enrolment_type": "01", "education_level": "60",
+              "graduation_school": "郑州市第一中学", "graduation_date": "2013-06-30",
+              "diploma_number": "4101022013000123", "medical_license": "",
+              "occupation": "4", "work_start": "2014-03-01", "foreign_language": "1",
+              "address": "郑州市中原区建设路1号", "postcode": "450000"}
 CLOSED = (dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 2))
 _seq = itertools.count(11, 2)
 _number = itertools.count(1)

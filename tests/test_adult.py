@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from adult_support import BASIC_INFO
 from app.adult import rules
 from app.adult.demo import seed_adult
 from app.audit import AuditLog
@@ -293,6 +294,8 @@ def test_confirmation_needs_preference_point_and_pledge(app, adult):
     assert "并勾选同意" in text(confirm(c, app, cid, pledge="2025-1"))  # older wording
     assert candidate_row(app, cid).state == "draft"
     assert c.get("/me/forms/process.pdf").status_code == 404  # not before confirming
+    assert "请填写基本信息" in text(confirm(c, app, cid))  # 基本信息: test_adult_basic_info
+    assert c.post("/me/adult/info", BASIC_INFO).status_code == 302
     page = text(confirm(c, app, cid))
     assert "中原区报名点办理现场确认" in page
     assert candidate_row(app, cid).state == "confirmed"
@@ -341,3 +344,20 @@ def test_demo_points_and_candidates(app):
         assert [c.name for c in demo if rules.is_minor(c.birth_date, exam)] == ["王小军"]
         assert seed_adult() == 0  # idempotent
         db.session.rollback()
+
+
+def test_after_the_on_site_confirmation_the_candidate_reads_confirmed_on_site(app, adult):
+    """An adult candidate has no school: the point's first review reads 已现场确认 on the
+    status page, and a frozen record says to contact the confirmation point."""
+    c, cid = adult(prefs=[pref()])
+    with app.app_context():
+        cand = db.session.get(Candidate, cid)
+        cand.state = "school_approved"
+        db.session.commit()
+    page = c.get("/me/").get_data(as_text=True)
+    state = page[page.index('id="state"'):][:120]
+    assert "已现场确认" in state and "学校" not in state, state
+    resp = c.post("/me/preferences/1", {**PREFERENCE_FORM, "major_name": "财务管理"})
+    assert resp.status_code == 403
+    body = text(resp)
+    assert "如有错误请联系报名确认点" in body and "联系学校" not in body

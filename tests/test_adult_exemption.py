@@ -54,6 +54,14 @@ def exempt(app, cid):
             Candidate.id == cid, exemption.exempt_clause())).scalar() is not None
 
 
+def confirmed_on_site(app, cid):
+    """The point's on-site confirmation (the first review's approval): the city forwards an
+    application only then (onsite; tests/test_adult_onsite.py drives the screen)."""
+    with app.app_context():
+        db.session.get(Candidate, cid).state = "school_approved"
+        db.session.commit()
+
+
 def test_apply_city_province_and_exempt(app, adult, windows, login):
     me, cid = adult(name="免试考生")
     status = text(me.get("/me/"))
@@ -75,6 +83,7 @@ def test_apply_city_province_and_exempt(app, adult, windows, login):
     assert download.status_code == 200 and download.data == PDF
     assert decide(city, pk, "province_approve").status_code in (302, 403, 422)
     assert row(app, cid)[1] == exemption.APPLIED
+    confirmed_on_site(app, cid)
     assert decide(city, pk, "city_approve").status_code == 302
     assert row(app, cid)[1] == exemption.SENT and not exempt(app, cid)
     # Once the city acted the candidate can no longer replace or withdraw it.
@@ -103,6 +112,7 @@ def test_rejections_need_a_reason(app, adult, windows, login):
     city = login("zz_admin")
     decide(city, pk, "city_reject", reason="")
     assert row(app, cid)[1] == exemption.APPLIED
+    confirmed_on_site(app, cid)
     decide(city, pk, "city_approve")
     province = login("henan_admin")
     decide(province, pk, "province_reject", reason="")

@@ -301,7 +301,8 @@ def test_adult_detail_shows_labels_and_preferences(login, app):
     for label in ("大学专科", "专业技术人员", "函授", "年满25周岁", "非定向", "2016-07-01",
                   "1045912016000123", "志愿", "郑州大学", "会计学", "120203"):
         assert label in page, label
-    assert "外语语种" not in page  # the 高考 part is not shown for a 成人高考 record
+    # The 高考 part is not shown for a 成人高考 record; 外语语种 is 成人高考's too.
+    assert "科类" not in page and "外语语种" in page
 
 
 # --- guardians and study history of a locked candidate ------------------------------

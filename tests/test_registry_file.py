@@ -125,9 +125,9 @@ def test_auto_mapping_recognises_number_class_and_exam_fields_per_kind():
     assert auto_mapping(headers, "gaokao") == {
         "name": 0, "candidate_number": 1, "class_name": 2, "subject_track": 3,
         "foreign_language": 4}
-    assert auto_mapping(headers, "adult") == {
-        "name": 0, "candidate_number": 1, "class_name": 2, "education_level": 5,
-        "study_form": 6, "remark": 7}
+    assert auto_mapping(headers, "adult") == {  # 外语语种 is 成人高考's too
+        "name": 0, "candidate_number": 1, "class_name": 2, "foreign_language": 4,
+        "education_level": 5, "study_form": 6, "remark": 7}
     assert auto_mapping(headers, "zhongzhao") == {"name": 0, "candidate_number": 1,
                                                   "class_name": 2}
     assert "remark" not in fields_for("zhongzhao") and "remark" in fields_for("adult")

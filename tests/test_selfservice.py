@@ -470,7 +470,7 @@ def test_login_with_the_candidate_number(app, candidate):
     c.post("/me/logout")
     resp = me_login(Client(app), " 26410102970001 ", "wrong-password-9")
     assert resp.status_code == 401 and "身份证号/考生号或密码错误" in text(resp)
-    assert "身份证号或考生号" in text(Client(app).get("/me/login"))
+    assert "证件号码/考生号/用户名" in text(Client(app).get("/me/login"))  # signup: user names too
     other = Client(app)
     assert me_login(other, "26410102970001").status_code == 302
     assert "自助考生" in text(other.get("/me/"))

@@ -349,11 +349,17 @@ def _is_login(location):
 #: the candidate form's division picker: the names of the province's cities and counties
 #: (public GB/T 2260 geography: a pupil's 户籍 may lie in any county), not the county's data.
 _DIVISION_PICKER = re.compile(r'data-division-picker="[^"]*"')
+#: the public 成人高考 sign-up (/me/signup): its choice of the county where a record starts and
+#: its 户籍 suggestions name every county of the province (public geography, as above).
+_SIGNUP_PLACES = re.compile(r'<select name="county_id".*?</select>'
+                            r'|<datalist id="hukou-divisions">.*?</datalist>', re.S)
 
 
 def _body(resp):
     text_like = resp.mimetype.startswith(("text/", "application/json"))
-    return _DIVISION_PICKER.sub("", resp.get_data(as_text=True)) if text_like else ""
+    if not text_like:
+        return ""
+    return _SIGNUP_PLACES.sub("", _DIVISION_PICKER.sub("", resp.get_data(as_text=True)))
 
 
 def check_foreign(client, url, foreign_kinds, markers):

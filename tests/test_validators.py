@@ -371,23 +371,30 @@ def test_past_date():
     assert error_code(validate_past_date, date(1899, 12, 31), today=today) == "date_range"
 
 
-def test_exam_fields_belong_to_one_kind():
-    # Every exam-specific field is a column of the candidate and belongs to one kind only.
+def test_exam_fields_are_columns_of_their_kinds():
+    # Every exam-specific field is a column of the candidate, listed once per kind; 外语语种
+    # and 毕业学校 belong to 高考 and 成人高考 (seed 004's basic information), not to 中招.
     from app.candidates.models import Candidate
 
-    fields = [f for names in EXAM_FIELDS.values() for f in names]
-    assert len(fields) == len(set(fields))
-    assert set(fields) <= set(Candidate.__table__.c.keys())
+    for names in EXAM_FIELDS.values():
+        assert len(names) == len(set(names))
+    fields = {f for names in EXAM_FIELDS.values() for f in names}
+    assert fields <= set(Candidate.__table__.c.keys())
     assert set(EXAM_FIELDS) == {codes.GAOKAO, codes.ADULT}
+    shared = set(EXAM_FIELDS[codes.GAOKAO]) & set(EXAM_FIELDS[codes.ADULT])
+    assert shared == {"foreign_language", "graduation_school"}
 
 
 @pytest.mark.parametrize("kind,field", [
     (codes.GAOKAO, "subject_track"), (codes.ADULT, "education_level"),
     (codes.ADULT, "medical_license"), (codes.ZHONGZHAO, "phone"), (codes.GAOKAO, "class_name"),
+    (codes.ADULT, "foreign_language"), (codes.GAOKAO, "foreign_language"),
+    (codes.ADULT, "graduation_school"),
 ])
 def test_exam_field_accepted_for_its_kind(kind, field):
     assert check_exam_field(kind, field) is None
-    others = [k for k in (codes.ZHONGZHAO, codes.GAOKAO, codes.ADULT) if k != kind]
+    others = [k for k in (codes.ZHONGZHAO, codes.GAOKAO, codes.ADULT)
+              if field not in EXAM_FIELDS.get(k, ())]
     if field in EXAM_FIELDS.get(kind, ()):  # the kind's own field: the other exams refuse it
         assert {error_code(check_exam_field, k, field) for k in others} == {"exam_field"}
     else:  # a field every exam records
@@ -395,7 +402,8 @@ def test_exam_field_accepted_for_its_kind(kind, field):
 
 
 @pytest.mark.parametrize("kind,field,owner", [
-    (codes.ZHONGZHAO, "subject_track", "高考"), (codes.ADULT, "foreign_language", "高考"),
+    (codes.ZHONGZHAO, "subject_track", "高考"), (codes.ADULT, "subject_track", "高考"),
+    (codes.ZHONGZHAO, "foreign_language", "高考、成人高考"),
     (codes.GAOKAO, "education_level", "成人高考"), (codes.ZHONGZHAO, "remark", "成人高考"),
 ])
 def test_exam_field_of_another_kind_is_refused(kind, field, owner):

@@ -1,6 +1,7 @@
 """成人高考 demo data: designated confirmation points (低龄 / 医卫类 / 专升本 only), a few
 candidates of the 2026 exam, one under 17 on the exam date (the exam date and the calendar
-come with the phases, ``app.demo.seed_phases``), and an approved exam site (考点) for 中原区 and 二七区 (as if the city and province had approved them).
+come with the phases, ``app.demo.seed_phases``), an approved exam site (考点) for 中原区 and
+二七区 (as if the city and province had approved them), and the province's 报名须知.
 Idempotent: existing points, candidates and sites are left as they are (an administrator may
 have changed them)."""
 import datetime as dt
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from ..candidates.models import Candidate, Preference
 from ..codes import ADULT
 from ..exams.models import Exam
+from ..exams.notices import Notice
 from ..extensions import db
 from ..jurisdiction import POINT, Node, make_path
 from ..validators import make_id_number
@@ -56,6 +58,7 @@ def seed_adult():
     point = nodes.get("BM410102")
     if exam is not None:
         _seed_sites(exam, nodes)
+        _seed_notice(exam, nodes.get("410000"))
     if exam is None or point is None:
         db.session.flush()
         return 0
@@ -82,6 +85,31 @@ def seed_adult():
         created += 1
     db.session.flush()
     return created
+
+
+NOTICE_TITLE = "2026年成人高考报名须知"
+NOTICE_BODY = "\n\n".join((
+    "一、报名对象：具有高中（中专）毕业文化程度的在职、从业人员和其他社会人员可报考高中起点本科"
+    "（高起本）或高中起点专科（高起专）；已取得国家承认的专科毕业证书的人员可报考专科起点本科"
+    "（专升本）。",
+    "二、报名方式：考生先在本系统注册用户名和密码，阅读本须知并签订诚信考试承诺书，如实填写基本"
+    "信息和志愿，选择报名确认点并网上确认。网上确认后信息不能再修改。",
+    "三、现场确认：考生持本人有效身份证件原件（及学历证书等）在规定时间内到所选报名确认点核验证件、"
+    "采集照片、签字确认《报名流程表》并现场抄写诚信考试承诺书。确认点工作时间为每日 8:00—12:00、"
+    "15:00—18:00。",
+    "四、缴费：现场确认后在规定时间内网上缴费，逾期未缴费的报名信息无效。",
+    "五、考生须对所填信息的真实性负责，弄虚作假者取消报考资格，并按《国家教育考试违规处理办法》"
+    "处理。"))
+
+
+def _seed_notice(exam, province):
+    """The province's published 报名须知, shown on the public sign-up page."""
+    if province is None or db.session.execute(select(Notice.id).where(
+            Notice.exam_id == exam.id, Notice.title == NOTICE_TITLE)).first():
+        return
+    db.session.add(Notice(exam_id=exam.id, node_id=province.id, title=NOTICE_TITLE,
+                          body=NOTICE_BODY, published=True, published_on=dt.datetime(2026, 8, 25),
+                          created_by="demo"))
 
 
 def _seed_sites(exam, nodes):

@@ -9,12 +9,17 @@ exam). The city's and the province's steps run in the ``exemption_review`` windo
 照顾加分: the city enters a candidate's bonus by policy type (points default from the type,
 at most the type's maximum), in the ``bonus_entry`` window; the province approves or rejects
 it with a reason. Approved points feed the scores' 特征分 and the 考生登记表's 优惠 part
-(``approved_bonus_points``).
+(``approved_bonus_points``). The confirmation point may record, at the on-site confirmation,
+the policy the candidate claims once it has seen the original certificates (``CLAIM``, in the
+``confirmation`` window): the city's entry then starts from that claim (onsite, issue 18.4).
+
+The city sends a 免试 application to the province only for a candidate confirmed on site: the
+province decides with the candidate's 报名流程表 (seed 004 §四.6, "报名流程图").
 """
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 
 from .. import filestore
 from ..candidates.models import Candidate
@@ -22,9 +27,11 @@ from ..codes import ADULT
 from ..exams.models import Exam
 from ..extensions import db
 from ..phases.rules import check_open_for
-from ..security import CITY_ADMIN, CITY_REVIEWER, PROVINCE_ADMIN
+from ..security import (CITY_ADMIN, CITY_REVIEWER, POINT_STAFF, PROVINCE_ADMIN,
+                        SCHOOL_REVIEWER)
 from ..transitions import CANDIDATE, Transition, TransitionRefused
 from .exemption_models import AdultBonus, AdultExemption
+from .payments import confirmed_on_site
 
 #: the file-store folder of the supporting scans.
 SCANS = "adult-exemption-scans"
@@ -32,6 +39,8 @@ EXEMPTION_ACTIVITY = "exemption_review"
 #: candidates apply while they register on line.
 APPLY_ACTIVITY = "self_registration"
 BONUS_ACTIVITY = "bonus_entry"
+#: the point records a claim during the on-site confirmation.
+CLAIM_ACTIVITY = "confirmation"
 OTHER = "9"
 
 #: 免试入学 types of the national 成人高考 policy (code → label); OTHER needs a note.
@@ -60,8 +69,10 @@ REJECTED, WITHDRAWN = "rejected", "withdrawn"
 EXEMPTION_STATES = {None: _l("Not applied"), APPLIED: _l("Waiting for the city's review"),
                     SENT: _l("Sent to the province"), APPROVED: _l("Exempt (approved)"),
                     REJECTED: _l("Rejected"), WITHDRAWN: _l("Withdrawn")}
-ENTERED = "entered"
-BONUS_STATES = {None: _l("Not entered"), ENTERED: _l("Waiting for the province's check"),
+ENTERED, CLAIMED = "entered", "claimed"
+BONUS_STATES = {None: _l("Not entered"),
+                CLAIMED: _l("Claimed at the confirmation point, waiting for the city's entry"),
+                ENTERED: _l("Waiting for the province's check"),
                 APPROVED: _l("Approved by the province"), REJECTED: _l("Rejected")}
 
 
@@ -85,6 +96,13 @@ def exempt_clause():
     candidates are not seated)."""
     return exists(select(AdultExemption.id).where(
         AdultExemption.candidate_id == Candidate.id, AdultExemption.state == APPROVED))
+
+
+def forwarded_clause():
+    """SQL condition on AdultExemption: the city sent the application to the province (it
+    waits there, or the province decided it)."""
+    return or_(AdultExemption.state.in_((SENT, APPROVED)),
+               and_(AdultExemption.state == REJECTED, AdultExemption.decided_at.is_not(None)))
 
 
 def approved_bonus_points(candidate_ids):
@@ -150,6 +168,17 @@ def _store_application(move):
     row.city_by = row.city_at = row.decided_by = row.decided_at = row.reason = None
 
 
+def _confirmed_on_site(move):
+    """The city forwards a 免试 application with the candidate's 报名流程表: only once the
+    point has confirmed the candidate on site."""
+    candidate = move.subject.candidate
+    if not confirmed_on_site(candidate.state):
+        raise TransitionRefused(_l("%(name)s has not been confirmed on site yet: the city sends "
+                                   "an exemption application to the province only with the "
+                                   "candidate's registration procedure sheet, after the on-site "
+                                   "confirmation.", name=candidate.name))
+
+
 def _city_decided(move):
     move.subject.city_by, move.subject.city_at = move.actor, move.now
     move.subject.reason = move.reason or None
@@ -163,8 +192,8 @@ EXEMPTION_TRANSITIONS = {t.action: t for t in (
                effects=(_store_application,)),
     Transition(WITHDRAW, _l("Withdraw the application"), (APPLIED,), WITHDRAWN, (CANDIDATE,)),
     Transition("city_approve", _l("Pass the first review and send to the province"),
-               (APPLIED,), SENT, CITY, EXEMPTION_ACTIVITY, guards=(_adult, _window),
-               effects=(_city_decided,)),
+               (APPLIED,), SENT, CITY, EXEMPTION_ACTIVITY,
+               guards=(_adult, _window, _confirmed_on_site), effects=(_city_decided,)),
     Transition("city_reject", _l("Reject (city)"), (APPLIED,), REJECTED, CITY,
                EXEMPTION_ACTIVITY, needs_reason=True, guards=(_adult, _window),
                effects=(_city_decided,)),
@@ -214,6 +243,34 @@ def _bonus_given(move):
     move.context["fields"] = clean_bonus(ctx.get("kind"), ctx.get("points"), ctx.get("note"))
 
 
+def clean_claim(kind, note, originals_seen):
+    """(kind, note) of a point's claim; the point must have seen the original certificates."""
+    kind, note = (kind or "").strip(), (note or "").strip()
+    if kind not in BONUS_KINDS:
+        raise TransitionRefused(_l("Choose the policy type of the bonus."))
+    if len(note) > 500:
+        raise TransitionRefused(_l("The note is longer than 500 characters."))
+    if kind == OTHER and not note:
+        raise TransitionRefused(_l("Explain the bonus of type “other” in the note."))
+    if not originals_seen:
+        raise TransitionRefused(_l("Tick that you have seen the original certificates of the "
+                                   "claimed policy."))
+    return kind, note or None
+
+
+def _claim_given(move):
+    ctx = move.context
+    move.context["fields"] = clean_claim(ctx.get("kind"), ctx.get("note"),
+                                         ctx.get("originals_seen"))
+
+
+def _store_claim(move):
+    row = move.subject
+    row.claim_kind, row.claim_note = move.context["fields"]
+    row.kind = row.claim_kind  # what the city's entry starts from
+    row.claimed_by, row.claimed_at = move.actor, move.now
+
+
 def _store_bonus(move):
     row = move.subject
     row.kind, row.points, row.note = move.context["fields"]
@@ -221,10 +278,14 @@ def _store_bonus(move):
     row.decided_by = row.decided_at = row.reason = None
 
 
-ENTER = "enter"
+ENTER, CLAIM = "enter", "claim"
 BONUS_TRANSITIONS = {t.action: t for t in (
-    Transition(ENTER, _l("Enter the bonus (city)"), (None, ENTERED, REJECTED), ENTERED, CITY,
-               BONUS_ACTIVITY, guards=(_adult, _window, _bonus_given), effects=(_store_bonus,)),
+    Transition(CLAIM, _l("Record the claimed policy (confirmation point)"), (None, CLAIMED),
+               CLAIMED, (POINT_STAFF, SCHOOL_REVIEWER), CLAIM_ACTIVITY,
+               guards=(_adult, _window, _claim_given), effects=(_store_claim,)),
+    Transition(ENTER, _l("Enter the bonus (city)"), (None, CLAIMED, ENTERED, REJECTED), ENTERED,
+               CITY, BONUS_ACTIVITY, guards=(_adult, _window, _bonus_given),
+               effects=(_store_bonus,)),
     Transition("province_approve", _l("Approve the bonus (province)"), (ENTERED,), APPROVED,
                (PROVINCE_ADMIN,), BONUS_ACTIVITY, guards=(_adult, _window),
                effects=(_decided,)),
@@ -232,7 +293,7 @@ BONUS_TRANSITIONS = {t.action: t for t in (
                REJECTED, (PROVINCE_ADMIN,), BONUS_ACTIVITY, needs_reason=True,
                guards=(_adult, _window), effects=(_decided,)),
 )}
-BONUS_DECISIONS = {a: t for a, t in BONUS_TRANSITIONS.items() if a != ENTER}
+BONUS_DECISIONS = {a: t for a, t in BONUS_TRANSITIONS.items() if a not in (ENTER, CLAIM)}
 
 
 def bonus_of(candidate):

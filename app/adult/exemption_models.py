@@ -49,7 +49,8 @@ class AdultExemption(_CandidateRow, Model):
 
 
 class AdultBonus(_CandidateRow, Model):
-    """照顾加分: entered by the city by policy type, checked by the province."""
+    """照顾加分: claimed at the confirmation point (originals seen), entered by the city by
+    policy type, checked by the province."""
 
     __tablename__ = "ks_adult_bonus"
     __scope_parent__ = ("candidate_id", "Candidate")
@@ -64,6 +65,12 @@ class AdultBonus(_CandidateRow, Model):
     note: Mapped[str | None] = mapped_column(String(500))
     entered_by: Mapped[str | None] = mapped_column(String(128))
     entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: onsite: the policy the candidate claimed at the confirmation point, whose staff saw
+    #: the original certificates (claimed_by / claimed_at); the city's entry starts from it.
+    claim_kind: Mapped[str | None] = mapped_column(String(2))
+    claim_note: Mapped[str | None] = mapped_column(String(500))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     decided_by: Mapped[str | None] = mapped_column(String(128))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     reason: Mapped[str | None] = mapped_column(String(500))

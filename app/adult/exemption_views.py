@@ -2,7 +2,7 @@
 the city and the province list the applications / bonuses of their subtree and take their
 step on the show page; the city enters a bonus on its own form (candidate chosen with the
 picker)."""
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -18,7 +18,8 @@ from ..base_views import ScopedModelView
 from ..candidates.picker import CandidatePickerField, search_by_candidate
 from ..codes import ADULT
 from ..extensions import db
-from ..jurisdiction import get_scoped_or_404
+from ..candidates.models import Candidate
+from ..jurisdiction import get_scoped_or_404, in_scope
 from ..refusals import Refused
 from . import exemption as rules
 from .exemption_models import AdultBonus, AdultExemption
@@ -29,7 +30,11 @@ LABELS = {"candidate": _l("Candidate"), "candidate_id": _l("Candidate"),
           "applied_at": _l("Applied at"), "city_by": _l("City reviewer"),
           "city_at": _l("City reviewed at"), "decided_by": _l("Decided by"),
           "decided_at": _l("Decided at"), "reason": _l("Reason"), "points": _l("Points"),
-          "entered_by": _l("Entered by"), "entered_at": _l("Entered at")}
+          "entered_by": _l("Entered by"), "entered_at": _l("Entered at"),
+          "claim_kind": _l("Policy claimed at the confirmation point"),
+          "claim_note": _l("Note of the claim"),
+          "claimed_by": _l("Originals seen by (confirmation point)"),
+          "claimed_at": _l("Claimed at")}
 
 
 def _decisions(item, table, labels):
@@ -65,11 +70,19 @@ class AdultExemptionView(ScopedModelView):
                           "kind": rules.exemption_kind_label}
     show_template = "adult/exemption_show.html"
 
+    list_template = "adult/exemption_list.html"
+    #: the list's button printing the 报名流程表 of the forwarded applications (onsite).
+    extra_args = {"may_print_process": lambda: current_app.appbuilder.sm.has_access(
+        "can_print", "AdultOnsiteView")}
+
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = super()._get_show_widget(pk, item, widgets, actions, show_fieldsets)
         widgets["row"] = item
         widgets["decisions"] = _decisions(item, rules.EXEMPTION_DECISIONS,
                                           rules.EXEMPTION_STATES)
+        # The 报名流程表 the city sends with the application (onsite: 报名流程图).
+        widgets["process_url"] = url_for("AdultOnsiteView.process_pdf",
+                                         candidate_id=item.candidate_id)
         return widgets
 
     @expose("/decide/<int:pk>", methods=["POST"])
@@ -107,6 +120,16 @@ class BonusForm(FlaskForm):
     note = TextAreaField(_l("Note"), description=_l("Required for type “other”."))
 
 
+def _start_from_claim(form, ref):
+    """The city's entry starts from the policy the confirmation point recorded (onsite)."""
+    candidate = db.session.get(Candidate, int(ref)) if str(ref).isdigit() else None
+    if candidate is None or not in_scope(candidate) or not rules.is_adult(candidate):
+        return
+    row = rules.bonus_of(candidate)
+    if row.claim_kind and not form.kind.data:
+        form.kind.data, form.note.data = row.kind or row.claim_kind, row.note or row.claim_note
+
+
 class AdultBonusView(ScopedModelView):
     route_base = "/adult/bonuses"
     datamodel = search_by_candidate(SQLAInterface(AdultBonus))
@@ -114,13 +137,14 @@ class AdultBonusView(ScopedModelView):
     base_permissions = ["can_list", "can_show", "can_decide", "can_enter"]
     include_route_methods = {"list", "show", "decide", "enter"}
     list_columns = ["candidate", "kind", "points", "state", "entered_by", "decided_at"]
-    show_columns = ["candidate", "kind", "points", "note", "state", "entered_by",
-                    "entered_at", "decided_by", "decided_at", "reason"]
+    show_columns = ["candidate", "claim_kind", "claim_note", "claimed_by", "claimed_at",
+                    "kind", "points", "note", "state", "entered_by", "entered_at",
+                    "decided_by", "decided_at", "reason"]
     search_columns = ["candidate_id", "state", "kind", "entered_at"]
     base_order = ("entered_at", "desc")
     label_columns = {**LABELS, "kind": _l("Policy type")}
     formatters_columns = {"state": lambda s: rules.BONUS_STATES.get(s, s),
-                          "kind": rules.bonus_kind_label}
+                          "kind": rules.bonus_kind_label, "claim_kind": rules.bonus_kind_label}
     show_template = "adult/exemption_bonus_show.html"
     list_template = "adult/exemption_bonus_list.html"
     #: whether the user's roles may enter a bonus (the list's button), asked per request.
@@ -150,6 +174,7 @@ class AdultBonusView(ScopedModelView):
             ref = request.args.get("candidate")
             if ref:
                 form.candidate.process_data(ref)
+                _start_from_claim(form, ref)
             refusal = None
             if not transitions.may_run(rules.BONUS_TRANSITIONS[rules.ENTER], g.user):
                 refusal = _("Your role may not do “%(action)s”.",

@@ -22,7 +22,7 @@ Bulk writers that read plain columns instead of loading records (the registry im
 """
 from flask_babel import lazy_gettext as _l
 
-from .states import APPROVED, OPEN_TO_CANDIDATE, STATE_LABELS
+from .states import APPROVED, OPEN_TO_CANDIDATE, STATE_LABELS, state_label
 from ..codes import ADULT
 from ..phases.rules import PhaseClosed, check_open_for
 from ..refusals import Refused
@@ -84,6 +84,11 @@ def _candidate_refusal(candidate, what):
         if what == PHOTO:
             return Refused(_l("Your information is confirmed, so the photo can no longer be "
                               "changed here. If it must change, ask your school."))
+        kind = candidate.exam.kind if candidate.exam is not None else None
+        if kind == ADULT:
+            return Refused(_l("Your information is “%(state)s” and can no longer be changed "
+                              "here. If something is wrong, contact your confirmation point.",
+                              state=state_label(candidate.state, kind)))
         return Refused(_l("Your information is “%(state)s” and can no longer be changed "
                           "here. If something is wrong, contact your school.",
                           state=STATE_LABELS.get(candidate.state, candidate.state)))

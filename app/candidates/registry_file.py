@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import codes
 from ..refusals import BadInput
-from ..validators import EXAM_FIELDS, InvalidValue, id_check_char, message_text
+from ..validators import InvalidValue, foreign_fields, id_check_char, message_text
 
 MAX_ROWS = 200_000
 #: A registry export has a few dozen columns; far more is not a registry file, and the mapping
@@ -360,7 +360,7 @@ _HEADER_INDEX = {_header_key(n): f for f, (_, names) in FIELDS.items() for n in 
 
 def fields_for(exam_kind):
     """FIELDS without the fields of other exam kinds (a 中招 file's 备注 is not 成人高考's)."""
-    other = {f for kind, names in EXAM_FIELDS.items() if kind != exam_kind for f in names}
+    other = foreign_fields(exam_kind)
     return {f: spec for f, spec in FIELDS.items() if f not in other}
 
 

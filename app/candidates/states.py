@@ -3,6 +3,8 @@ them. Which transitions move between them, and who may take them, is ``review.wo
 whether a record may change now is ``app.candidates.policy``'s."""
 from flask_babel import lazy_gettext as _l
 
+from ..codes import ADULT
+
 DRAFT, CONFIRMED, REJECTED = "draft", "confirmed", "rejected"
 SCHOOL_OK, COUNTY_OK, CITY_OK = "school_approved", "county_approved", "city_approved"
 PROVINCE_OK = "province_approved"
@@ -12,6 +14,15 @@ STATE_LABELS = {
     CITY_OK: _l("Approved by city"), PROVINCE_OK: _l("Approved by province"),
 }
 APPROVED = (SCHOOL_OK, COUNTY_OK, CITY_OK, PROVINCE_OK)
+#: 成人高考: the point's first review is the on-site confirmation (现场确认), and the candidate
+#: is told so, not "approved by school" (an adult candidate has no school).
+ADULT_STATE_LABELS = {**STATE_LABELS, SCHOOL_OK: _l("Confirmed on site")}
+
+
+def state_label(state, exam_kind=None):
+    """The label of ``state`` for a candidate of ``exam_kind`` (codes.EXAM_KINDS)."""
+    labels = ADULT_STATE_LABELS if exam_kind == ADULT else STATE_LABELS
+    return labels.get(state, state)
 #: States in which the candidate may still change the record on the self-service page.
 OPEN_TO_CANDIDATE = (DRAFT, REJECTED)
 

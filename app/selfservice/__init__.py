@@ -12,3 +12,5 @@ from . import gaokao_bonus  # noqa: F401,E402  (高考 民审表 / 资格审核�
 from . import gaokao_preferences  # noqa: F401,E402  (高考 志愿 with the password card, gpref)
 from . import adult_exemption  # noqa: F401,E402  (成人高考 免试入学: aexempt)
 from . import notices  # noqa: F401,E402  (报考须知: public list and the candidate's region)
+from . import signup  # noqa: F401,E402  (成人高考 public sign-up, issue 18.1: signup)
+from . import adult_info  # noqa: F401,E402  (成人高考 基本信息: adultinfo)

@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import event_metrics
 from ..candidates.models import Candidate, Guardian, Preference
-from ..candidates.states import STATE_LABELS
+from ..candidates.states import state_label
 from ..exams.models import Exam
 from ..extensions import db
 from ..jurisdiction import Node
@@ -35,6 +35,9 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 #: 考生号 as exam offices assign them (14 digits in most provinces; letters tolerated).
 CANDIDATE_NUMBER_RE = re.compile(r"[0-9A-Z]{6,20}")
+#: User names chosen on the public sign-up page (stored lower-case): 4–20 characters, a letter
+#: first, then letters, digits or "_".
+USERNAME_RE = re.compile(r"[a-z][a-z0-9_]{3,19}")
 RECOVERY_QUESTIONS = (
     _l("My primary school's name"),
     _l("My mother's given name"),
@@ -125,32 +128,55 @@ def personal_values(candidate):
     return [v for v in values if v]
 
 
-def check_new_password(candidate, password, confirm):
-    problems = list(password_problems(password, personal_values(candidate)))
+def check_new_password(candidate, password, confirm, extra=()):
+    """Every rule ``password`` breaks (``extra``: more values of the person it may not
+    contain, the sign-up's user name and mobile number)."""
+    problems = list(password_problems(password, [*personal_values(candidate), *extra]))
     if password != confirm:
         problems.append(_l("The two passwords do not match."))
     return problems
 
 
+def normalise_username(value):
+    """A typed user name as stored: NFKC (full-width letters typed on a phone), no spaces,
+    lower-case."""
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).lower()
+
+
 def accounts_for(identifier):
     """Accounts of every candidate record holding this ID number (one per exam), or, when
-    ``identifier`` is not a valid ID number, this 考生号 (candidate number) or the number of
-    another document (travel permit, passport: codes.ID_TYPES)."""
+    ``identifier`` is not a valid ID number, this 考生号 (candidate number), the number of
+    another document (travel permit, passport: codes.ID_TYPES) or the user name chosen on the
+    sign-up page (any letter case)."""
+    username = normalise_username(identifier)
     identifier = "".join(unicodedata.normalize("NFKC", identifier or "").split()).upper()
     try:
         clause = Candidate.id_number == validate_id_number(identifier)
     except InvalidValue:
+        named = _accounts_named(username) if USERNAME_RE.fullmatch(username) else []
         if not CANDIDATE_NUMBER_RE.fullmatch(identifier):
-            return []
+            return named
         # 考生号 is unique per exam: naming the exams lets the (exam_id, candidate_number)
         # unique index answer instead of a scan.
         clause = (Candidate.exam_id.in_(select(Exam.id)) & (
             Candidate.candidate_number == identifier)) | (
             (Candidate.id_number == identifier) & (Candidate.id_type != ID_CARD))
+        numbered = _accounts_where(clause)
+        return numbered + [a for a in named if a not in numbered]
+    return _accounts_where(clause)
+
+
+def _accounts_where(clause):
     return db.session.execute(
         select(CandidateAccount).join(Candidate, Candidate.id == CandidateAccount.candidate_id)
         .where(clause).order_by(CandidateAccount.id.desc())
     ).scalars().all()
+
+
+def _accounts_named(username):
+    """The account with this user name (its own unique index, not an OR beside the numbers)."""
+    return db.session.execute(select(CandidateAccount).where(
+        CandidateAccount.username == username)).scalars().all()
 
 
 def is_locked(account, at=None):
@@ -275,7 +301,7 @@ class CandidateSummary:
 
     @property
     def state_label(self):
-        return STATE_LABELS.get(self.state, self.state)
+        return state_label(self.state, self.exam.kind)
 
 
 def session_summary():

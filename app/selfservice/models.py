@@ -1,5 +1,6 @@
-"""The candidate's own login (考生账号): activation code from the school, own password and
-the recovery question (密码验证信息). Only hashes are stored."""
+"""The candidate's own login (考生账号): activation code from the school (or a user name chosen
+when signing up on the public page), own password and the recovery question (密码验证信息).
+Only hashes are stored."""
 import datetime as dt
 
 from flask_appbuilder import Model
@@ -21,6 +22,10 @@ class CandidateAccount(Model):
     candidate_id: Mapped[int] = mapped_column(
         ForeignKey("ks_candidate.id", ondelete="CASCADE"), nullable=False, unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))  # None until activated
+    # The user name a candidate chose when signing up on the public page (成人高考, stored
+    # lower-case, so the unique index holds whatever the case); None for records made by
+    # staff or import, whose candidates log in with their ID number or 考生号.
+    username: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     activation_code_hash: Mapped[str | None] = mapped_column(String(256))
     activation_expires: Mapped[dt.datetime | None] = mapped_column(DateTime)
     recovery_question: Mapped[str | None] = mapped_column(String(100))

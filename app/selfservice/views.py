@@ -34,7 +34,8 @@ from . import auth, forms
 bp = Blueprint("selfservice", __name__, url_prefix="/me",
                template_folder=None, static_folder=None)
 PUBLIC = {"selfservice.login", "selfservice.activate", "selfservice.recover",
-          "selfservice.public_notices", "selfservice.public_notice"}  # 报考须知, read first
+          "selfservice.public_notices", "selfservice.public_notice",  # 报考须知, read first
+          "selfservice.signup", "selfservice.signup_exam", "selfservice.signup_challenge"}
 #: POSTs counted by the per-address limit (shared bucket): everything that checks a secret.
 LIMITED = ("login", "activate", "recover", "password")
 #: The phase activity of every change made on these pages (成人高考 preferences may have
@@ -60,6 +61,9 @@ def register(app):
     for name in LIMITED:
         endpoint = f"{bp.name}.{name}"
         app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+    from .signup import limit  # 成人高考 sign-up: a limit of its own (app/selfservice/signup.py)
+
+    limit(app)
 
 
 @bp.before_request
@@ -373,7 +377,9 @@ def completeness(cand, guardians=None):
     if cand.exam and cand.exam.kind == ZHONGZHAO and not guardians:
         problems.append(_l("Add at least one guardian."))
     if cand.exam and cand.exam.kind == ADULT:
-        problems += confirmation_problems(cand)
+        from .adult_info import basic_info_problems  # (adultinfo: 成人高考 基本信息)
+
+        problems += basic_info_problems(cand) + confirmation_problems(cand)
     return problems
 
 

@@ -28,13 +28,18 @@
     category.value = current.indexOf(kind + ":") === 0 ? current : "";
   }
 
+  // A section holds the fields of one set of kinds (外语语种 is 高考's and 成人高考's): it is
+  // shown when the chosen kind records its fields.
   function showSections(kind) {
+    var own = kindFields[kind] || [];
     Object.keys(kindFields).forEach(function (k) {
-      var panel = sectionOf(kindFields[k][0]);
-      if (!panel) { return; }
-      panel.hidden = k !== kind;
-      var body = panel.querySelector(".panel-collapse");
-      if (body && k === kind) { body.classList.add("in"); }
+      kindFields[k].forEach(function (field) {
+        var panel = sectionOf(field);
+        if (!panel) { return; }
+        panel.hidden = own.indexOf(field) < 0;
+        var body = panel.querySelector(".panel-collapse");
+        if (body && !panel.hidden) { body.classList.add("in"); }
+      });
     });
   }
 

@@ -124,7 +124,14 @@ def test_adult_candidate_fills_preferences_chooses_point_and_confirms(app, brows
         birth = dt.date(1996, 8, 8)
         cand = Candidate(exam=exam, node=school, name="成考浏览器", gender="2", birth_date=birth,
                          id_number=make_id_number("410102", birth, 886), category="01",
-                         phone="13612345678")
+                         phone="13612345678",
+                         # 基本信息 filled (the browser fills that page in test_adult_season.py)
+                         ethnicity="01", political_status="13", candidate_feature="02",
+                         enrolment_type="01", education_level="60",
+                         graduation_school="郑州市第一中学", graduation_date=dt.date(2014, 6, 30),
+                         diploma_number="4101022014000123", occupation="4",
+                         work_start=dt.date(2015, 3, 1), foreign_language="1",
+                         address="郑州市中原区建设路1号", postcode="450000")
         db.session.add(cand)
         db.session.commit()
         cid, id_number = cand.id, cand.id_number
