@@ -81,7 +81,10 @@ def _candidate(exam, node, seed):
         subject_track=longest(codes.SUBJECT_TRACKS),
         foreign_language=longest(codes.FOREIGN_LANGUAGES), graduation_school=text(100, seed),
         education_level=longest(codes.EDUCATION_LEVELS), occupation=longest(codes.OCCUPATIONS),
-        work_start=dt.date(2010, 1, 1), remark=text(200, seed))
+        work_start=dt.date(2010, 1, 1), remark=text(200, seed),
+        candidate_feature=longest(codes.ADULT_FEATURES),
+        enrolment_type=longest(codes.ENROLMENT_TYPES), graduation_date=dt.date(2008, 7, 1),
+        diploma_number=digits(40, seed), medical_license=digits(40, seed + 1))
     c.guardians = [Guardian(name=long_name(seed + g), relation=longest(codes.GUARDIAN_RELATIONS),
                             phone=digits(11, g), work_unit=text(100, seed + g)) for g in range(3)]
     c.studies = [StudyHistory(start=dt.date(2000 + s, 9, 1), end=dt.date(2003 + s, 7, 1),
@@ -371,7 +374,9 @@ def expected_values(app, kind, cid):
             values += [s.school for s in c.studies] + [s.role for s in c.studies]
         if kind == "registration":
             values += [c.postcode, c.student_number, c.graduation_school
-                       if c.exam.kind == GAOKAO else ""]
+                       if c.exam.kind in (GAOKAO, ADULT) else ""]
+            if c.exam.kind == ADULT:  # the 基本信息 the notice lists (issue 18.1)
+                values += [c.diploma_number, c.medical_license]
         if kind == "preferences":
             values += [p.school_name for p in c.preferences] + [p.major_name for p in c.preferences]
         if kind == "ticket":

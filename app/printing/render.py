@@ -182,6 +182,8 @@ def _labels(c):
         "foreign_language": codes.label(codes.FOREIGN_LANGUAGES, c.foreign_language),
         "education_level": codes.label(codes.EDUCATION_LEVELS, c.education_level),
         "occupation": codes.label(codes.OCCUPATIONS, c.occupation),
+        "candidate_feature": codes.label(codes.ADULT_FEATURES, c.candidate_feature),
+        "enrolment_type": codes.label(codes.ENROLMENT_TYPES, c.enrolment_type),
         "hukou": place_name(c.hukou),
     }
 
