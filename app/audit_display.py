@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "unlock": _l("Unlocked"),
     "import": _l("File imported"), "scores": _l("Score file imported"),
     "admissions": _l("Admission file imported"), "documents": _l("Exam documents generated"),
+    "notices": _l("Notices to candidates read"),
 }
 # Records without a screen of their own (or whose screen title is not the record's name).
 TABLE_LABELS = {
@@ -117,6 +118,7 @@ EVENT_LABELS = {
     "rows": _l("Rows"), "format": _l("Format"), "batch_id": _l("Batch"),
     "candidate_id": _l("Candidate"), "node_id": _l("Unit"), "filters": _l("Filters"),
     "self_service": _l("By the candidate"), "event": _l("Event"), "version": _l("Version"),
+    "notices": _l("Notices"),
     "reset": _l("Code issued again"), "batch": _l("Issued for a class or unit"),
     "expires": _l("Valid until"), "exam": _l("Exam"), "region": _l("Region"), "job": _l("Job"),
     "export": _l("Export"), "download": _l("Download"), "unit": _l("Unit"),

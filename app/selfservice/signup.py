@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from .. import codes
 from ..adult import pledge
 from ..audit import AuditLog
-from ..audit_display import ACTION_LABELS, EVENT_LABELS
 from ..candidates.divisions import division_rows
 from ..candidates.models import Candidate
 from ..codes import ADULT
@@ -38,10 +37,6 @@ from .signup_form import SignupForm
 from .views import SELF_REGISTRATION, _page, bp
 
 ENDPOINTS = ("signup", "signup_exam", "signup_challenge")
-# How the audit trail shows the sign-up's "notices read" row (the pledge row is the
-# confirmation's own).
-ACTION_LABELS.setdefault("notices", _l("Notices to candidates read"))
-EVENT_LABELS.setdefault("notices", _l("Notices"))
 #: what the page never shows again after a post.
 _SECRET_FIELDS = ("password", "password2", "challenge", "website", "csrf_token")
 #: notices shown on the page at most (the newest first; the rest are on /me/notices).
