@@ -472,7 +472,8 @@ def test_registration_adult_and_gaokao_branches(app, school, adult):
     for label in ("文化程度", "普通高中", "参加工作时间", "2015年07月01日", "职业", "专业技术人员",
                   "成人高等学校招生考试", "高起本", "群众"):
         assert label in text, label
-    assert "外语语种" not in text
+    assert "外语语种" in text and "考生特征" in text  # the 基本信息 of issue 18.1
+    assert "科类" not in text  # the 高考 branch's
     assert "户籍所在地370102" in text  # outside the province's tree: the code itself
 
     gk = make_candidate(app, GAOKAO, name="高考考生", subject_track="3", foreign_language="1",
