@@ -20,18 +20,15 @@ from ..candidates.models import Candidate
 from ..codes import ADULT
 from ..exams.picker import named_exam
 from ..extensions import db
-from ..jurisdiction import CITY, COUNTY, POINT, PROVINCE, Node, get_scoped_or_404, scope_clause
-from ..jurisdiction import scoped
+from ..jurisdiction import Node, get_scoped_or_404, scope_clause
 from ..phases.rules import PhaseClosed
 from ..photos.models import PHOTO
 from ..photos.results import shown
 from ..photos.service import PHOTO_CAPTURE, current_photo
 from ..photos.views import MAX_UPLOAD_BYTES, receive_upload
-from ..printing.models import PrintBatch
 from ..printing.pdf import UnprintableText
 from ..printing.render import NotForExam, render_form_with_code
-from ..printing.tasks import run_batch
-from ..printing.views import BATCH_TIMEOUT, MAX_BATCH_IDS, pdf_response
+from ..printing.views import MAX_BATCH_IDS, pdf_response, start_batch
 from ..refusals import Refused
 from ..review.views import run_transition
 from ..scans import read_scan
@@ -40,7 +37,7 @@ from . import process_form
 from .exemption_models import AdultExemption
 from .payment_state import LABELS as PAYMENT_LABELS
 from .payment_state import payment_state
-from .views import adult_exams
+from .views import adult_exams, print_units
 
 #: the 报名流程表's context, registered with printing on import of process_form.
 FORM_PART = process_form.process_context
@@ -292,15 +289,10 @@ class AdultOnsiteView(BaseView):
 
     # --- batches --------------------------------------------------------------------------------
 
-    def _units(self):
-        return db.session.execute(scoped(
-            select(Node).where(Node.kind.in_((PROVINCE, CITY, COUNTY, POINT)),
-                               Node.active.is_(True)).order_by(Node.path), Node)).scalars().all()
-
     def _batch_page(self, error=None, status=200):
         exams, exam = adult_exams()
         return self.render_template("adult/onsite_batch.html", exams=exams, exam=exam,
-                                    units=self._units(), which=BATCH_WHICH, error=error,
+                                    units=print_units(), which=BATCH_WHICH, error=error,
                                     form=request.form), status
 
     @expose("/batch", methods=["GET", "POST"])
@@ -322,16 +314,8 @@ class AdultOnsiteView(BaseView):
             return self._batch_page(_("No candidate of %(unit)s matches.", unit=unit.name), 400)
         if len(ids) > MAX_BATCH_IDS:
             return self._batch_page(_("Too many candidates in one batch."), 400)
-        batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind="process",
-                           exam_id=exam.id, selection={"ids": ids, "of": unit.id,
-                                                       "which": which})
-        db.session.add(batch)
-        db.session.commit()
-        log_event("print", "ks_candidate", {"kind": "process", "batch_id": batch.id,
-                                            "exam_id": exam.id, "node_id": unit.id,
-                                            "which": which, "count": len(ids)})
-        batch_id = batch.start_job(run_batch, timeout=BATCH_TIMEOUT, description="print batch")
-        return redirect(url_for("PrintView.batch_progress", batch_id=batch_id))
+        return start_batch("process", exam.id, {"ids": ids, "of": unit.id, "which": which},
+                           {"node_id": unit.id, "which": which, "count": len(ids)})
 
     @staticmethod
     def _batch_ids(exam, unit, which):

@@ -17,21 +17,18 @@ from ..candidates.registry_file import RegistryFileError, read_table
 from ..codes import ADULT
 from ..exams.picker import named_exam
 from ..extensions import db
-from ..jurisdiction import CITY, COUNTY, POINT, PROVINCE, Node, get_scoped_or_404, scope_clause, \
-    scoped
-from ..printing.models import PrintBatch
-from ..printing.tasks import run_batch
+from ..jurisdiction import Node, get_scoped_or_404, scope_clause
+from ..printing.views import start_batch
 from .logistics import group_label
 from .register_form import register_refusal
 from .result_models import AdultAdmission, AdultScore
 from .results import (ADMISSION_COLUMNS, COLUMN_LABELS, SCORE_COLUMNS, candidate_results,
                       import_admissions, import_scores, release_of, result_counts,
                       score_lines, set_release, subject_names)
-from .views import MAX_UPLOAD, REPORT_ROWS, adult_exams
+from .views import MAX_UPLOAD, REPORT_ROWS, adult_exams, print_units
 
 PAGE_SIZE = 50
 MAX_BATCH = 20000  # as the batch print page's listed ids
-BATCH_TIMEOUT = 600
 IMPORTS = {"scores": (import_scores, SCORE_COLUMNS, "ks_adult_score"),
            "admissions": (import_admissions, ADMISSION_COLUMNS, "ks_adult_admission")}
 IMPORT_TITLES = {"scores": _l("Scores"), "admissions": _l("Admission results")}
@@ -172,15 +169,10 @@ class AdultRegisterFormView(BaseView):
     method_permission_name = {"index": "print", "batch": "print"}
     default_view = "index"
 
-    def _units(self):
-        return db.session.execute(scoped(
-            select(Node).where(Node.kind.in_((PROVINCE, CITY, COUNTY, POINT)),
-                               Node.active.is_(True)).order_by(Node.path), Node)).scalars().all()
-
     def _page(self, error=None, status=200):
         exams, exam = adult_exams()
         return self.render_template("adult/register_forms.html", exams=exams, exam=exam,
-                                    units=self._units(), error=error,
+                                    units=print_units(), error=error,
                                     form=request.form), status
 
     @expose("/")
@@ -211,15 +203,8 @@ class AdultRegisterFormView(BaseView):
         if len(ids) > MAX_BATCH:
             return self._page(_("More than %(n)d admitted candidates match: choose a smaller "
                                 "unit or one institution.", n=MAX_BATCH), 400)
-        selection = {"ids": ids, "admitted_of": unit.id,
-                     "institution": institution or None}
-        batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind="admitted",
-                           exam_id=exam.id, selection=selection)
-        db.session.add(batch)
-        db.session.commit()
-        log_event("print", "ks_candidate", {"kind": "admitted", "batch_id": batch.id,
-                                            "exam_id": exam.id, "node_id": unit.id,
-                                            "institution": institution or None,
-                                            "count": len(ids)})
-        batch_id = batch.start_job(run_batch, timeout=BATCH_TIMEOUT, description="print batch")
-        return redirect(url_for("PrintView.batch_progress", batch_id=batch_id))
+        return start_batch("admitted", exam.id,
+                           {"ids": ids, "admitted_of": unit.id,
+                            "institution": institution or None},
+                           {"node_id": unit.id, "institution": institution or None,
+                            "count": len(ids)})

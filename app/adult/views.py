@@ -9,6 +9,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..audit import log_event
 from .. import codes
@@ -18,7 +19,7 @@ from ..codes import ADULT
 from ..exams.picker import active_exams, chosen_exam, named_exam
 from ..extensions import db
 from ..job_records import DONE
-from ..jurisdiction import get_scoped_or_404
+from ..jurisdiction import CITY, COUNTY, POINT, PROVINCE, Node, get_scoped_or_404, scoped
 from ..phases.rules import PhaseClosed, check_open, windows
 from .models import UNPAID_REASONS, NumberingRun
 from .payments import COLUMNS, COLUMN_LABELS, import_payments, payment_counts
@@ -33,6 +34,14 @@ def adult_exams():
     """The page's exams and the one it shows (``?exam=``, the newest by default)."""
     exams = active_exams(ADULT)
     return exams, chosen_exam(request.args.get("exam"), ADULT, exams)
+
+
+def print_units():
+    """The units a batch print of 成人高考 forms may name: the user's active province, cities,
+    counties and confirmation points, in tree order."""
+    return db.session.execute(scoped(
+        select(Node).where(Node.kind.in_((PROVINCE, CITY, COUNTY, POINT)),
+                           Node.active.is_(True)).order_by(Node.path), Node)).scalars().all()
 
 
 class AdultPaymentView(BaseView):

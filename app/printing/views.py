@@ -54,6 +54,20 @@ def print_links(candidate_id):
     return [(k, FORMS[k].label) for k in forms_for(candidate.exam.kind if candidate.exam else None)]
 
 
+def start_batch(kind, exam_id, selection, details):
+    """Record the signed-in user's batch print of ``kind`` (``selection``: what the job
+    prints), log the print event (``details`` after the kind, batch and exam), start the job;
+    the redirect to its progress page. Every batch print screen starts its batch here."""
+    batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind=kind,
+                       exam_id=exam_id, selection=selection)
+    db.session.add(batch)
+    db.session.commit()
+    log_event("print", "ks_candidate", {"kind": kind, "batch_id": batch.id, "exam_id": exam_id,
+                                        **details})
+    batch_id = batch.start_job(run_batch, timeout=BATCH_TIMEOUT, description="print batch")
+    return redirect(url_for("PrintView.batch_progress", batch_id=batch_id))
+
+
 class PrintView(BaseView):
     route_base = "/print"
     class_permission_name = "PrintView"
@@ -208,14 +222,7 @@ class PrintView(BaseView):
                 selection["class_name"] = class_name
         else:
             return refused(_("Choose a school or registration point, or list candidate ids."))
-        batch = PrintBatch(user_id=g.user.id, node_path=g.user.node.path, kind=kind,
-                           exam_id=exam.id if exam else None, selection=selection)
-        db.session.add(batch)
-        db.session.commit()
-        log_event("print", "ks_candidate", {"kind": kind, "batch_id": batch.id,
-                                            "exam_id": batch.exam_id, **selection})
-        batch_id = batch.start_job(run_batch, timeout=BATCH_TIMEOUT, description="print batch")
-        return redirect(url_for(".batch_progress", batch_id=batch_id))
+        return start_batch(kind, exam.id if exam else None, selection, selection)
 
     @expose("/batch/<int:batch_id>")
     @has_access
