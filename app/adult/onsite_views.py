@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import codes, filestore, transitions
+from .. import codes, transitions
 from ..audit import log_event
 from ..candidates import documents, policy
+from ..candidates.document_views import submit_copy
 from ..candidates.models import Candidate
 from ..codes import ADULT
 from ..exams.picker import named_exam
@@ -31,7 +32,6 @@ from ..printing.render import NotForExam, render_form_with_code
 from ..printing.views import MAX_BATCH_IDS, pdf_response, start_batch
 from ..refusals import Refused
 from ..review.views import run_transition
-from ..scans import read_scan
 from . import exemption, onsite
 from . import process_form
 from .exemption_models import AdultExemption
@@ -229,21 +229,10 @@ class AdultOnsiteView(BaseView):
         candidate = self._candidate(candidate_id)
         if not exemption.is_adult(candidate):
             return self._not_adult()
-        check = documents.check_of(candidate)
         try:
-            copy = read_scan(request.files.get("copy"),
-                             missing=_l("Upload the copy of the document (PDF or JPEG)."))
-            move = transitions.check(check, documents.TRANSITIONS[documents.SUBMIT], g.user,
-                                     documents.STATE_LABELS,
-                                     expected_version=request.form.get("check_version") or None,
-                                     context={"copy": copy})
-            transitions.apply(move)
-            db.session.add(check)
-            db.session.commit()
+            submit_copy(documents.check_of(candidate), request.form.get("check_version"))
         except Refused as exc:
             return self._refused(candidate_id, exc)
-        if move.context.get("replaced"):
-            filestore.delete(move.context["replaced"])
         flash(_("The copy was submitted to the city for review."), "success")
         return redirect(url_for(".show", candidate_id=candidate_id) + "#document")
 

@@ -18,6 +18,23 @@ from . import documents
 from .models import Candidate, DocumentCheck
 
 
+def submit_copy(check, version):
+    """Submit the posted copy (``copy``) of the candidate's document to the city (the SUBMIT
+    step of ``documents``, checked against the page's ``version``), commit, and delete the copy
+    it replaced; raises Refused with nothing changed. The document page and the point's
+    现场确认 screen submit through here."""
+    copy = read_scan(request.files.get("copy"),
+                     missing=_l("Upload the copy of the document (PDF or JPEG)."))
+    move = transitions.check(check, documents.TRANSITIONS[documents.SUBMIT], g.user,
+                             documents.STATE_LABELS, expected_version=version or None,
+                             context={"copy": copy})
+    transitions.apply(move)
+    db.session.add(check)
+    db.session.commit()
+    if move.context.get("replaced"):
+        filestore.delete(move.context["replaced"])
+
+
 class DocumentCheckView(ScopedModelView):
     route_base = "/documents"
     datamodel = SQLAInterface(DocumentCheck)
@@ -60,17 +77,7 @@ class DocumentCheckView(ScopedModelView):
         candidate = get_scoped_or_404(Candidate, candidate_id)
         check = documents.check_of(candidate)
         if request.method == "POST":
-            copy = read_scan(request.files.get("copy"),
-                             missing=_l("Upload the copy of the document (PDF or JPEG)."))
-            move = transitions.check(check, documents.TRANSITIONS[documents.SUBMIT], g.user,
-                                     documents.STATE_LABELS,
-                                     expected_version=request.form.get("version") or None,
-                                     context={"copy": copy})
-            transitions.apply(move)
-            db.session.add(check)
-            db.session.commit()
-            if move.context.get("replaced"):
-                filestore.delete(move.context["replaced"])
+            submit_copy(check, request.form.get("version"))
             flash(_("The copy was submitted to the city for review."), "success")
             return redirect(url_for(".record", candidate_id=candidate.id))
         submit = transitions.possible(
